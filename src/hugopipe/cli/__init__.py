@@ -1,0 +1,9 @@
+"""The ``hugopipe`` command: Claude Code's handle on the pipeline.
+
+Read commands talk to Prefect's REST API with httpx and never import Prefect
+(importing it costs ~1.1 s, too slow for an agent polling in a loop).
+"""
+
+from hugopipe.cli.main import main
+
+__all__ = ["main"]

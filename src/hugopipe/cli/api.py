@@ -1,0 +1,217 @@
+"""A small, fast client for Prefect's REST API.
+
+The CLI's read commands must feel instant to an agent calling them in a loop;
+``import prefect`` alone costs about a second, so reads go over httpx with the
+same settings Prefect uses (``PREFECT_API_URL`` from the environment or the
+active profile, ``PREFECT_API_AUTH_STRING`` / ``PREFECT_API_KEY``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hugopipe.errors import HugopipeError
+
+DEFAULT_API_URL = "http://127.0.0.1:4200/api"
+TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+
+
+class ApiUnavailable(HugopipeError):
+    """The Prefect API could not be reached (exit code 4)."""
+
+
+class NotFound(HugopipeError):
+    pass
+
+
+def _profile_setting(name: str) -> str | None:
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")).expanduser()
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or data.get("active")
+    value = data.get("profiles", {}).get(active or "", {}).get(name)
+    return str(value) if value else None
+
+
+def api_url() -> str:
+    return (
+        os.environ.get("PREFECT_API_URL") or _profile_setting("PREFECT_API_URL") or DEFAULT_API_URL
+    ).rstrip("/")
+
+
+def ui_url(flow_run_id: str) -> str:
+    """Link to the run in Prefect's new UI: the legacy UI cannot take the typed confirmation."""
+    base = os.environ.get("PREFECT_UI_URL") or _profile_setting("PREFECT_UI_URL")
+    if not base:
+        base = api_url().removesuffix("/api")
+    base = base.rstrip("/").removesuffix("/v2")
+    return f"{base}/v2/runs/flow-run/{flow_run_id}"
+
+
+class PrefectApi:
+    def __init__(self, url: str | None = None, timeout: float = 10.0) -> None:
+        self.url = (url or api_url()).rstrip("/")
+        headers = {"Content-Type": "application/json"}
+        auth = os.environ.get("PREFECT_API_AUTH_STRING") or _profile_setting(
+            "PREFECT_API_AUTH_STRING"
+        )
+        key = os.environ.get("PREFECT_API_KEY") or _profile_setting("PREFECT_API_KEY")
+        if auth:
+            headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+        elif key:
+            headers["Authorization"] = f"Bearer {key}"
+        self._client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> PrefectApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
+        try:
+            resp = self._client.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(
+                f"cannot reach the Prefect API at {self.url}: {exc.__class__.__name__}",
+                hint="start it with the README's demo command (or `prefect server start`), "
+                "or set PREFECT_API_URL",
+            ) from exc
+        if resp.status_code == 404:
+            raise NotFound(f"not found: {method} {path}")
+        if resp.status_code >= 400:
+            raise HugopipeError(
+                f"Prefect API {method} {path} answered {resp.status_code}: {resp.text[:300]}"
+            )
+        if not resp.content:
+            return None
+        return resp.json()
+
+    # -- reads -------------------------------------------------------------
+    def health(self) -> bool:
+        return self.request("GET", "/health") is True
+
+    def flow_run(self, run_id: str) -> dict[str, Any]:
+        try:
+            return self.request("GET", f"/flow_runs/{run_id}")
+        except NotFound:
+            raise NotFound(
+                f"no flow run {run_id!r}", hint="list runs with `hugopipe runs`"
+            ) from None
+
+    def flow_runs(
+        self,
+        *,
+        flow_name: str | None = None,
+        states: list[str] | None = None,
+        limit: int = 20,
+        since: str | None = None,
+    ) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"sort": "START_TIME_DESC", "limit": limit, "offset": 0}
+        fr: dict[str, Any] = {}
+        if states:
+            fr["state"] = (
+                {"name": {"any_": states}}
+                if any(s[:1].islower() or " " in s for s in states)
+                else {"type": {"any_": states}}
+            )
+        if since:
+            fr["start_time"] = {"after_": since}
+        if fr:
+            body["flow_runs"] = fr
+        if flow_name:
+            body["flows"] = {"name": {"any_": [flow_name]}}
+        return self.request("POST", "/flow_runs/filter", json=body)
+
+    def flow(self, flow_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/flows/{flow_id}")
+
+    def task_runs(self, flow_run_id: str) -> list[dict[str, Any]]:
+        body = {
+            "flow_runs": {"id": {"any_": [flow_run_id]}},
+            "sort": "EXPECTED_START_TIME_ASC",
+            "limit": 200,
+            "offset": 0,
+        }
+        return self.request("POST", "/task_runs/filter", json=body)
+
+    def task_run_states(self, task_run_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", "/task_run_states/", params={"task_run_id": task_run_id})
+
+    def flow_run_states(self, flow_run_id: str) -> list[dict[str, Any]]:
+        return self.request("GET", "/flow_run_states/", params={"flow_run_id": flow_run_id})
+
+    def logs(
+        self, flow_run_id: str, *, task_run_id: str | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        flt: dict[str, Any] = {"flow_run_id": {"any_": [flow_run_id]}}
+        if task_run_id:
+            flt["task_run_id"] = {"any_": [task_run_id]}
+        body = {"logs": flt, "sort": "TIMESTAMP_ASC", "limit": limit, "offset": 0}
+        return self.request("POST", "/logs/filter", json=body)
+
+    def run_input(self, flow_run_id: str, key: str) -> Any:
+        return self.request("GET", f"/flow_runs/{flow_run_id}/input/{key}")
+
+    def artifacts(self, flow_run_id: str) -> list[dict[str, Any]]:
+        body = {
+            "artifacts": {"flow_run_id": {"any_": [flow_run_id]}},
+            "sort": "CREATED_DESC",
+            "limit": 50,
+            "offset": 0,
+        }
+        return self.request("POST", "/artifacts/filter", json=body)
+
+    def deployment_by_name(self, flow_name: str, deployment_name: str) -> dict[str, Any]:
+        try:
+            return self.request("GET", f"/deployments/name/{flow_name}/{deployment_name}")
+        except NotFound:
+            raise NotFound(
+                f"no deployment {flow_name}/{deployment_name}",
+                hint="serve the deployments first: `uv run python deployments/serve.py` (the demo does this)",
+            ) from None
+
+    # -- writes ------------------------------------------------------------
+    def create_run(
+        self,
+        deployment_id: str,
+        parameters: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        tags: list[str] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"parameters": parameters, "state": {"type": "SCHEDULED"}}
+        if idempotency_key:
+            body["idempotency_key"] = idempotency_key
+        if tags:
+            body["tags"] = tags
+        return self.request("POST", f"/deployments/{deployment_id}/create_flow_run", json=body)
+
+    def set_state(
+        self, flow_run_id: str, state_type: str, message: str, *, force: bool = False
+    ) -> dict[str, Any]:
+        body = {"state": {"type": state_type, "message": message}, "force": force}
+        return self.request("POST", f"/flow_runs/{flow_run_id}/set_state", json=body)
+
+    def resume(self, flow_run_id: str, run_input: dict[str, Any] | None) -> dict[str, Any]:
+        return self.request(
+            "POST", f"/flow_runs/{flow_run_id}/resume", json={"run_input": run_input}
+        )
+
+
+def state_of(run: dict[str, Any]) -> tuple[str, str]:
+    """(type, name) of a run's state, e.g. ("PAUSED", "Paused")."""
+    state = run.get("state") or {}
+    return state.get("type") or "UNKNOWN", state.get("name") or run.get("state_name") or "Unknown"

@@ -1,0 +1,84 @@
+"""One place that decides what goes to stdout (data) and what goes to stderr (everything else).
+
+gh's contract: stdout carries data only, so ``--json`` output can be piped
+into ``jq`` or parsed by Claude Code; messages, progress and errors go to
+stderr; the exit code says what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import IntEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class Exit(IntEnum):
+    OK = 0
+    FAILED = 1  # the operation ran and failed
+    USAGE = 2  # bad flag, bad input file, unknown environment
+    REFUSED = 3  # production outside the approval UI
+    UNAVAILABLE = 4  # Prefect API / S3 endpoint unreachable, credentials missing
+    PAUSED = 5  # the run waits for a human approval
+    TIMEOUT = 6  # gave up waiting
+
+
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  the operation ran and failed (build failed, errors found, run failed)
+  2  usage or input error (bad flag, malformed task file, unknown environment)
+  3  refused: production is approved only in the Prefect UI
+  4  a required service is unreachable or credentials are missing
+  5  the run is paused, waiting for approval (the UI link is printed)
+  6  timed out waiting
+"""
+
+
+def to_data(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, list):
+        return [to_data(o) for o in obj]
+    if isinstance(obj, dict):
+        return {k: to_data(v) for k, v in obj.items()}
+    return obj
+
+
+def emit(obj: Any, *, json_output: bool, text: str | None = None) -> None:
+    """Print data: JSON when asked, else the human ``text`` (or a readable dump)."""
+    if json_output:
+        sys.stdout.write(json.dumps(to_data(obj), indent=2, default=str) + "\n")
+    elif text is not None:
+        sys.stdout.write(text.rstrip() + "\n")
+    else:
+        data = to_data(obj)
+        if isinstance(data, dict):
+            width = max((len(k) for k in data), default=0)
+            for k, v in data.items():
+                sys.stdout.write(f"{k:<{width}}  {v}\n")
+        else:
+            sys.stdout.write(f"{data}\n")
+    sys.stdout.flush()
+
+
+def info(message: str) -> None:
+    sys.stderr.write(message.rstrip() + "\n")
+    sys.stderr.flush()
+
+
+def error(message: str, *, hint: str | None = None) -> None:
+    sys.stderr.write(f"error: {message.rstrip()}\n")
+    if hint:
+        sys.stderr.write(f"  hint: {hint}\n")
+    sys.stderr.flush()
+
+
+def table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """A plain aligned text table (no colour, safe for pipes and phones)."""
+    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
