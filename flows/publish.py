@@ -1,0 +1,108 @@
+"""Flow ``publish``: build → validate → plan → (production: human approval) → deploy → verify.
+
+The flow only sequences tasks. Production pauses for the typed phrase in the
+Prefect UI before anything is written; there is no parameter to skip it.
+Every run, successful or not, leaves a result file for Claude Code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from flows.approval import approval_link, request_production_approval
+from hugopipe.config import ProjectConfig
+from hugopipe.errors import NEXT_STEP, FailureClass, HugopipeError
+from hugopipe.results import ResultFile
+from hugopipe.summary import approval_markdown, result_summary
+from tasks.build import build
+from tasks.deploy import apply_deploy, plan_deploy
+from tasks.results import record_result
+from tasks.validate import validate
+from tasks.verify import verify
+
+
+@flow(name="publish", flow_run_name="publish-{env}", retries=0)
+def publish(env: str = "staging", site: str = "examples/site", task_id: str | None = None, full_check: bool = False) -> dict:
+    """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
+    logger = get_run_logger()
+    started = datetime.now(UTC)
+    cfg = ProjectConfig.load(Path(site))
+    env_cfg = cfg.environment(env)
+    production = cfg.is_production(env)
+    stages: dict[str, str] = {}
+    outputs: dict = {"environment": env, "production": production}
+    result = ResultFile(
+        task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
+        task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
+        status="running",
+        environment=env,
+        started_at=started,
+        flow_run_id=str(flow_run.id),
+        flow_run_url=approval_link(),
+    )
+    try:
+        report = build(site, env, base_url=env_cfg.base_url)
+        stages["build"] = f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
+        outputs.update(build_success=True, file_count=report.files, pages_generated=report.pages,
+                       hugo_version=report.hugo_version, content_hash=report.content_hash,
+                       warnings=[w.message for w in report.warnings], errors=[])
+        findings = validate(site, env, report.public_dir, production)
+        stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
+        outputs["validation_warnings"] = len(findings.warnings)
+        plan = plan_deploy(site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, full_check)
+        s = plan.summary
+        stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
+        if production:
+            result.status = "paused"
+            staging = cfg.environments.get("staging")
+            request_production_approval(
+                approval_markdown(env, report, plan.to_markdown(), findings.warnings,
+                                  staging_url=staging.verify_url if staging else None)
+            )
+            stages["approval"] = "approved in the Prefect UI with the typed phrase"
+        applied = apply_deploy(site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, plan, production)
+        stages["deploy"] = f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
+        outputs.update(
+            deployment_success=True,
+            uploaded_files=len(applied.uploaded),
+            deleted_files=len(applied.deleted),
+            release_id=applied.release_id,
+            invalidation_id=applied.invalidation_id,
+        )
+        checked = verify(site, env, env_cfg)
+        stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (checked.skipped_reason or "")
+        outputs["http_status"] = checked.checks[0].status if checked.checks else None
+        result.status = "success"
+        next_step = (
+            "Published. Report the URL to the user."
+            if env != "staging"
+            else "Staging is live. Ask the user before starting `hugopipe run publish --env production` (a human approves it in the UI)."
+        )
+        return {"status": "success", **outputs}
+    except BaseException as exc:
+        result.status = "cancelled" if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"} else "failed"
+        fc = exc.failure_class if isinstance(exc, HugopipeError) else FailureClass.UNKNOWN
+        result.failure_class = str(fc)
+        next_step = NEXT_STEP[fc]
+        outputs.setdefault("build_success", "build" in stages)
+        outputs["errors"] = [exc.to_dict() if isinstance(exc, HugopipeError) else {"message": str(exc)}]
+        logger.error("publish to %s failed (%s): %s", env, fc, exc)
+        raise
+    finally:
+        result.completed_at = datetime.now(UTC)
+        result.duration_seconds = round((result.completed_at - started).total_seconds(), 2)
+        result.outputs = outputs
+        result.next_step = next_step
+        result.summary = result_summary(env, stages, next_step)
+        path = record_result(result)
+        logger.info("result file: %s", path)
+
+
+if __name__ == "__main__":
+    import sys
+
+    publish(env=sys.argv[1] if len(sys.argv) > 1 else "staging")

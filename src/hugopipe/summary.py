@@ -1,0 +1,49 @@
+"""The Markdown a human reads before approving production, and the run's result summary.
+
+Pure functions over the stage reports, so the approval form, the Prefect
+artifact and the result file all say the same thing and can be tested.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hugopipe.build import BuildReport
+
+
+def approval_markdown(
+    env: str,
+    build: BuildReport,
+    plan_md: str,
+    warnings: list[Any],
+    staging_url: str | None = None,
+) -> str:
+    lines = [
+        f"## ⚠️ Publish to **{env}** (customer-facing)",
+        "",
+        f"Build: {build.pages} pages, {build.files} files, content hash `{build.content_hash[:12]}`, Hugo `{build.hugo_version.split('-')[0]}`.",
+    ]
+    if staging_url:
+        lines.append(f"Staging preview: {staging_url}")
+    lines += ["", plan_md.strip(), ""]
+    if warnings:
+        lines += [f"**Validation warnings ({len(warnings)})**", ""]
+        for f in warnings[:15]:
+            where = f"{f.file}:{f.line}" if getattr(f, "line", None) else getattr(f, "file", "")
+            lines.append(f"- [{f.rule}] {where} {f.message}")
+        if len(warnings) > 15:
+            lines.append(f"- … and {len(warnings) - 15} more (see the findings artifact)")
+        lines.append("")
+    lines += [
+        "---",
+        "Type **DEPLOY TO PRODUCTION** below and press Resume to publish exactly this plan.",
+        "To reject, close this dialog and cancel the run.",
+    ]
+    return "\n".join(lines)
+
+
+def result_summary(env: str, stages: dict[str, str], next_step: str) -> str:
+    lines = [f"## Publish to {env}", ""]
+    lines += [f"- **{name}**: {text}" for name, text in stages.items()]
+    lines += ["", "## Next Steps", next_step]
+    return "\n".join(lines)

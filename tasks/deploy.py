@@ -1,0 +1,74 @@
+"""Prefect tasks for the deploy stage: plan (read-only) and apply (retried on transient errors only)."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+
+from hugopipe import deploy as core
+from hugopipe.errors import HugopipeError
+from tasks.aws import aws_session
+from tasks.faults import maybe_fail
+from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
+
+
+@task(
+    name="plan-deploy",
+    task_run_name="plan-deploy-{env}",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    retry_condition_fn=retry_transient,
+)
+def plan_deploy(site: str, env: str, target: str, public_dir: str, credentials_block: str, full_check: bool = False) -> core.DeployPlan:
+    maybe_fail("plan-deploy")
+    session, endpoint = aws_session(credentials_block)
+    tgt = core.load_target(Path(site), target)
+    clients = core.connect(tgt, session=session, endpoint_url=endpoint)
+    plan = core.plan_deploy(Path(public_dir), tgt, clients, full_check=full_check)
+    create_markdown_artifact(plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}")
+    return plan
+
+
+@task(
+    name="apply-deploy",
+    task_run_name="apply-deploy-{env}",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    retry_condition_fn=retry_transient,
+)
+def apply_deploy(
+    site: str, env: str, target: str, public_dir: str, credentials_block: str, plan: core.DeployPlan, production: bool
+) -> core.ApplyReport:
+    maybe_fail("apply-deploy")
+    session, endpoint = aws_session(credentials_block)
+    tgt = core.load_target(Path(site), target)
+    clients = core.connect(tgt, session=session, endpoint_url=endpoint)
+    progress_id = create_progress_artifact(0.0, description=f"Uploading to {env}")
+
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        pct = 100.0 * done / max(total, 1)
+        if pct - shown[0] >= 5 or done == total:  # a few API calls, not one per object
+            shown[0] = pct
+            update_progress_artifact(progress_id, pct)
+
+    if production:
+        # One production deploy at a time, held only while writing (never across the approval pause).
+        from prefect.concurrency.sync import concurrency
+
+        guard = concurrency("deploy-production", occupy=1, timeout_seconds=900, strict=True)
+    else:
+        guard = nullcontext()
+    with guard:
+        report = core.apply_plan(plan, Path(public_dir), tgt, clients, progress=progress)
+    update_progress_artifact(progress_id, 100.0)
+    if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise
+        raise HugopipeError(f"deploy to {env} did not complete: {report.status}", hint="see the deploy artifact")
+    create_markdown_artifact(report.to_markdown(), key=f"deploy-{env}", description=f"Deploy to {env}")
+    return report

@@ -1,0 +1,16 @@
+"""Prefect task that writes the run's result file (seed 002 §1.3) for Claude Code to read."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_link_artifact
+
+from hugopipe.results import ResultFile, write_result
+
+
+@task(name="write-result", retries=0)
+def record_result(result: ResultFile) -> str:
+    path = write_result(result)
+    if result.flow_run_url:
+        create_link_artifact(result.flow_run_url, link_text="this run in the Prefect UI", key="run-link")
+    return str(path.resolve())

@@ -1,0 +1,188 @@
+"""Shared fixtures: real parts only — a real Prefect server, moto over HTTP, the pinned Hugo.
+
+Prefect reads its settings when it is imported, so the API URL and a private
+PREFECT_HOME are fixed here, at conftest import, before any test module can
+import Prefect. The server itself starts lazily, once per session, only for
+tests that ask for it (about 15–25 s: migrations on a fresh SQLite file).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import EXAMPLE_SITE, ROOT, free_port, wait_until
+
+BUCKETS = ("hugopipe-example-dev", "hugopipe-example-staging", "hugopipe-example-production")
+
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="hugopipe-tests-"))
+_PREFECT_PORT = free_port()
+os.environ.update(
+    {
+        "PREFECT_HOME": str(_SESSION_DIR / "prefect"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{_PREFECT_PORT}/api",
+        "PREFECT_UI_URL": f"http://127.0.0.1:{_PREFECT_PORT}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing-secret-not-real",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HUGOPIPE_RESULTS_DIR": str(_SESSION_DIR / "results"),
+    }
+)
+
+
+def _stop(proc: subprocess.Popen, grace: float = 15) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[str]:
+    """A real ``prefect server start`` (SQLite) on a free port; yields the API URL."""
+    api = os.environ["PREFECT_API_URL"]
+    log = open(_SESSION_DIR / "prefect-server.log", "w")  # noqa: SIM115
+    env = dict(os.environ, PREFECT_UI_API_URL=api, PREFECT_SERVER_API_PORT=str(_PREFECT_PORT))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(_PREFECT_PORT),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+
+    def healthy() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"prefect server exited: {(_SESSION_DIR / 'prefect-server.log').read_text()[-2000:]}"
+            )
+        try:
+            return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(healthy, 180, "the Prefect server to answer /api/health")
+    yield api
+    _stop(proc)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """moto in server mode, spoken to over real HTTP like any S3-compatible endpoint."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_endpoint: str):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+def copy_site(dest: Path) -> Path:
+    site = dest / "site"
+    shutil.copytree(
+        EXAMPLE_SITE,
+        site,
+        ignore=shutil.ignore_patterns(".hugopipe", "public", "resources", ".hugo_build.lock"),
+    )
+    return site
+
+
+@pytest.fixture(scope="session")
+def session_site() -> Path:
+    """One copy of the example site shared by the served-deployment tests."""
+    return copy_site(_SESSION_DIR)
+
+
+@pytest.fixture(scope="session")
+def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Iterator[dict]:
+    """``deployments/serve.py`` running against the test server, moto and a copy of the example site.
+
+    Test knobs in the worker's environment: approvals polled every second,
+    retries after 1 s, and ``apply-deploy-dev`` failing twice with an injected
+    transient fault (so ``retries`` has something to show). Staging and
+    production are unaffected.
+    """
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    for bucket in BUCKETS:
+        s3.create_bucket(Bucket=bucket)
+    env = dict(
+        os.environ,
+        HUGOPIPE_S3_ENDPOINT=moto_endpoint,
+        HUGOPIPE_APPROVAL_POLL_SECONDS="1",
+        HUGOPIPE_RETRY_DELAYS="1,1,1",
+        HUGOPIPE_FAULT_INJECT="apply-deploy-dev=2",
+        PREFECT_RUNNER_POLL_FREQUENCY="1",
+    )
+    subprocess.run(
+        [sys.executable, str(ROOT / "blocks" / "register.py")], env=env, check=True, cwd=ROOT
+    )
+    log = open(_SESSION_DIR / "serve.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "deployments" / "serve.py"), "--site", str(session_site)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+
+    def deployment_ready() -> bool:
+        if proc.poll() is not None:
+            raise AssertionError(
+                f"serve.py exited: {(_SESSION_DIR / 'serve.log').read_text()[-3000:]}"
+            )
+        r = httpx.get(f"{prefect_server}/deployments/name/publish/site", timeout=2)
+        return r.status_code == 200
+
+    wait_until(deployment_ready, 120, "serve.py to register the publish deployment")
+    yield {
+        "api": prefect_server,
+        "endpoint": moto_endpoint,
+        "site": session_site,
+        "s3": s3,
+        "log": _SESSION_DIR / "serve.log",
+    }
+    _stop(proc)
+    log.close()

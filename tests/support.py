@@ -1,0 +1,40 @@
+"""Helpers shared by tests (importable as ``tests.support``; fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_SITE = ROOT / "examples" / "site"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.25):
+    """Poll ``predicate`` until truthy or fail with ``what``; tests never sleep for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def hugopipe(
+    *args: str, timeout: float = 600, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed CLI the way Claude Code does: a separate process, stdout = data."""
+    exe = Path(sys.executable).with_name("hugopipe")
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
+    )

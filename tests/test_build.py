@@ -1,0 +1,111 @@
+"""The build stage against the real pinned Hugo and the example site."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hugopipe.build import build_site, hash_tree, parse_messages
+from hugopipe.errors import FailureClass
+from tests.conftest import copy_site
+from tests.support import EXAMPLE_SITE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "production"])
+def test_build_report_describes_the_output(tmp_path: Path, env: str) -> None:
+    report = build_site(EXAMPLE_SITE, env, destination=tmp_path / "public")
+    assert report.success, report.errors
+    assert report.environment == env
+    assert re.match(r"v0\.168\.0", report.hugo_version)
+    files = [p for p in (tmp_path / "public").rglob("*") if p.is_file()]
+    assert report.files == len(files) > 20
+    assert report.bytes == sum(p.stat().st_size for p in files)
+    assert report.pages > 10
+    assert report.errors == [] and report.warnings == []
+    assert report.duration_seconds > 0
+    assert report.content_hash == hash_tree(tmp_path / "public")[0]
+    assert "--minify" in report.command and "--cleanDestinationDir" in report.command
+
+
+def test_content_hash_is_stable_across_builds_and_changes_with_content(tmp_path: Path) -> None:
+    site = copy_site(tmp_path)
+    first = build_site(site, "staging", destination=tmp_path / "a")
+    second = build_site(site, "staging", destination=tmp_path / "b")
+    assert first.content_hash == second.content_hash
+    post = next((site / "content" / "blog").rglob("*.md"))
+    post.write_text(post.read_text() + "\nOne more sentence.\n")
+    third = build_site(site, "staging", destination=tmp_path / "a")
+    assert third.content_hash != first.content_hash
+
+
+def test_clean_destination_removes_stale_files(tmp_path: Path) -> None:
+    dest = tmp_path / "public"
+    dest.mkdir()
+    (dest / "stale.html").write_text("old")
+    report = build_site(EXAMPLE_SITE, "dev", destination=dest)
+    assert report.success
+    assert not (dest / "stale.html").exists()
+
+
+def test_base_url_override_is_used(tmp_path: Path) -> None:
+    report = build_site(EXAMPLE_SITE, "staging", destination=tmp_path / "p", base_url="https://preview.example.org/")
+    assert report.success
+    html = (tmp_path / "p" / "index.html").read_text()
+    assert "https://preview.example.org/" in html
+
+
+def test_broken_template_fails_with_hugos_message_file_and_line(tmp_path: Path) -> None:
+    site = copy_site(tmp_path)
+    layout = next(p for p in (site / "layouts").rglob("*.html") if "baseof" in p.name)
+    lines = layout.read_text().splitlines()
+    lines.insert(2, "{{ .Site.NoSuchThing.Broken }")
+    layout.write_text("\n".join(lines))
+    report = build_site(site, "staging", destination=tmp_path / "out")
+    assert not report.success
+    assert report.failure_class == FailureClass.TEMPLATE
+    err = report.errors[0]
+    assert err.file and err.file.endswith(layout.name) and err.file.startswith("layouts")
+    assert err.line == 3
+    assert "unexpected" in err.message or "parse" in err.message
+    assert report.content_hash == "" and report.files == 0
+
+
+def test_front_matter_error_is_a_content_error_with_line(tmp_path: Path) -> None:
+    site = copy_site(tmp_path)
+    page = site / "content" / "about.md"
+    if not page.exists():
+        page = next((site / "content").glob("*.md"))
+    text = page.read_text().split("\n")
+    text.insert(1, "title: [unclosed")
+    page.write_text("\n".join(text))
+    report = build_site(site, "dev", destination=tmp_path / "out")
+    assert not report.success
+    assert report.failure_class == FailureClass.CONTENT
+    assert report.errors[0].file == str(page.relative_to(site))
+    assert report.errors[0].line in (2, 3)  # Hugo names the line where its YAML parser noticed
+
+
+def test_missing_site_is_a_clear_error(tmp_path: Path) -> None:
+    from hugopipe.errors import ConfigError
+    from hugopipe.hugo import hugo_config
+
+    with pytest.raises(ConfigError, match="not a Hugo site"):
+        hugo_config(tmp_path, "dev")
+
+
+@pytest.mark.parametrize(
+    ("line", "cls", "file", "lineno"),
+    [
+        ('ERROR error building site: "/s/layouts/home.html:1:1": parse of template failed', FailureClass.TEMPLATE, "layouts/home.html", 1),
+        ('ERROR error building site: "/s/content/a.md:3:7": [2:7] sequence end', FailureClass.CONTENT, "content/a.md", 3),
+        ('ERROR error building site: "/s/hugo.toml:4:1": bad key', FailureClass.CONFIGURATION, "hugo.toml", 4),
+        ("ERROR something without a place", FailureClass.UNKNOWN, None, None),
+    ],
+)
+def test_parse_messages_classifies_by_place(line: str, cls: FailureClass, file: str | None, lineno: int | None) -> None:
+    [msg] = parse_messages(line, Path("/s"), "ERROR")
+    assert (msg.failure_class, msg.file, msg.line) == (cls, file, lineno)
