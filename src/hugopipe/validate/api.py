@@ -1,0 +1,166 @@
+"""The entry points the CLI and the Prefect tasks call."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from hugopipe.errors import ConfigError
+from hugopipe.validate.config import is_production, load_config, read_site_config
+from hugopipe.validate.engine import scan, site_rules
+from hugopipe.validate.findings import ValidationReport
+from hugopipe.validate.publication import publication_rules
+from hugopipe.validate.robots import robots_rules
+from hugopipe.validate.sitemap import sitemap_rules
+from hugopipe.validate.source import source_rules
+from hugopipe.validate.urls import Site
+
+
+def _raw_validate(
+    site_dir: Path | None, config: dict | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    site_conf = read_site_config(site_dir)
+    raw = config if config is not None else (site_conf.get("validate") or {})
+    return site_conf, raw
+
+
+def _base_url(hcfg: dict[str, Any]) -> str:
+    return str(hcfg.get("baseURL") or hcfg.get("baseurl") or hcfg.get("BaseURL") or "/")
+
+
+def _env_names(site_dir: Path, site_conf: dict[str, Any]) -> set[str]:
+    names = set((site_conf.get("environments") or {}).keys())
+    cfgdir = site_dir / "config"
+    if cfgdir.is_dir():
+        names |= {p.name for p in cfgdir.iterdir() if p.is_dir() and p.name != "_default"}
+    return names
+
+
+def other_env_hosts(site_dir: Path, env: str, site_conf: dict[str, Any]) -> list[str]:
+    """Hosts of the other environments whose URLs must not leak into ``env``.
+
+    For production every other environment's host counts; for the others only
+    non-production hosts do (a staging page may link to the live site).
+    """
+    from hugopipe.hugo import hugo_config
+
+    own = Site.from_base_url(_base_url(hugo_config(site_dir, env))).host
+    hosts: set[str] = set()
+    prod = is_production(env, site_conf)
+    for name in _env_names(site_dir, site_conf) - {env}:
+        if not prod and is_production(name, site_conf):
+            continue
+        try:
+            h = Site.from_base_url(_base_url(hugo_config(site_dir, name))).host
+        except ConfigError:
+            continue
+        if h and h != own:
+            hosts.add(h)
+    return sorted(hosts)
+
+
+def validate_public(
+    public_dir: Path,
+    *,
+    base_url: str,
+    env: str,
+    production: bool,
+    config: dict | None = None,
+    site_dir: Path | None = None,
+    jobs: int | None = None,
+) -> ValidationReport:
+    """Rules on an output that is already built (no build, no Hugo needed unless site_dir is given)."""
+    t0 = time.perf_counter()
+    public_dir = Path(public_dir)
+    if not public_dir.is_dir():
+        raise ConfigError(
+            f"output directory not found: {public_dir}",
+            hint="build the site first or pass --public DIR",
+        )
+    _, raw = _raw_validate(site_dir, config)
+    cfg = load_config(raw, env, production)
+    site = Site.from_base_url(base_url)
+    sc = scan(public_dir, site, cfg, jobs=jobs)
+    findings = sc.findings + site_rules(sc, public_dir, cfg)
+    findings += sitemap_rules(sc, public_dir)
+    findings += robots_rules(sc, public_dir, cfg)
+    if site_dir is not None:
+        findings += publication_rules(sc, Path(site_dir), env)
+    report = ValidationReport(
+        env=env,
+        production=production,
+        site_dir=str(site_dir) if site_dir else None,
+        public_dir=str(public_dir),
+        base_url=base_url,
+        findings=cfg.apply(findings),
+        checked={
+            "files": len(sc.files),
+            "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
+        },
+    )
+    report.sort()
+    report.duration_s = time.perf_counter() - t0
+    return report
+
+
+def validate_source(site_dir: Path, env: str, config: dict | None = None) -> ValidationReport:
+    """Front matter rules over content/ and duplicate URLs (``hugo list all``)."""
+    from hugopipe.hugo import hugo_list
+
+    t0 = time.perf_counter()
+    site_dir = Path(site_dir)
+    site_conf, raw = _raw_validate(site_dir, config)
+    prod = is_production(env, site_conf)
+    cfg = load_config(raw, env, prod, source=str(site_dir / "hugopipe.toml"))
+    try:
+        rows = hugo_list(site_dir, env, "all")
+    except ConfigError:
+        rows = None  # a front matter error stops Hugo; our own parse names the file and line
+    findings, n = source_rules(site_dir, cfg, rows)
+    report = ValidationReport(
+        env=env,
+        production=prod,
+        site_dir=str(site_dir),
+        findings=cfg.apply(findings),
+        checked={"content files": n},
+    )
+    report.sort()
+    report.duration_s = time.perf_counter() - t0
+    return report
+
+
+def validate_site(
+    site_dir: Path,
+    public_dir: Path,
+    env: str,
+    *,
+    production: bool | None = None,
+    config: dict | None = None,
+    jobs: int | None = None,
+) -> ValidationReport:
+    """Source rules plus output rules for a site built into ``public_dir`` for ``env``."""
+    from hugopipe.hugo import hugo_config
+
+    site_dir = Path(site_dir)
+    site_conf, raw = _raw_validate(site_dir, config)
+    if production is None:
+        production = is_production(env, site_conf)
+    raw = dict(raw)
+    if "other_hosts" not in raw:
+        raw["other_hosts"] = other_env_hosts(site_dir, env, site_conf)
+    base_url = _base_url(hugo_config(site_dir, env))
+    report = validate_source(site_dir, env, config=raw)
+    report.production = production
+    out = validate_public(
+        public_dir,
+        base_url=base_url,
+        env=env,
+        production=production,
+        config=raw,
+        site_dir=site_dir,
+        jobs=jobs,
+    )
+    report.merge(out)
+    report.env, report.production = env, production
+    return report

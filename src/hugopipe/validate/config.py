@@ -1,0 +1,202 @@
+"""The ``[validate]`` table of ``hugopipe.toml``: severities per environment and accepted findings.
+
+Example::
+
+    [validate]
+    max_page_kb = 1024
+    skip_fragments = ["^#/"]          # client-side routes
+    ignore_urls = ["^/api/"]          # never checked
+    other_hosts = ["preview.example.org"]
+    [validate.severity]
+    L3 = "error"                      # our host does not redirect /dir to /dir/
+    [validate.required]
+    "*" = ["title"]
+    blog = ["title", "date", "description"]
+    [validate.environments.staging]
+    indexable = false                 # staging must carry noindex / disallow-all
+    [validate.environments.staging.severity]
+    S4 = "off"
+    [[validate.accept]]
+    rule = "L1"
+    file = "legacy/**"
+    url = "/old-shop/*"
+    reason = "served by the legacy app behind the same CloudFront distribution"
+    until = 2027-01-31
+
+An accepted finding keeps its place in the report (marked accepted, with the
+reason) but no longer blocks; a rule is never disabled by accepting one finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from hugopipe.errors import ConfigError
+from hugopipe.validate.findings import Finding
+from hugopipe.validate.rules import RULES, Level
+
+
+class Acceptance(BaseModel):
+    rule: str
+    reason: str = Field(min_length=3)
+    file: str | None = None  # glob on Finding.file
+    url: str | None = None  # glob on Finding.url
+    until: dt.date | None = None  # stops applying after this date
+
+    def matches(self, f: Finding, today: dt.date) -> bool:
+        if self.rule not in ("*", f.rule):
+            return False
+        if self.until is not None and today > self.until:
+            return False
+        if self.file is not None and not fnmatch.fnmatchcase(f.file, self.file):
+            return False
+        return not (self.url is not None and not fnmatch.fnmatchcase(f.url or "", self.url))
+
+
+class ExternalConfig(BaseModel):
+    max_cache_age: str = "7d"
+    max_concurrency: int = 32
+    host_concurrency: int = 2
+    max_retries: int = 3
+    retry_wait_time: int = 2
+    timeout: int = 20
+    exclude: list[str] = Field(default_factory=list)
+    accept_status: list[int] = Field(default_factory=lambda: [200, 203, 204, 206, 999])
+
+
+class ValidateConfig(BaseModel):
+    """Resolved settings for one environment."""
+
+    env: str = "staging"
+    production: bool = False
+    severity: dict[str, Level] = Field(default_factory=dict)
+    accept: list[Acceptance] = Field(default_factory=list)
+    required: dict[str, list[str]] = Field(default_factory=dict)
+    skip_fragments: list[str] = Field(default_factory=list)
+    ignore_urls: list[str] = Field(default_factory=list)
+    exclude_files: list[str] = Field(default_factory=list)
+    other_hosts: list[str] = Field(default_factory=list)
+    indexable: bool | None = None
+    max_page_kb: int = 1024
+    max_image_kb: int = 2048
+    title_min: int = 10
+    title_max: int = 70
+    description_min: int = 50
+    description_max: int = 160
+    jobs: int | None = None
+    external: ExternalConfig = Field(default_factory=ExternalConfig)
+
+    # -- severities --------------------------------------------------------------------------
+    def level(self, rule: str) -> Level:
+        if rule in self.severity:
+            return self.severity[rule]
+        r = RULES[rule]
+        return r.production if self.production else r.other
+
+    def enabled(self, rule: str) -> bool:
+        return self.level(rule) != "off"
+
+    def apply(self, findings: list[Finding], today: dt.date | None = None) -> list[Finding]:
+        """Set configured severities, drop disabled rules, mark accepted findings."""
+        today = today or dt.date.today()
+        out: list[Finding] = []
+        for f in findings:
+            lvl = self.level(f.rule)
+            if lvl == "off":
+                continue
+            f.severity = lvl
+            for a in self.accept:
+                if a.matches(f, today):
+                    f.accepted = True
+                    f.accepted_reason = a.reason
+                    break
+            out.append(f)
+        return out
+
+    def url_ignored(self, url: str) -> bool:
+        return any(p.search(url) for p in self._ignore_res)
+
+    @property
+    def _ignore_res(self) -> list[re.Pattern[str]]:
+        return [re.compile(p) for p in self.ignore_urls]
+
+
+_SCALARS = {
+    "skip_fragments", "ignore_urls", "exclude_files", "other_hosts", "indexable", "max_page_kb",
+    "max_image_kb", "title_min", "title_max", "description_min", "description_max", "jobs",
+    "required",
+}  # fmt: skip
+
+
+def read_site_config(site_dir: Path | None) -> dict[str, Any]:
+    """The whole ``hugopipe.toml`` of a site (empty if there is none)."""
+    if site_dir is None:
+        return {}
+    path = site_dir / "hugopipe.toml"
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        line = None
+        m = re.search(r"line (\d+)", str(exc))
+        if m:
+            line = int(m.group(1))
+        raise ConfigError(
+            f"hugopipe.toml does not parse: {exc}",
+            file=str(path),
+            line=line,
+            hint="fix the TOML syntax",
+        ) from exc
+
+
+def is_production(env: str, site_conf: dict[str, Any]) -> bool:
+    if env == "production":
+        return True
+    envs = site_conf.get("environments") or {}
+    return bool((envs.get(env) or {}).get("production", False))
+
+
+def load_config(
+    raw: dict[str, Any] | None, env: str, production: bool, source: str = "hugopipe.toml"
+) -> ValidateConfig:
+    """Resolve the raw ``[validate]`` table for ``env`` (environment overrides win)."""
+    raw = dict(raw or {})
+    for key in raw:
+        if key not in _SCALARS | {"severity", "environments", "accept", "external"}:
+            raise ConfigError(
+                f"unknown key [validate].{key}",
+                file=source,
+                hint="allowed keys: "
+                + ", ".join(sorted(_SCALARS | {"severity", "environments", "accept", "external"})),
+            )
+    envs = raw.pop("environments", {}) or {}
+    over = dict(envs.get(env) or {})
+    severity = dict(raw.pop("severity", {}) or {})
+    severity.update(over.pop("severity", {}) or {})
+    accept = list(raw.pop("accept", []) or []) + list(over.pop("accept", []) or [])
+    data: dict[str, Any] = {**raw, **over}
+    for rule in severity:
+        if rule not in RULES:
+            raise ConfigError(
+                f"[validate.severity] names unknown rule {rule!r}",
+                file=source,
+                hint="rule ids: " + ", ".join(RULES),
+            )
+    try:
+        return ValidateConfig(
+            env=env, production=production, severity=severity, accept=accept, **data
+        )
+    except ValidationError as exc:
+        raise ConfigError(
+            f"[validate] in {source} is invalid: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
+            file=source,
+            hint="see hugopipe.validate.config for the allowed keys; every [[validate.accept]] needs rule and reason",
+        ) from exc

@@ -1,0 +1,243 @@
+"""Run phase 1 over the output in a process pool, then the whole-site rules in the parent.
+
+Each file is read and parsed exactly once (in a worker). The parent holds only
+compact per-page records — ids, head metadata, links — and resolves what needs
+the whole site: cross-page fragments, alias links, duplicate titles, sitemap,
+robots.txt and publication state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from hugopipe.validate import extract
+from hugopipe.validate.config import ValidateConfig
+from hugopipe.validate.extract import Context, Page
+from hugopipe.validate.findings import Finding
+from hugopipe.validate.rules import RULES
+from hugopipe.validate.urls import Site
+
+HTML_EXT = (".html", ".htm")
+TEXT_EXT = (".xml", ".txt", ".json", ".js", ".mjs", ".webmanifest", ".rss", ".atom", ".svg")
+IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp", ".tif", ".tiff")
+PAGER = re.compile(r"(^|/)page/\d+/index\.html$")
+
+
+@dataclass
+class Scan:
+    """The output of phase 1 for a whole site."""
+
+    site: Site
+    files: dict[str, int]  # rel path -> size
+    pages: dict[str, Page] = field(default_factory=dict)  # html and css records
+    findings: list[Finding] = field(default_factory=list)
+
+    def is_alias(self, rel: str) -> bool:
+        p = self.pages.get(rel)
+        return p is not None and p.alias_url is not None
+
+    def indexable(self, p: Page) -> bool:
+        return (
+            p.is_doc
+            and p.alias_url is None
+            and not p.noindex
+            and p.path.endswith(HTML_EXT)
+            and not p.path.endswith("404.html")
+            and not PAGER.search(p.path)
+        )
+
+
+def walk(public: Path, exclude: list[str]) -> dict[str, int]:
+    """Every file in the output with its size (one stat per file via scandir)."""
+    out: dict[str, int] = {}
+    root = str(public)
+    n = len(root) + 1
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        with os.scandir(d) as it:
+            for e in it:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                elif e.is_file():
+                    out[e.path[n:].replace(os.sep, "/")] = e.stat().st_size
+    if exclude:
+        import fnmatch
+
+        out = {k: v for k, v in out.items() if not any(fnmatch.fnmatchcase(k, g) for g in exclude)}
+    return out
+
+
+def _batches(items: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
+    return [items[i : i + n] for i in range(0, len(items), n)]
+
+
+def _pool_context() -> mp.context.BaseContext:
+    # fork shares the file set with workers for free; spawn is the portable fallback.
+    if "fork" in mp.get_all_start_methods():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None) -> Scan:
+    files = walk(public, cfg.exclude_files)
+    fs = frozenset(files)
+    lower: dict[str, str] = {}
+    for f in fs:
+        lower.setdefault(f.lower(), f)
+    ctx = Context(
+        root=str(public),
+        site=site,
+        files=fs,
+        lower_files=lower,
+        skip_fragments=cfg.skip_fragments,
+        ignore_urls=cfg.ignore_urls,
+        leak_re=extract.leak_pattern(cfg.other_hosts),
+        check_mixed=site.scheme == "https",
+        max_page_bytes=cfg.max_page_kb * 1024,
+    )
+    work: list[tuple[str, str]] = []
+    for rel in sorted(files):
+        low = rel.lower()
+        if low.endswith(HTML_EXT):
+            work.append(("html", rel))
+        elif low.endswith(".css"):
+            work.append(("css", rel))
+        elif low.endswith(TEXT_EXT) and files[rel] < 20 * 1024 * 1024:
+            work.append(("text", rel))
+    result = Scan(site=site, files=files)
+    jobs = jobs or cfg.jobs or os.cpu_count() or 1
+    pages: Iterable[Page]
+    if jobs <= 1 or len(work) < 200:
+        extract.init_worker(ctx)
+        pages = extract.scan_batch(work)
+    else:
+        size = max(16, min(256, len(work) // (jobs * 8) or 16))
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=_pool_context(),
+            initializer=extract.init_worker,
+            initargs=(ctx,),
+        ) as ex:
+            pages = [p for b in ex.map(extract.scan_batch, _batches(work, size)) for p in b]
+    for p in pages:
+        result.pages[p.path] = p
+        for rule, url, msg, line in p.findings:
+            result.findings.append(_f(rule, p.path, msg, url=url, line=line))
+    return result
+
+
+def _f(
+    rule: str, file: str, message: str, *, url: str | None = None, line: int | None = None
+) -> Finding:
+    r = RULES[rule]
+    return Finding(
+        rule=rule,
+        severity="error" if r.production == "error" else "warning",
+        file=file,
+        line=line,
+        url=url,
+        message=message,
+        hint=r.hint,
+    )
+
+
+def _line(public: Path, rel: str, needle: str) -> int | None:
+    try:
+        return extract.line_of((public / rel).read_text("utf-8", "replace"), needle)
+    except OSError:
+        return None
+
+
+def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
+    """Phase 2: rules that need every page (fragments, aliases, duplicates, sizes, empties)."""
+    out: list[Finding] = []
+    pages = sc.pages
+    # L2 cross-page fragments, L4 links to alias pages
+    for p in pages.values():
+        for target, frag, raw in p.frag_refs:
+            tp = pages.get(target)
+            if tp is None:
+                continue
+            if tp.alias_target and tp.alias_target in pages:
+                tp = pages[tp.alias_target]
+            if frag in tp.ids or unquote(frag) in tp.ids:
+                continue
+            out.append(
+                _f(
+                    "L2",
+                    p.path,
+                    f"{raw}: #{frag} is not an id on {tp.path}",
+                    url=raw,
+                    line=_line(public, p.path, raw),
+                )
+            )
+        if cfg.enabled("L4"):
+            for target in p.links:
+                tp = pages.get(target)
+                if tp is not None and tp.alias_url is not None and p.alias_url is None:
+                    out.append(
+                        _f(
+                            "L4",
+                            p.path,
+                            f"links to alias page {target}, which redirects to {tp.alias_url}",
+                            url=sc.site.page_url(target),
+                        )
+                    )
+    # S/A/P rules on documents
+    titles: dict[str, list[str]] = defaultdict(list)
+    descs: dict[str, list[str]] = defaultdict(list)
+    for p in pages.values():
+        if not p.path.endswith(HTML_EXT) or not p.is_doc or p.alias_url is not None:
+            if not p.is_doc and p.path.endswith(HTML_EXT) and p.size == 0:
+                out.append(_f("P1", p.path, "the file is empty"))
+            continue
+        if p.empty:
+            out.append(_f("P1", p.path, "the page has no visible content"))
+        if not p.title:
+            out.append(_f("S1", p.path, "no <title> (or it is empty)"))
+        else:
+            n = len(p.title)
+            if n < cfg.title_min or n > cfg.title_max:
+                out.append(_f("S2", p.path, f"title is {n} characters: {p.title!r}"))
+        if not p.lang:
+            out.append(_f("S6", p.path, "<html> has no lang attribute"))
+        if not p.doctype:
+            out.append(_f("S6", p.path, "no <!doctype html>"))
+        index = sc.indexable(p)
+        if index:
+            if p.title:
+                titles[p.title].append(p.path)
+            if p.description is None or not p.description:
+                out.append(_f("S4", p.path, "no meta description"))
+            else:
+                n = len(p.description)
+                if n < cfg.description_min or n > cfg.description_max:
+                    out.append(_f("S4", p.path, f"meta description is {n} characters"))
+                descs[p.description].append(p.path)
+            if not p.canonical:
+                out.append(_f("S7", p.path, "no <link rel=canonical>"))
+    for title, paths in titles.items():
+        if len(paths) > 1:
+            for other in paths[1:]:
+                out.append(_f("S3", other, f"title {title!r} is also used by {paths[0]}"))
+    for paths in descs.values():
+        if len(paths) > 1:
+            for other in paths[1:]:
+                out.append(_f("S5", other, f"description is also used by {paths[0]}"))
+    # P2 sizes
+    for rel, size in sc.files.items():
+        low = rel.lower()
+        if low.endswith(HTML_EXT) and size > cfg.max_page_kb * 1024:
+            out.append(_f("P2", rel, f"page is {size // 1024} KB (limit {cfg.max_page_kb} KB)"))
+        elif low.endswith(IMAGE_EXT) and size > cfg.max_image_kb * 1024:
+            out.append(_f("P2", rel, f"image is {size // 1024} KB (limit {cfg.max_image_kb} KB)"))
+    return out

@@ -1,0 +1,414 @@
+"""Phase 1 (runs in worker processes): read and parse each built file once.
+
+Each worker gets the set of output files (inherited through fork, or sent once
+per worker), resolves every reference it can on its own — existence, trailing
+slash, case, same-page fragments, leaks, mixed content — and returns only what
+needs the whole site: the page's ids, its head metadata, the cross-page
+fragment references and the set of pages it links to.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser
+
+from hugopipe.validate import urls
+from hugopipe.validate.urls import Site
+
+SELECTOR = (
+    "[id],a,area,link,img,script[src],source,video,audio,iframe,track,embed,object[data],"
+    "meta,title,base,style,[style]"
+)
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
+CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]+)"|'([^']+)')""")
+PRIVATE_HOSTS = (
+    r"localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|\[::1?\]|10\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+    r"|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}"
+    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.local(?![a-z0-9.-])"
+)
+
+
+def leak_pattern(other_hosts: list[str]) -> str:
+    """Regex for URLs whose host is private, loopback or another environment's host."""
+    hosts = PRIVATE_HOSTS
+    if other_hosts:
+        hosts += "|" + "|".join(re.escape(h) for h in other_hosts)
+    return r"https?://(" + hosts + r")(?![a-z0-9.-])(?::\d+)?(?:[/?#][^\s\"'<>)\\]*)?"
+
+
+SUBRESOURCE = {"img", "script", "iframe", "source", "video", "audio", "track", "embed", "object"}
+FRAGMENT_EXEMPT = {"", "top"}
+
+
+@dataclass
+class Context:
+    """Everything a worker needs, built once in the parent."""
+
+    root: str
+    site: Site
+    files: frozenset[str]
+    lower_files: dict[str, str]
+    skip_fragments: list[str]
+    ignore_urls: list[str]
+    leak_re: str
+    check_mixed: bool
+    max_page_bytes: int
+
+
+@dataclass
+class Page:
+    path: str
+    size: int = 0
+    is_doc: bool = True  # a real HTML document (not a verification snippet)
+    alias_target: str | None = None  # file the alias redirects to
+    alias_url: str | None = None
+    ids: set[str] = field(default_factory=set)
+    title: str | None = None
+    description: str | None = None
+    lang: bool = False
+    doctype: bool = False
+    canonical: str | None = None
+    noindex: bool = False
+    empty: bool = False
+    links: set[str] = field(default_factory=set)  # html files linked with <a>/<area>
+    frag_refs: list[tuple[str, str, str]] = field(default_factory=list)  # (file, fragment, raw)
+    externals: set[str] = field(default_factory=set)
+    findings: list[tuple[str, str | None, str, int | None]] = field(default_factory=list)
+
+
+_CTX: Context | None = None
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|quot|lt|gt|apos);", re.I)
+_CACHE: dict[str, tuple[int, str]] = {}
+
+
+def init_worker(ctx: Context) -> None:
+    global _CTX, _COMPILED
+    _CTX = ctx
+    _CACHE.clear()
+    _COMPILED = (
+        [re.compile(p) for p in ctx.skip_fragments],
+        [re.compile(p) for p in ctx.ignore_urls],
+        re.compile(ctx.leak_re, re.I) if ctx.leak_re else None,
+    )
+
+
+_COMPILED: tuple[list[re.Pattern[str]], list[re.Pattern[str]], re.Pattern[str] | None] = (
+    [],
+    [],
+    None,
+)
+
+
+def line_of(text: str, needle: str | None) -> int | None:
+    if not needle:
+        return None
+    i = text.find(needle)
+    if i < 0:
+        return None
+    return text.count("\n", 0, i) + 1
+
+
+def scan_leaks(text: str, rel: str, out: list) -> None:
+    rx = _COMPILED[2]
+    if rx is None:
+        return
+    seen: set[str] = set()
+    own = _CTX.site.host if _CTX is not None else ""
+    for m in rx.finditer(text):
+        url = _ENTITY.split(m.group(0), 1)[0]
+        if url in seen or m.group(1).lower() == own:
+            continue
+        seen.add(url)
+        out.append(("E1", url, f"{url} points at {m.group(1)}", line_of(text, url)))
+
+
+class _Resolver:
+    """Resolve references of one page; results for repeated targets are cached per worker."""
+
+    def __init__(self, ctx: Context, page: Page, page_dir: str, base_href: str | None, text: str):
+        self.ctx, self.page, self.page_dir, self.base, self.text = (
+            ctx,
+            page,
+            page_dir,
+            base_href,
+            text,
+        )
+        self.skip_frag, self.ignore, _ = _COMPILED
+
+    def add(self, rule: str, url: str | None, msg: str) -> None:
+        self.page.findings.append((rule, url, msg, line_of(self.text, url)))
+
+    def ref(self, raw: str, kind: str, tag: str, same_page_ids: set[str] | None = None) -> None:
+        """kind: 'nav' (a/area: L3/L4 apply), 'res' (subresource), 'meta' (canonical/og)."""
+        ctx = self.ctx
+        if self.ignore and any(p.search(raw) for p in self.ignore):
+            return
+        k, path, frag = urls.to_path(ctx.site, self.page_dir, raw, self.base)
+        if k == urls.EMPTY:
+            self.add("L5", raw, f"empty reference in <{tag}>")
+            return
+        if k == urls.SKIP:
+            return
+        if k == urls.EXTERNAL:
+            if ctx.check_mixed and kind == "res" and path.startswith("http://"):
+                self.add("E4", raw, f"<{tag}> loads {raw} over http:// on an https site")
+            if kind == "nav" or kind == "res":
+                self.page.externals.add(path.split("#", 1)[0])
+            return
+        if path == "":
+            # same-page fragment
+            if frag is not None:
+                self.fragment(self.page.path, frag, raw, same_page=True)
+            return
+        hit = _CACHE.get(path)
+        if hit is None:
+            hit = urls.path_to_file(ctx.site, path, ctx.files)
+            _CACHE[path] = hit
+        status, f = hit
+        if status == urls.OK:
+            pass
+        elif status == urls.SLASHLESS:
+            if kind == "nav":
+                self.add(
+                    "L3",
+                    raw,
+                    f"{raw} is a directory; link to {path}/ (it works only through a redirect)",
+                )
+        elif status == urls.OUTSIDE:
+            self.add("L1", raw, f"{raw} is outside the site's base path {ctx.site.base_path}")
+            return
+        else:
+            other = ctx.lower_files.get(f.lower()) or ctx.lower_files.get(
+                (f + "/index.html").lower()
+            )
+            if other:
+                self.add("L6", raw, f"{raw} matches {other} only with different letter case")
+            else:
+                self.add("L1", raw, f"<{tag}> {raw} does not resolve: {f} is not in the output")
+            return
+        if kind == "nav" and f.endswith(".html"):
+            self.page.links.add(f)
+        if frag is not None and f.endswith(".html"):
+            if f == self.page.path:
+                self.fragment(f, frag, raw, same_page=True)
+            elif not self._frag_exempt(frag, raw):
+                self.page.frag_refs.append((f, frag, raw))
+
+    def _frag_exempt(self, frag: str, raw: str) -> bool:
+        if frag in FRAGMENT_EXEMPT or frag.startswith(":~:"):
+            return True
+        return bool(self.skip_frag) and any(p.search(raw) for p in self.skip_frag)
+
+    def fragment(self, f: str, frag: str, raw: str, same_page: bool) -> None:
+        if self._frag_exempt(frag, raw):
+            return
+        if frag in self.page.ids:
+            return
+        from urllib.parse import unquote
+
+        if unquote(frag) in self.page.ids:
+            return
+        self.add("L2", raw, f"#{frag} is not an id on this page")
+
+
+def _text(path: Path) -> str:
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+def scan_html(rel: str) -> Page:
+    ctx = _CTX
+    assert ctx is not None
+    full = Path(ctx.root, rel)
+    text = _text(full)
+    page = Page(path=rel, size=len(text))
+    head = text[:300].lstrip().lower()
+    page.doctype = head.startswith("<!doctype")
+    low = text[:4000].lower()
+    if "<html" not in low and "<head" not in low and "<body" not in low:
+        page.is_doc = False  # e.g. a search-console verification file
+        scan_leaks(text, rel, page.findings)
+        return page
+    tree = LexborHTMLParser(text)
+    page_url = ctx.site.page_url(rel)
+    page_dir = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
+    base_node = tree.css_first("base[href]")
+    base_href = None
+    if base_node is not None:
+        from urllib.parse import urljoin
+
+        base_href = urljoin(ctx.site.origin + page_url, base_node.attributes.get("href") or "")
+    nodes = tree.css(SELECTOR)
+    # ids first: same-page fragments need them
+    ids = page.ids
+    for n in nodes:
+        a = n.attributes
+        i = a.get("id")
+        if i:
+            ids.add(i)
+        if n.tag == "a":
+            nm = a.get("name")
+            if nm:
+                ids.add(nm)
+    r = _Resolver(ctx, page, page_dir, base_href, text)
+    refresh = None
+    has_css_url = "url(" in text
+    for n in nodes:
+        a = n.attributes
+        tag = n.tag
+        if "data-proofer-ignore" in a:
+            continue
+        if tag == "a" or tag == "area":
+            href = a.get("href")
+            if href is not None:
+                r.ref(href, "nav", tag)
+                if tag == "a" and not a.get("aria-label") and not a.get("title"):
+                    if not n.text(deep=True, strip=True):
+                        imgs = n.css("img[alt]")
+                        if not any((im.attributes.get("alt") or "").strip() for im in imgs):
+                            r.add(
+                                "A2", href, f"link to {href} has no text, aria-label or image alt"
+                            )
+        elif tag == "link":
+            href = a.get("href")
+            rel_attr = (a.get("rel") or "").lower()
+            if href is None:
+                r.add("L5", None, "<link> without href")
+                continue
+            if "preconnect" in rel_attr or "dns-prefetch" in rel_attr:
+                continue
+            if "canonical" in rel_attr:
+                page.canonical = href
+                r.ref(href, "meta", "link rel=canonical")
+            else:
+                r.ref(
+                    href,
+                    "res" if "stylesheet" in rel_attr or "icon" in rel_attr else "meta",
+                    "link",
+                )
+        elif tag == "img" or tag == "source":
+            src = a.get("src")
+            if src is not None:
+                r.ref(src, "res", tag)
+            elif tag == "img":
+                r.add("L5", None, "<img> without src")
+            srcset = a.get("srcset")
+            if srcset:
+                for part in srcset.split(","):
+                    u = part.strip().split(" ", 1)[0]
+                    if u:
+                        r.ref(u, "res", tag + " srcset")
+            if tag == "img" and "alt" not in a:
+                r.add("A1", src, f"<img src={src}> has no alt attribute")
+        elif tag in ("script", "iframe", "track", "embed"):
+            src = a.get("src")
+            if src is not None:
+                r.ref(src, "res", tag)
+                if tag == "script" and "livereload" in src:
+                    r.add("E2", src, "livereload script: this is `hugo server` output")
+        elif tag in ("video", "audio"):
+            for attr in ("src", "poster"):
+                v = a.get(attr)
+                if v is not None:
+                    r.ref(v, "res", tag)
+        elif tag == "object":
+            r.ref(a.get("data") or "", "res", tag)
+        elif tag == "meta":
+            name = (a.get("name") or a.get("property") or "").lower()
+            if name == "description":
+                page.description = (a.get("content") or "").strip()
+            elif name == "robots" or name == "googlebot":
+                if "noindex" in (a.get("content") or "").lower():
+                    page.noindex = True
+            elif name in ("og:image", "twitter:image", "og:url"):
+                c = a.get("content")
+                if c:
+                    r.ref(c, "meta", f"meta {name}")
+            elif (a.get("http-equiv") or "").lower() == "refresh":
+                c = a.get("content") or ""
+                m = re.search(r"url\s*=\s*['\"]?([^'\"]+)", c, re.I)
+                if m:
+                    refresh = m.group(1).strip()
+                    r.ref(refresh, "meta", "meta refresh")
+        elif tag == "title":
+            if page.title is None:
+                page.title = n.text(strip=True)
+        elif tag == "style" and has_css_url:
+            for u in css_urls(n.text()):
+                r.ref(u, "res", "style url()")
+        if has_css_url and "style" in a and "url(" in (a.get("style") or ""):
+            for u in css_urls(a.get("style") or ""):
+                r.ref(u, "res", "style url()")
+    html = tree.root
+    page.lang = bool(html is not None and (html.attributes.get("lang") or "").strip())
+    body = tree.body
+    body_empty = body is None or not _has_children(body)
+    if refresh is not None and body_empty:
+        k, p, _ = urls.to_path(ctx.site, page_dir, refresh, base_href)
+        page.alias_url = refresh
+        if k == urls.OK:
+            st, f = urls.path_to_file(ctx.site, p, ctx.files)
+            page.alias_target = f if st in (urls.OK, urls.SLASHLESS) else None
+    elif body is None or (
+        not body.text(deep=True, strip=True)
+        and body.css_first("img,video,iframe,svg,canvas,object,input,picture") is None
+    ):
+        page.empty = True
+    scan_leaks(text, rel, page.findings)
+    return page
+
+
+def _has_children(node) -> bool:
+    n = node.child
+    while n is not None:
+        if n.tag == "-text":
+            if (n.text_content or "").strip():
+                return True
+        elif n.tag != "_comment" and n.tag != "-comment":
+            return True
+        n = n.next
+    return False
+
+
+def css_urls(css: str) -> list[str]:
+    out = [next(g for g in m.groups() if g is not None) for m in CSS_URL.finditer(css)]
+    out += [m.group(1) or m.group(2) for m in CSS_IMPORT.finditer(css)]
+    return [u for u in out if u and not u.startswith(("data:", "#"))]
+
+
+def scan_css(rel: str) -> Page:
+    ctx = _CTX
+    assert ctx is not None
+    text = _text(Path(ctx.root, rel))
+    page = Page(path=rel, size=len(text), is_doc=False)
+    url = ctx.site.page_url(rel)
+    r = _Resolver(ctx, page, posixpath.dirname(url) + "/", None, text)
+    if "url(" in text or "@import" in text:
+        for u in css_urls(text):
+            r.ref(u, "res", "css url()")
+    scan_leaks(text, rel, page.findings)
+    return page
+
+
+def scan_text(rel: str) -> Page:
+    ctx = _CTX
+    assert ctx is not None
+    text = _text(Path(ctx.root, rel))
+    page = Page(path=rel, size=len(text), is_doc=False)
+    scan_leaks(text, rel, page.findings)
+    return page
+
+
+def scan_batch(batch: list[tuple[str, str]]) -> list[Page]:
+    out = []
+    for kind, rel in batch:
+        if kind == "html":
+            out.append(scan_html(rel))
+        elif kind == "css":
+            out.append(scan_css(rel))
+        else:
+            out.append(scan_text(rel))
+    return out

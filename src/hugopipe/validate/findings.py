@@ -1,0 +1,116 @@
+"""One finding model for every rule, and the report that gates a deploy.
+
+A finding is data, not a log line: the CLI prints it as a table or JSON, the
+Prefect task turns it into a table artifact and the result file gets a Markdown
+section, all from the same fields. Accepted findings stay in the report (so
+nobody forgets them) but no longer block.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Severity = Literal["error", "warning"]
+
+
+class Finding(BaseModel):
+    """One problem found by one rule at one place."""
+
+    rule: str = Field(description="rule id, e.g. L1 (see hugopipe.validate.rules.RULES)")
+    severity: Severity
+    file: str = Field(
+        description="path relative to the site (source rules) or to the built output (output rules)"
+    )
+    line: int | None = None
+    url: str | None = Field(default=None, description="the reference the finding is about, if any")
+    message: str
+    hint: str = ""
+    accepted: bool = False
+    accepted_reason: str | None = None
+
+    def location(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+    def sort_key(self) -> tuple:
+        return (self.severity != "error", self.rule, self.file, self.line or 0, self.url or "")
+
+
+class ValidationReport(BaseModel):
+    """All findings of one validation run, plus what was checked."""
+
+    env: str | None = None
+    production: bool = False
+    site_dir: str | None = None
+    public_dir: str | None = None
+    base_url: str | None = None
+    checked: dict[str, int] = Field(
+        default_factory=dict, description="counts of what was checked (html, css, refs, content…)"
+    )
+    duration_s: float = 0.0
+    findings: list[Finding] = Field(default_factory=list)
+
+    # -- views -------------------------------------------------------------------------------
+    @property
+    def errors(self) -> list[Finding]:
+        """Errors that block (not accepted)."""
+        return [f for f in self.findings if f.severity == "error" and not f.accepted]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning" and not f.accepted]
+
+    @property
+    def accepted(self) -> list[Finding]:
+        return [f for f in self.findings if f.accepted]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks the deploy."""
+        return not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "accepted": len(self.accepted),
+        }
+
+    def counts_by_rule(self) -> dict[str, int]:
+        return dict(sorted(Counter(f.rule for f in self.findings if not f.accepted).items()))
+
+    def merge(self, other: ValidationReport) -> ValidationReport:
+        """Fold another report's findings and counts into this one (returns self)."""
+        self.findings.extend(other.findings)
+        for k, v in other.checked.items():
+            self.checked[k] = self.checked.get(k, 0) + v
+        self.duration_s += other.duration_s
+        self.site_dir = self.site_dir or other.site_dir
+        self.public_dir = self.public_dir or other.public_dir
+        self.base_url = self.base_url or other.base_url
+        self.sort()
+        return self
+
+    def sort(self) -> None:
+        self.findings.sort(key=Finding.sort_key)
+
+    # -- renderings (implemented in render.py to keep this module a plain contract) ---------
+    def to_table_rows(self) -> list[dict[str, object]]:
+        from hugopipe.validate.render import table_rows
+
+        return table_rows(self)
+
+    def to_markdown(self, limit: int = 200) -> str:
+        from hugopipe.validate.render import markdown
+
+        return markdown(self, limit=limit)
+
+    def to_text(self, limit: int = 500) -> str:
+        from hugopipe.validate.render import text_table
+
+        return text_table(self, limit=limit)
+
+    def model_dump_summary(self) -> dict[str, object]:
+        return {"ok": self.ok, **self.counts(), "by_rule": self.counts_by_rule()}
