@@ -83,7 +83,7 @@ def validate_public(
     site = Site.from_base_url(base_url)
     sc = scan(public_dir, site, cfg, jobs=jobs)
     findings = sc.findings + site_rules(sc, public_dir, cfg)
-    findings += sitemap_rules(sc, public_dir)
+    findings += sitemap_rules(sc, public_dir, production)
     findings += robots_rules(sc, public_dir, cfg)
     if site_dir is not None:
         findings += publication_rules(sc, Path(site_dir), env)

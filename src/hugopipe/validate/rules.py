@@ -251,6 +251,15 @@ _RULES = [
         None,
         "compress or resize the file (Hugo image processing), or raise the limit in [validate]",
     ),
+    # B: the build itself (reported by `hugopipe validate` when Hugo fails)
+    _r(
+        "B1",
+        "Hugo build failed",
+        "error",
+        None,
+        "fix the file and line Hugo names (template errors are in layouts/, front matter in content/)",
+        "source",
+    ),
     # F: front matter (source)
     _r(
         "F1",

@@ -31,7 +31,8 @@ def _locs(public: Path, rel: str, out: list[Finding]) -> tuple[str, list[str]] |
     return kind, locs
 
 
-def sitemap_rules(sc: Scan, public: Path) -> list[Finding]:
+def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Finding]:
+    """``production``: a noindex page in the sitemap matters only where the site is meant to be indexed."""
     out: list[Finding] = []
     if "sitemap.xml" not in sc.files:
         out.append(_f("M1", "sitemap.xml", "the output has no sitemap.xml"))
@@ -69,7 +70,7 @@ def sitemap_rules(sc: Scan, public: Path) -> list[Finding]:
                 continue
             if p.alias_url is not None:
                 out.append(_f("M2", rel, f"<loc> {loc} is an alias (redirect) page", url=loc))
-            elif p.noindex:
+            elif p.noindex and production:
                 out.append(_f("M2", rel, f"<loc> {loc} is marked noindex", url=loc))
     for p in sc.pages.values():
         if sc.indexable(p) and p.path not in listed:

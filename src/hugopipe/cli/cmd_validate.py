@@ -1,0 +1,169 @@
+"""``hugopipe validate``: build a site for an environment and check it, or check an existing output.
+
+stdout carries the report (a table, or JSON with ``--json``); progress and the
+verdict go to stderr. Exit 0 when nothing blocks, 1 when errors were found
+(each names the page and the link), 2 for a bad path or an unknown environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from hugopipe.cli.output import Exit, emit, error, info
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="build the site and check links, SEO, sitemap, robots, drafts and front matter",
+        description="Build SITE for ENV into a temporary directory and validate source and output. "
+        "With --public DIR, validate an output that is already built (no build).",
+    )
+    p.add_argument("--site", default=".", type=Path, help="the Hugo site (default: .)")
+    p.add_argument("--env", default="staging", help="Hugo environment (default: staging)")
+    p.add_argument("--public", type=Path, help="validate this already-built output; do not build")
+    p.add_argument("--base-url", help="with --public: the baseURL the output was built for")
+    p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    p.add_argument("--external", action="store_true", help="also check external links (lychee)")
+    p.add_argument(
+        "--no-build", action="store_true", help="check the source (front matter) only, no build"
+    )
+    p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    p.set_defaults(func=run)
+
+
+def _environments(site: Path) -> set[str]:
+    from hugopipe.validate.api import _env_names
+    from hugopipe.validate.config import read_site_config
+
+    return _env_names(site, read_site_config(site)) | {
+        "production",
+        "staging",
+        "dev",
+        "development",
+    }
+
+
+def _is_site(site: Path) -> bool:
+    names = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json")
+    return site.is_dir() and (any((site / n).exists() for n in names) or (site / "config").is_dir())
+
+
+def run(args: argparse.Namespace) -> int:
+    from hugopipe.validate import ValidationReport, check_external, validate_public, validate_site
+    from hugopipe.validate.config import is_production, read_site_config
+
+    site: Path = args.site.resolve()
+    has_site = _is_site(site)
+    if args.public is None and not has_site:
+        error(
+            f"{args.site} is not a Hugo site",
+            hint="pass --site PATH (the folder with hugo.toml or config/)",
+        )
+        return Exit.USAGE
+    if has_site and args.env not in _environments(site):
+        error(
+            f"unknown environment {args.env!r} for {args.site}",
+            hint="environments are the [environments.*] of hugopipe.toml and the folders in config/",
+        )
+        return Exit.USAGE
+    site_conf = read_site_config(site) if has_site else {}
+    production = is_production(args.env, site_conf)
+    raw = site_conf.get("validate") or {}
+
+    if args.public is not None:
+        public = args.public.resolve()
+        if not public.is_dir():
+            error(f"{args.public} is not a directory", hint="pass --public DIR of a built site")
+            return Exit.USAGE
+        base_url = args.base_url
+        if base_url is None and has_site:
+            from hugopipe.hugo import hugo_config
+            from hugopipe.validate.api import _base_url
+
+            base_url = _base_url(hugo_config(site, args.env))
+        if base_url is None:
+            from hugopipe.validate.external import _infer_base_url
+
+            base_url = _infer_base_url(public)
+        report = validate_public(
+            public,
+            base_url=base_url,
+            env=args.env,
+            production=production,
+            config=raw,
+            site_dir=site if has_site else None,
+            jobs=args.jobs,
+        )
+    elif args.no_build:
+        from hugopipe.validate import validate_source
+
+        report = validate_source(site, args.env, config=raw)
+    else:
+        from hugopipe.build import build_site
+
+        with tempfile.TemporaryDirectory(prefix="hugopipe-validate-") as tmp:
+            info(f"building {args.site} for {args.env} …")
+            build = build_site(site, args.env, destination=Path(tmp) / "public")
+            if not build.success:
+                report = _build_failed(build, args.env, production, site, raw)
+            else:
+                report = validate_site(
+                    site,
+                    Path(build.public_dir),
+                    args.env,
+                    production=production,
+                    config=raw,
+                    jobs=args.jobs,
+                )
+                if args.external:
+                    report.merge(
+                        check_external(
+                            Path(build.public_dir),
+                            config=raw,
+                            cache_dir=site / ".hugopipe" / "lychee",
+                            base_url=report.base_url,
+                            env=args.env,
+                        )
+                    )
+    if args.external and args.public is not None:
+        report.merge(
+            check_external(args.public, config=raw, base_url=report.base_url, env=args.env)
+        )
+    assert isinstance(report, ValidationReport)
+    emit(report, json_output=args.json, text=report.to_text())
+    c = report.counts()
+    if report.ok:
+        info(f"validation passed: {c['warnings']} warning(s), {c['accepted']} accepted")
+        return Exit.OK
+    first = report.errors[0]
+    link = f" → {first.url}" if first.url else ""
+    error(
+        f"validation failed: {c['errors']} error(s); first: {first.location()}{link}: {first.message}",
+        hint=first.hint,
+    )
+    return Exit.FAILED
+
+
+def _build_failed(build, env: str, production: bool, site: Path, raw: dict):
+    from hugopipe.validate import validate_source
+    from hugopipe.validate.findings import Finding
+    from hugopipe.validate.rules import RULES
+
+    report = validate_source(site, env, config=raw)
+    for e in build.errors:
+        report.findings.append(
+            Finding(
+                rule="B1",
+                severity="error",
+                file=getattr(e, "file", None) or "(hugo build)",
+                line=getattr(e, "line", None),
+                message=e.message,
+                hint=RULES["B1"].hint,
+            )
+        )
+    report.production = production
+    report.sort()
+    return report
