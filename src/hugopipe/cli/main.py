@@ -21,10 +21,31 @@ COMMAND_MODULES = (
     "cmd_deploy",
     "cmd_rollback",
     "cmd_control",
+    "cmd_submit",
+    "cmd_plan",
+    "cmd_doctor",
 )
 
+#: Which module registers a command, so ``hugopipe status`` imports one module, not all of
+#: them (an agent polls read commands in a loop). Commands not listed here still work:
+#: the parser falls back to importing every module in ``COMMAND_MODULES``.
+COMMANDS: dict[str, str] = {
+    "run": "cmd_run",
+    "status": "cmd_run",
+    "runs": "cmd_control",
+    "logs": "cmd_control",
+    "retries": "cmd_control",
+    "result": "cmd_control",
+    "approve": "cmd_control",
+    "reject": "cmd_control",
+    "cancel": "cmd_control",
+    "submit": "cmd_submit",
+    "plan": "cmd_plan",
+    "doctor": "cmd_doctor",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def _new_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     parser = argparse.ArgumentParser(
         prog="hugopipe",
         description="Publish Hugo sites through Prefect; Claude Code's control plane CLI. "
@@ -36,19 +57,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"hugopipe {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser, subparsers
+
+
+def _register(subparsers: argparse._SubParsersAction, name: str) -> None:
+    try:
+        module = importlib.import_module(f"hugopipe.cli.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"hugopipe.cli.{name}":
+            return  # command group not installed in this build
+        raise
+    module.register(subparsers)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (fast path) only the module that owns ``command``."""
+    module = COMMANDS.get(command or "")
+    if module:
+        parser, subparsers = _new_parser()
+        _register(subparsers, module)
+        if command in subparsers.choices:
+            return parser
+    parser, subparsers = _new_parser()
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"hugopipe.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"hugopipe.cli.{name}":
-                continue  # command group not installed in this build
-            raise
-        module.register(subparsers)
+        _register(subparsers, name)
     return parser
 
 
+def _command(argv: list[str]) -> str | None:
+    """The first positional argument (the command), if any."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -7,12 +7,11 @@ stderr; the exit code says what happened.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from enum import IntEnum
 from typing import Any
-
-from pydantic import BaseModel
 
 
 class Exit(IntEnum):
@@ -37,8 +36,13 @@ EXIT_CODES_HELP = """exit codes:
 
 
 def to_data(obj: Any) -> Any:
-    if isinstance(obj, BaseModel):
+    # duck-typed, so printing never imports pydantic (~0.2 s) for commands that do not need it
+    if hasattr(obj, "model_dump"):
         return obj.model_dump(mode="json")
+    if hasattr(obj, "to_dict"):
+        return to_data(obj.to_dict())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return to_data(dataclasses.asdict(obj))
     if isinstance(obj, list):
         return [to_data(o) for o in obj]
     if isinstance(obj, dict):
