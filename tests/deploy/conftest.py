@@ -1,0 +1,164 @@
+"""A moto server over HTTP (session-scoped) and helpers to make buckets, distributions and sites."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from hugopipe.deploy import DeployTarget, Matcher
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_endpoint):
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = "t-" + uuid.uuid4().hex[:12]
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+def create_distribution(endpoint: str, bucket: str) -> str:
+    cf = boto3.client(
+        "cloudfront",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    r = cf.create_distribution(
+        DistributionConfig={
+            "CallerReference": uuid.uuid4().hex,
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "o1",
+                        "DomainName": f"{bucket}.s3.amazonaws.com",
+                        "OriginPath": "",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "o1",
+                "ViewerProtocolPolicy": "allow-all",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )
+    return r["Distribution"]["Id"]
+
+
+def invalidations(endpoint: str, dist: str) -> list[list[str]]:
+    """Paths of each invalidation sent to ``dist``, oldest first."""
+    cf = boto3.client(
+        "cloudfront",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    items = cf.list_invalidations(DistributionId=dist)["InvalidationList"].get("Items", [])
+    out = []
+    for it in items:
+        inv = cf.get_invalidation(DistributionId=dist, Id=it["Id"])["Invalidation"]
+        out.append(inv["InvalidationBatch"]["Paths"].get("Items", []))
+    return out
+
+
+def make_target(bucket: str, endpoint: str, **kw) -> DeployTarget:
+    fields = dict(
+        name="dev",
+        url=f"s3://{bucket}?endpoint={endpoint}&use_path_style=true&region=us-east-1",
+        bucket=bucket,
+        endpoint=endpoint,
+        path_style=True,
+        region="us-east-1",
+        workers=4,
+        matchers=[
+            Matcher(
+                pattern=r"^.+\.(js|css|svg|ttf)$",
+                cachecontrol="max-age=31536000, no-transform, public",
+                gzip=True,
+            ),
+            Matcher(
+                pattern=r"^.+\.(png|jpg)$", cachecontrol="max-age=31536000, no-transform, public"
+            ),
+            Matcher(pattern=r"^.+\.(html|xml|json)$", gzip=True),
+        ],
+    )
+    fields.update(kw)
+    return DeployTarget(**fields)
+
+
+SITE_FILES = {
+    "index.html": "<html><body>home <a href=/posts/first/>first</a></body></html>",
+    "posts/first/index.html": "<html>first post</html>",
+    "posts/second/index.html": "<html>second post</html>",
+    "posts/index.xml": "<rss>feed</rss>",
+    "index.xml": "<rss>home feed</rss>",
+    "sitemap.xml": "<urlset></urlset>",
+    "css/site.css": "body{color:red}",
+    "js/app.js": "console.log(1)",
+    "js/mod.mjs": "export const a=1",
+    "img/logo.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+    "img/icon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    "fonts/a.woff2": b"wOF2" + bytes(100),
+    "doc/guide.pdf": b"%PDF-1.4 x",
+    "robots.txt": "User-agent: *",
+    "site.webmanifest": "{}",
+    "data.json": '{"a":1}',
+    "über uns/index.html": "<html>über</html>",
+    "files/my report 2024.txt": "spaces",
+}
+
+
+def write_site(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, body in (files or SITE_FILES).items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(body if isinstance(body, bytes) else body.encode())
+    return root
