@@ -154,6 +154,9 @@ class _Resolver:
         if k == urls.SKIP:
             return
         if k == urls.EXTERNAL:
+            if kind == "self":
+                self.add("E3", raw, f"{tag} {raw} is not on {ctx.site.origin}")
+                return
             if ctx.check_mixed and kind == "res" and path.startswith("http://"):
                 self.add("E4", raw, f"<{tag}> loads {raw} over http:// on an https site")
             if kind == "nav" or kind == "res":
@@ -282,7 +285,7 @@ def scan_html(rel: str) -> Page:
                 continue
             if "canonical" in rel_attr:
                 page.canonical = href
-                r.ref(href, "meta", "link rel=canonical")
+                r.ref(href, "self", "link rel=canonical")
             else:
                 r.ref(
                     href,
@@ -326,7 +329,7 @@ def scan_html(rel: str) -> Page:
             elif name in ("og:image", "twitter:image", "og:url"):
                 c = a.get("content")
                 if c:
-                    r.ref(c, "meta", f"meta {name}")
+                    r.ref(c, "self" if name == "og:url" else "meta", f"meta {name}")
             elif (a.get("http-equiv") or "").lower() == "refresh":
                 c = a.get("content") or ""
                 m = re.search(r"url\s*=\s*['\"]?([^'\"]+)", c, re.I)

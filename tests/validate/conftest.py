@@ -1,0 +1,1 @@
+from tests.validate.fixtures import out  # noqa: F401  (fixture)
