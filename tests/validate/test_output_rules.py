@@ -62,7 +62,7 @@ def test_l1_subpath_base_url(tmp_path) -> None:
     o = Out(tmp_path / "p", base=base)
     for rel in ("index.html", "about/index.html", "blog/index.html", "blog/post/index.html"):
         p = o.root / rel
-        p.write_text(p.read_text().replace('href="/', 'href="/docs/'))
+        p.write_text(p.read_text().replace('href="/', 'href="/docs/').replace('src="/', 'src="/docs/'))
     o.add_page("/x/", body='<a href="/docs/about/">in</a> <a href="../blog/">rel</a>')
     report = o.validate()
     assert report.findings == [], report.to_text()
