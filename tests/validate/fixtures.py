@@ -53,10 +53,31 @@ class Out:
         self.root = root
         self.base = base
         self.pages = ["/", "/about/", "/blog/", "/blog/post/"]
-        self.write("index.html", page("/", body='<h2 id="intro">Intro</h2><a href="/about/">About us</a> <a href="/blog/post/#part-2">Post</a>', base=base))
-        self.write("about/index.html", page("/about/", base=base, body='<p>About</p><img src="/img/a.png" alt="A"><a href="../blog/">Blog</a>'))
+        self.write(
+            "index.html",
+            page(
+                "/",
+                body='<h2 id="intro">Intro</h2><a href="/about/">About us</a> <a href="/blog/post/#part-2">Post</a>',
+                base=base,
+            ),
+        )
+        self.write(
+            "about/index.html",
+            page(
+                "/about/",
+                base=base,
+                body='<p>About</p><img src="/img/a.png" alt="A"><a href="../blog/">Blog</a>',
+            ),
+        )
         self.write("blog/index.html", page("/blog/", base=base, body='<a href="post/">Post</a>'))
-        self.write("blog/post/index.html", page("/blog/post/", base=base, body='<h2 id="part-2">Part 2</h2><a href="#part-2">again</a>'))
+        self.write(
+            "blog/post/index.html",
+            page(
+                "/blog/post/",
+                base=base,
+                body='<h2 id="part-2">Part 2</h2><a href="#part-2">again</a>',
+            ),
+        )
         self.write("img/a.png", "png")
         self.write("css/site.css", "body{background:url(../img/a.png)}")
         self.write("robots.txt", f"User-agent: *\nDisallow:\nSitemap: {base}sitemap.xml\n")
@@ -75,7 +96,9 @@ class Out:
     def refresh_sitemap(self) -> None:
         self.write("sitemap.xml", sitemap(self.pages, self.base))
 
-    def validate(self, env: str = "production", production: bool = True, config: dict | None = None):
+    def validate(
+        self, env: str = "production", production: bool = True, config: dict | None = None
+    ):
         from hugopipe.validate import validate_public
 
         return validate_public(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.validate.fixtures import BASE, Out, alias, page, rules
 
 from hugopipe.validate import RULES
+from tests.validate.fixtures import BASE, Out, alias, page, rules
 
 
 def test_good_site_has_no_findings(out: Out) -> None:
@@ -62,7 +62,9 @@ def test_l1_subpath_base_url(tmp_path) -> None:
     o = Out(tmp_path / "p", base=base)
     for rel in ("index.html", "about/index.html", "blog/index.html", "blog/post/index.html"):
         p = o.root / rel
-        p.write_text(p.read_text().replace('href="/', 'href="/docs/').replace('src="/', 'src="/docs/'))
+        p.write_text(
+            p.read_text().replace('href="/', 'href="/docs/').replace('src="/', 'src="/docs/')
+        )
     o.add_page("/x/", body='<a href="/docs/about/">in</a> <a href="../blog/">rel</a>')
     report = o.validate()
     assert report.findings == [], report.to_text()
@@ -141,7 +143,9 @@ def test_e1_localhost_and_other_env_host(out: Out) -> None:
     out.add_page("/st/", body='<a href="https://staging.example.org/x/">st</a>')
     assert "E1" not in {f.rule for f in out.validate().findings if "staging" in (f.url or "")}
     cfg = {"other_hosts": ["staging.example.org"]}
-    assert any("staging" in (f.url or "") for f in out.validate(config=cfg).findings if f.rule == "E1")
+    assert any(
+        "staging" in (f.url or "") for f in out.validate(config=cfg).findings if f.rule == "E1"
+    )
 
 
 def test_e1_private_address_in_css_and_xml(out: Out) -> None:
@@ -166,7 +170,12 @@ def test_e2_livereload(out: Out) -> None:
 def test_e3_canonical_on_other_host(out: Out) -> None:
     out.write("index.html", page("/", base="https://staging.example.org/"))
     assert "E3" in rules(out.validate()) or "E1" in rules(out.validate())
-    out.write("sitemap.xml", out.root.joinpath("sitemap.xml").read_text().replace("www.example.org", "staging.example.org"))
+    out.write(
+        "sitemap.xml",
+        out.root.joinpath("sitemap.xml")
+        .read_text()
+        .replace("www.example.org", "staging.example.org"),
+    )
     assert "E3" in rules(out.validate())
 
 
@@ -186,7 +195,10 @@ def test_e5_production_home_noindex(out: Out) -> None:
 def test_r1_disallow_all_in_production(out: Out) -> None:
     out.write("robots.txt", "User-agent: *\nDisallow: /\n")
     assert "R1" in rules(out.validate())
-    out.write("robots.txt", "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\nSitemap: https://www.example.org/sitemap.xml\n")
+    out.write(
+        "robots.txt",
+        "User-agent: BadBot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\nSitemap: https://www.example.org/sitemap.xml\n",
+    )
     assert "R1" not in rules(out.validate())
 
 
@@ -257,7 +269,7 @@ def test_s3_duplicate_title(out: Out) -> None:
 def test_s4_description_missing_and_s5_duplicate(out: Out) -> None:
     out.add_page("/d/", description=None)
     assert "S4" in rules(out.validate())
-    out.write("d/index.html", page("/d/").replace("/d/\">", '/about/">'))
+    out.write("d/index.html", page("/d/").replace('/d/">', '/about/">'))
     report = out.validate()
     assert "S4" not in rules(report) and "S5" in rules(report)
 
@@ -280,7 +292,10 @@ def test_a1_img_without_alt_and_decorative_empty_alt_ok(out: Out) -> None:
 
 
 def test_a2_link_without_name(out: Out) -> None:
-    out.add_page("/a/", body='<p>x</p><a href="/about/" aria-label="About">  </a><a href="/about/"><img src="/img/a.png" alt="About"></a>')
+    out.add_page(
+        "/a/",
+        body='<p>x</p><a href="/about/" aria-label="About">  </a><a href="/about/"><img src="/img/a.png" alt="About"></a>',
+    )
     assert "A2" not in rules(out.validate())
     out.add_page("/a2/", body='<p>x</p><a href="/about/"><img src="/img/a.png" alt=""></a>')
     assert "A2" in rules(out.validate())
@@ -351,7 +366,10 @@ def test_process_pool_gives_same_result_as_single_process(out: Out) -> None:
     from hugopipe.validate import validate_public
 
     for i in range(220):
-        out.add_page(f"/bulk/p{i}/", body=f'<a href="/bulk/p{(i + 1) % 220}/">next</a><a href="/bulk/missing{i % 3}/">x</a>')
+        out.add_page(
+            f"/bulk/p{i}/",
+            body=f'<a href="/bulk/p{(i + 1) % 220}/">next</a><a href="/bulk/missing{i % 3}/">x</a>',
+        )
     one = validate_public(out.root, base_url=BASE, env="production", production=True, jobs=1)
     two = validate_public(out.root, base_url=BASE, env="production", production=True, jobs=2)
     assert [f.model_dump() for f in one.findings] == [f.model_dump() for f in two.findings]

@@ -116,13 +116,17 @@ def parse(fm: FrontMatter, rel: str) -> tuple[dict[str, Any] | None, Finding | N
     except json.JSONDecodeError as exc:
         return None, _f("F1", rel, f"JSON error: {exc.msg}", exc.lineno)
     except ValueError as exc:
-        # PyYAML's constructor raises a bare ValueError for impossible dates (2020-13-45)
+        # PyYAML's constructor raises a bare ValueError for impossible dates (2020-13-45):
+        # find the line by loading the front matter one line at a time.
         line = None
-        for key in DATE_KEYS:
-            m = re.search(rf"^\s*{key}\s*:\s*(\S+)", fm.text, re.I | re.M)
-            if (m and str(m.group(1)).strip("'\"") in str(exc)) or (m and "date" in str(exc)):
-                line = fm.key_line(m.group(0).split(":")[0].strip())
+        for i, text in enumerate(fm.text.splitlines()):
+            try:
+                yaml.safe_load(text)
+            except ValueError:
+                line = fm.first_line + i + 1
                 break
+            except yaml.YAMLError:
+                continue
         return None, _f("F2", rel, f"a date does not parse: {exc}", line)
     if data is None:
         data = {}
