@@ -270,10 +270,8 @@ def test_dry_run_changes_nothing(tmp_path, s3, bucket, moto_endpoint):
     clients = connect(target)
     plan, report = deploy(public, target, clients, dry_run=True)
     assert (
-        (report.status == ApplyStatus.DRY_RUN
-        and len(plan.uploads) == len(os.listdir(public)))
-        or plan.uploads
-    )
+        report.status == ApplyStatus.DRY_RUN and len(plan.uploads) == len(os.listdir(public))
+    ) or plan.uploads
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
 
 

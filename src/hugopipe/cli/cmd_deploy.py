@@ -1,0 +1,177 @@
+"""``hugopipe deploy``: the deploy stage without a Prefect server, for non-production targets.
+
+For CI and the benchmark: deploys an already built ``public/`` (it builds
+nothing), prints the plan and the outcome. Production is refused: it is
+published only by the ``publish`` flow after a typed approval in the Prefect UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.errors import HugopipeError, ProductionRefused, TransientError
+
+PRODUCTION_HINT = (
+    "production is published only by the approval flow: run `hugopipe run publish --env production` "
+    "and have a human type DEPLOY TO PRODUCTION in the Prefect UI"
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "deploy",
+        help="deploy an already built public/ to a non-production target (no Prefect server needed)",
+        description="Plan and apply an incremental deploy of <site>/public to a [[deployment.targets]] "
+        "entry of the site's Hugo config. Production targets are refused.",
+    )
+    p.add_argument("--site", type=Path, required=True, help="the Hugo site directory")
+    p.add_argument(
+        "--target", required=True, help="[[deployment.targets]] name (dev, staging, ...)"
+    )
+    p.add_argument(
+        "--env",
+        help="Hugo environment for the config (default: from hugopipe.toml, else the target name)",
+    )
+    p.add_argument("--public", type=Path, help="the built site to deploy (default: <site>/public)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument(
+        "--full-check",
+        action="store_true",
+        help="list and HEAD the bucket instead of trusting the manifest; reports drift",
+    )
+    p.add_argument(
+        "--max-deletes",
+        type=int,
+        help="refuse the deploy if it would delete more objects (-1: no limit)",
+    )
+    p.add_argument("--force", action="store_true", help="upload every file")
+    p.add_argument("--endpoint-url", help="S3 endpoint (overrides the target URL's endpoint)")
+    p.add_argument(
+        "--wait-invalidation",
+        action="store_true",
+        help="wait until CloudFront completes the invalidation",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(func=run)
+
+
+def is_production_target(site: Path, target: str, env: str | None) -> bool:
+    """``production`` is always production; so is any environment marked so in hugopipe.toml."""
+    if target == "production" or env == "production":
+        return True
+    from hugopipe.config import ProjectConfig
+
+    project = ProjectConfig.load(site)
+    names = {env} if env else set()
+    names |= {n for n, e in project.environments.items() if e.target == target}
+    names.add(target)
+    return any(
+        project.is_production(n) for n in names if n in project.environments or n == "production"
+    )
+
+
+def git_commit(site: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(site), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        pct = done * 100 // total
+        if pct == self.last and done != total:
+            return
+        self.last = pct
+        width = 30
+        fill = width * done // total
+        sys.stderr.write(f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from hugopipe.deploy import apply_plan, connect, load_target, plan_deploy
+
+    site: Path = args.site
+    if is_production_target(site, args.target, args.env):
+        raise ProductionRefused(
+            f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
+        )
+    public = args.public or site / "public"
+    target = load_target(site, args.target, environment=args.env)
+    if target.environment and is_production_target(site, args.target, target.environment):
+        raise ProductionRefused(
+            f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
+        )
+    clients = connect(target, endpoint_url=args.endpoint_url)
+    try:
+        plan = plan_deploy(
+            public,
+            target,
+            clients,
+            full_check=args.full_check,
+            max_deletes=args.max_deletes,
+            force=args.force,
+            git_commit=git_commit(site),
+        )
+    except TransientError as exc:
+        error(exc.message, hint=exc.hint)
+        return Exit.UNAVAILABLE
+    if not args.json:
+        emit(None, json_output=False, text=plan.to_markdown())
+    if plan.blocked:
+        if args.json:
+            emit({"plan": plan.to_summary(), "report": None}, json_output=True)
+        error(plan.blocked)
+        return Exit.FAILED
+    try:
+        report = apply_plan(
+            plan,
+            public,
+            target,
+            clients,
+            progress=ProgressBar(f"deploy {target.name}"),
+            dry_run=args.dry_run,
+            wait_invalidation=args.wait_invalidation,
+        )
+    except HugopipeError as exc:
+        report = getattr(exc, "report", None)
+        if report is None:
+            raise
+        if args.json:
+            emit({"plan": plan.to_summary(), "report": report}, json_output=True)
+        else:
+            emit(None, json_output=False, text=report.to_markdown())
+        for e in report.errors:
+            info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
+        error(f"deploy failed with {len(report.errors)} error(s)", hint=exc.hint)
+        from hugopipe.errors import CredentialsError
+
+        return Exit.UNAVAILABLE if isinstance(exc, CredentialsError) else Exit.FAILED
+    if args.json:
+        emit({"plan": plan.to_summary(), "report": report}, json_output=True)
+    else:
+        emit(None, json_output=False, text=report.to_markdown())
+    return Exit.OK

@@ -1,0 +1,84 @@
+"""``hugopipe rollback``: restore the previous (or a named) release of a non-production environment.
+
+Production is refused here: the ``rollback`` flow restores production, after
+the same typed approval in the Prefect UI as a publish.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.errors import HugopipeError, ProductionRefused
+
+ROLLBACK_HINT = (
+    "production is rolled back only by the rollback flow: run `hugopipe run rollback --env production` "
+    "and have a human type DEPLOY TO PRODUCTION in the Prefect UI"
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "rollback",
+        help="restore the previous release of a non-production environment",
+        description="Restore every object of an earlier release byte for byte (from S3 object versions). "
+        "Production is refused: use the rollback flow.",
+    )
+    p.add_argument("--env", required=True, help="environment (dev, staging)")
+    p.add_argument(
+        "--site", type=Path, default=Path("."), help="the Hugo site directory (default: .)"
+    )
+    p.add_argument(
+        "--to", dest="to_release", help="release id to restore (default: the previous release)"
+    )
+    p.add_argument("--list", action="store_true", help="list the releases in the bucket and exit")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print what would be restored; change nothing"
+    )
+    p.add_argument("--endpoint-url", help="S3 endpoint (overrides the target URL's endpoint)")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from hugopipe.config import ProjectConfig
+    from hugopipe.deploy import apply_rollback, connect, list_releases, load_target, plan_rollback
+
+    project = ProjectConfig.load(args.site)
+    if project.is_production(args.env):
+        raise ProductionRefused(
+            f"hugopipe rollback refuses the production environment {args.env!r}", hint=ROLLBACK_HINT
+        )
+    env = project.environment(args.env)
+    target = load_target(args.site, env.target, environment=args.env)
+    clients = connect(target, endpoint_url=args.endpoint_url)
+    if args.list:
+        releases = list_releases(clients, target)
+        emit(
+            releases,
+            json_output=args.json,
+            text="\n".join(f"{r.release_id}  {r.last_modified}" for r in releases) or "no releases",
+        )
+        return Exit.OK
+    plan = plan_rollback(target, clients, args.to_release)
+    if not args.json:
+        emit(None, json_output=False, text=plan.to_markdown())
+    try:
+        report = apply_rollback(plan, target, clients, dry_run=args.dry_run)
+    except HugopipeError as exc:
+        report = getattr(exc, "report", None)
+        if report is None:
+            raise
+        for e in report.errors:
+            info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
+        error(f"rollback failed with {len(report.errors)} error(s)", hint=exc.hint)
+        return Exit.FAILED
+    if args.json:
+        emit(
+            {"plan": plan.model_dump(mode="json", exclude={"to_release"}), "report": report},
+            json_output=True,
+        )
+    else:
+        emit(None, json_output=False, text=report.to_markdown())
+    return Exit.OK

@@ -1,0 +1,56 @@
+"""Prefect tasks for rollback: plan (read-only) and apply (retried on transient errors only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+
+from hugopipe import deploy as core
+from tasks.aws import aws_session
+from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
+
+
+def _clients(site: str, target: str, env: str, credentials_block: str):
+    session, endpoint = aws_session(credentials_block)
+    tgt = core.load_target(Path(site), target, environment=env)
+    return tgt, core.connect(tgt, session=session, endpoint_url=endpoint)
+
+
+@task(
+    name="plan-rollback",
+    task_run_name="plan-rollback-{env}",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    retry_condition_fn=retry_transient,
+)
+def plan_rollback(
+    site: str, env: str, target: str, credentials_block: str, to_release: str | None = None
+) -> core.RollbackPlan:
+    tgt, clients = _clients(site, target, env, credentials_block)
+    plan = core.plan_rollback(tgt, clients, to_release)
+    create_markdown_artifact(
+        plan.to_markdown(), key=f"rollback-plan-{env}", description=f"Rollback plan for {env}"
+    )
+    return plan
+
+
+@task(
+    name="apply-rollback",
+    task_run_name="apply-rollback-{env}",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_jitter_factor=RETRY_JITTER,
+    retry_condition_fn=retry_transient,
+)
+def apply_rollback(
+    site: str, env: str, target: str, credentials_block: str, plan: core.RollbackPlan
+) -> core.ApplyReport:
+    tgt, clients = _clients(site, target, env, credentials_block)
+    report = core.apply_rollback(plan, tgt, clients)
+    create_markdown_artifact(
+        report.to_markdown(), key=f"rollback-{env}", description=f"Rollback of {env}"
+    )
+    return report
