@@ -882,11 +882,14 @@ DB_RE = re.compile(
 APPROVE_TEXT_RE = re.compile(
     r"\bhugopipe(?:\.cli)?(?:\.main)?\b[\s\"',\[\]()]{1,8}approve\b|main\(\s*\[\s*[\"']approve[\"']"
 )
+PHRASE_RE = re.compile(r"DEPLOY\W+TO\W+PRODUCTION", re.I)
+PHRASE_CTX_RE = re.compile(r"hugopipe|prefect|curl|wget|http|resume|input|python|requests|urllib|approv", re.I)
 OBFUSCATION_RE = re.compile(r"b64decode|base64\s+(?:-d|--decode|-D)|fromhex|rot.?13|zlib\.decompress|marshal\.loads|codecs\.decode")
 EXEC_RE = re.compile(r"\b(?:exec|eval|system|popen|subprocess|spawn|check_output|run)\b|\|\s*(?:ba|z|da)?sh\b")
 S3_API_RE = re.compile(
     r"put_object|upload_file(?:obj)?|upload_part|copy_object|delete_objects?|delete_bucket|put_bucket_"
-    r"|create_invalidation|\.Object\(|\.Bucket\(|s3\.meta\.client\.copy|\bdeploy_site\b|\bapply_plan\b"
+    r"|create_invalidation|\.Object\(|\.Bucket\(|s3\.meta\.client\.copy|\bapply_plan\b|\bput_one\b"
+    r"|\bapply_rollback\b|\binvalidate\s*\("
 )
 PROTECTED_TEXT_RE = re.compile(r"\.claude/(?:settings[^/\s'\"]*\.json|hooks\b)|disableAllHooks|guard_production")
 WRITE_CALL_RE = re.compile(
@@ -1077,6 +1080,8 @@ class Guard:
                 raise Block("%s resumes or changes the state of a Prefect flow run (%s)" % (where, RESUME_RE.search(t).group(0)))
             if RESUME_WORD_RE.search(t) and PREFECT_CTX_RE.search(t):
                 raise Block("%s looks like a Prefect resume/set_state call" % where)
+            if PHRASE_RE.search(t) and PHRASE_CTX_RE.search(t) and mode != "content":
+                raise Block("%s sends the production approval phrase; only a human types it, in the Prefect UI" % where)
             if DB_RE.search(t):
                 raise Block("%s writes to Prefect's database directly" % where)
             if mode != "shell" and CODE_RESUME_RE.search(t) and re.search(r"prefect|PrefectApi|hugopipe", t, re.I):
@@ -1484,7 +1489,14 @@ class Guard:
         if sub.text == "approve":
             if names_prod():
                 raise Block("`%s` approves a production run; only a human approves production, in the Prefect UI" % shown)
-            ids = [w for w in words[1:]]
+            ids, skip = [], False
+            for w in rest[1:]:
+                if skip:
+                    skip = False
+                elif w.text in ("--input", "--note", "--site"):
+                    skip = True
+                elif not w.text.startswith("-"):
+                    ids.append(w)
             if not ids:
                 return  # the CLI will print usage
             for w in ids:
@@ -1527,6 +1539,24 @@ class Guard:
         env = params.get("env") or params.get("environment")
         blob = json.dumps([params, run.get("tags") or []]).lower()
         know = self.know
+        keyset = ((run.get("state") or {}).get("state_details") or {}).get("run_input_keyset") or {}
+        if keyset.get("schema"):
+            try:
+                req = urllib.request.Request(
+                    "%s/flow_runs/%s/input/%s" % (base, run_id, keyset["schema"]), headers=_auth_headers()
+                )
+                with urllib.request.urlopen(req, timeout=API_TIMEOUT) as resp:
+                    schema = resp.read().decode("utf-8", "replace")
+            except Exception as exc:
+                raise Block(
+                    "`%s`: cannot read the approval form of run %s (%s); approve it in the Prefect UI"
+                    % (shown, run_id, exc.__class__.__name__)
+                ) from None
+            if PHRASE_RE.search(schema):
+                raise Block(
+                    "`%s`: run %s asks for DEPLOY TO PRODUCTION; only a human types that, in the Prefect UI"
+                    % (shown, run_id)
+                )
         if env is None:
             raise Block("`%s`: run %s has no env parameter, so it may be production; approve it in the UI" % (shown, run_id))
         if str(env).lower() in know.prod_envs or str(env).lower() in know.prod_targets or any(
