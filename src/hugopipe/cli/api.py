@@ -1,20 +1,28 @@
 """A small, fast client for Prefect's REST API.
 
 The CLI's read commands must feel instant to an agent calling them in a loop;
-``import prefect`` alone costs about a second, so reads go over httpx with the
-same settings Prefect uses (``PREFECT_API_URL`` from the environment or the
+``import prefect`` alone costs about a second, so reads go over plain HTTP with
+the same settings Prefect uses (``PREFECT_API_URL`` from the environment or the
 active profile, ``PREFECT_API_AUTH_STRING`` / ``PREFECT_API_KEY``).
+
+The transport is the standard library's ``http.client`` (one kept-alive
+connection), not httpx: ``import httpx`` pulls in its CLI extra (rich, click,
+pygments, h2) and cost 0.4–0.8 s per call here, more than the whole budget of
+a read command (bench/cli_bench.py).
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
+import json as jsonlib
 import os
+import time
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.parse import urlencode, urlsplit
 
 from hugopipe.errors import HugopipeError
 
@@ -60,19 +68,27 @@ def ui_url(flow_run_id: str) -> str:
 class PrefectApi:
     def __init__(self, url: str | None = None, timeout: float = 10.0) -> None:
         self.url = (url or api_url()).rstrip("/")
-        headers = {"Content-Type": "application/json"}
+        self.timeout = timeout
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         auth = os.environ.get("PREFECT_API_AUTH_STRING") or _profile_setting(
             "PREFECT_API_AUTH_STRING"
         )
         key = os.environ.get("PREFECT_API_KEY") or _profile_setting("PREFECT_API_KEY")
         if auth:
-            headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
+            self._headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
         elif key:
-            headers["Authorization"] = f"Bearer {key}"
-        self._client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+            self._headers["Authorization"] = f"Bearer {key}"
+        parts = urlsplit(self.url)
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port
+        self._base_path = parts.path.rstrip("/")
+        self._conn: http.client.HTTPConnection | None = None
 
     def close(self) -> None:
-        self._client.close()
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def __enter__(self) -> PrefectApi:
         return self
@@ -80,24 +96,57 @@ class PrefectApi:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            self._conn = cls(self._host, self._port, timeout=self.timeout)
+        return self._conn
+
+    def _send(self, method: str, target: str, body: bytes | None) -> tuple[int, bytes]:
+        # One retry on a fresh connection: a kept-alive socket may have been closed by the server.
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                conn.request(method, target, body=body, headers=self._headers)
+                resp = conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def request(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
-        try:
-            resp = self._client.request(method, path, json=json, params=params)
-        except httpx.HTTPError as exc:
-            raise ApiUnavailable(
-                f"cannot reach the Prefect API at {self.url}: {exc.__class__.__name__}",
-                hint="start it with the README's demo command (or `prefect server start`), "
-                "or set PREFECT_API_URL",
-            ) from exc
-        if resp.status_code == 404:
+        """One API call; 502/503/504 answers are retried with backoff.
+
+        A SQLite-backed server answers 503 while its database is busy; callers
+        make writes safe to repeat (``create_run`` always sends an idempotency key).
+        """
+        target = self._base_path + path + (f"?{urlencode(params)}" if params else "")
+        body = jsonlib.dumps(json).encode() if json is not None else None
+        delays = (0.5, 1.0, 2.0, 4.0, 8.0)
+        for attempt in range(len(delays) + 1):
+            try:
+                status, data = self._send(method, target, body)
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                self.close()  # a server that is down stays down: report at once, don't spin
+                raise ApiUnavailable(
+                    f"cannot reach the Prefect API at {self.url}: {exc.__class__.__name__}",
+                    hint="start it with the README's demo command (or `prefect server start`), "
+                    "or set PREFECT_API_URL",
+                ) from exc
+            if status in (502, 503, 504) and attempt < len(delays):
+                time.sleep(delays[attempt])
+                continue
+            break
+        if status == 404:
             raise NotFound(f"not found: {method} {path}")
-        if resp.status_code >= 400:
-            raise HugopipeError(
-                f"Prefect API {method} {path} answered {resp.status_code}: {resp.text[:300]}"
-            )
-        if not resp.content:
+        if status >= 400:
+            text = data.decode("utf-8", "replace")[:300]
+            raise HugopipeError(f"Prefect API {method} {path} answered {status}: {text}")
+        if not data:
             return None
-        return resp.json()
+        return jsonlib.loads(data)
 
     # -- reads -------------------------------------------------------------
     def health(self) -> bool:
@@ -192,9 +241,12 @@ class PrefectApi:
         idempotency_key: str | None = None,
         tags: list[str] | None = None,
     ) -> dict[str, Any]:
-        body: dict[str, Any] = {"parameters": parameters, "state": {"type": "SCHEDULED"}}
-        if idempotency_key:
-            body["idempotency_key"] = idempotency_key
+        body: dict[str, Any] = {
+            "parameters": parameters,
+            "state": {"type": "SCHEDULED"},
+            # always keyed, so a retried POST after a 503 cannot start a second run
+            "idempotency_key": idempotency_key or f"hugopipe-{uuid.uuid4()}",
+        }
         if tags:
             body["tags"] = tags
         return self.request("POST", f"/deployments/{deployment_id}/create_flow_run", json=body)

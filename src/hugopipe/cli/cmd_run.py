@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass, field
 from typing import Any
-
-from pydantic import BaseModel
 
 from hugopipe.cli.output import Exit, emit, error, info
 
@@ -19,15 +18,18 @@ DEPLOYMENTS: dict[str, tuple[str, str]] = {
 }
 
 
-class RunOutcome(BaseModel):
+@dataclass
+class RunOutcome:
+    """A dataclass, not a pydantic model: ``status`` must not pay pydantic's ~0.2-0.5 s import."""
+
     flow_run_id: str
-    flow_run_name: str | None = None
-    deployment: str | None = None
-    parameters: dict[str, Any] = {}
     state_type: str
     state_name: str
-    state_message: str | None = None
     ui_url: str
+    flow_run_name: str | None = None
+    deployment: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    state_message: str | None = None
     waiting_for_approval: bool = False
     start_time: str | None = None
     end_time: str | None = None
