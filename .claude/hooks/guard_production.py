@@ -131,55 +131,55 @@ def _lower_keys(obj):
 
 
 def _parse_yaml_subset(text):
-    """Indentation-based YAML subset (maps, lists, scalars): enough for Hugo [deployment]."""
+    """Indentation-based YAML subset (maps, lists, scalars): enough for Hugo [deployment].
+
+    Anything it cannot read raises, and the cross-check in _learn_hugo_file catches what it
+    misreads (a bucket named in the file but not in a parsed target), so errors fail closed.
+    """
     root = {}
-    stack = [(-1, root)]  # (indent, container)
-    last_key = {}  # id(container) -> last key for nested blocks
+    stack = [[-1, root, None, None]]  # indent, container (None = not decided yet), owner, key
     for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].rstrip()
+        line = re.sub(r"\s+#.*$", "", raw).rstrip()
         if not line.strip() or line.lstrip().startswith("#") or line.strip() in ("---", "..."):
             continue
         indent = len(line) - len(line.lstrip())
         body = line.strip()
-        while stack and indent <= stack[-1][0] and len(stack) > 1:
+        is_item = body == "-" or body.startswith("- ")
+        while len(stack) > 1 and indent <= stack[-1][0]:
+            # "key:" followed by "- item" at the same indent is still that key's list
+            if indent == stack[-1][0] and is_item and (stack[-1][1] is None or isinstance(stack[-1][1], list)):
+                break
             stack.pop()
-        parent = stack[-1][1]
-        if body.startswith("- ") or body == "-":
-            item_body = body[1:].strip()
+        top = stack[-1]
+        if top[1] is None:
+            top[1] = [] if is_item else {}
+            top[2][top[3]] = top[1]
+        parent = top[1]
+        if is_item:
             if not isinstance(parent, list):
-                # list under the last key of a mapping
-                key = last_key.get(id(parent))
-                if key is None or not isinstance(parent, dict):
-                    raise ValueError("list item without a key")
-                lst = parent.get(key)
-                if not isinstance(lst, list):
-                    lst = []
-                    parent[key] = lst
-                stack.append((indent - 1, lst))
-                parent = lst
-            m = re.match(r"^([^:'\"]+):\s*(.*)$", item_body)
+                raise ValueError("list item where a mapping was expected")
+            item_body = body[1:].strip()
+            m = re.match(r"^([^:'\"\s][^:]*):(?:\s+(.*))?$", item_body)
             if m:
                 item = {}
                 parent.append(item)
-                key, val = m.group(1).strip(), m.group(2)
-                item[key] = _yaml_scalar(val) if val else {}
-                last_key[id(item)] = key
-                stack.append((indent + 1, item))
+                stack.append([indent, item, None, None])
+                key, val = m.group(1).strip(), (m.group(2) or "").strip()
+                if val:
+                    item[key] = _yaml_scalar(val)
+                else:
+                    stack.append([indent + 2, None, item, key])
             else:
                 parent.append(_yaml_scalar(item_body))
             continue
-        m = re.match(r"^([^:'\"]+|'[^']*'|\"[^\"]*\"):\s*(.*)$", body)
+        m = re.match(r"^([^:'\"]+|'[^']*'|\"[^\"]*\"):(?:\s+(.*))?$", body)
         if not m or not isinstance(parent, dict):
             raise ValueError("unsupported YAML line: " + body[:60])
-        key, val = m.group(1).strip().strip("'\""), m.group(2)
-        if val == "":
-            child = {}
-            parent[key] = child
-            last_key[id(parent)] = key
-            stack.append((indent, child))
-        else:
+        key, val = m.group(1).strip().strip("'\""), (m.group(2) or "").strip()
+        if val:
             parent[key] = _yaml_scalar(val)
-            last_key[id(parent)] = key
+        else:
+            stack.append([indent, None, parent, key])
     return root
 
 
@@ -1139,6 +1139,21 @@ class Guard:
 
     def command(self, cmd, depth, cwd, in_pipe):
         argv = list(cmd.argv)
+        # xargs -I R / -i / --replace: words holding R are filled in at run time
+        for k, w in enumerate(argv):
+            if _basename(w.text) == "xargs":
+                marks = []
+                for j in range(k + 1, len(argv)):
+                    t = argv[j].text
+                    if t == "-I" and j + 1 < len(argv):
+                        marks.append(argv[j + 1].text)
+                    elif t.startswith("-I") and len(t) > 2:
+                        marks.append(t[2:])
+                    elif t in ("-i", "--replace") or t.startswith("--replace="):
+                        marks.append(t.split("=", 1)[1] if "=" in t else "{}")
+                for j in range(k + 1, len(argv)):
+                    if any(m and m in argv[j].text for m in marks) and argv[j - 1].text not in ("-I",):
+                        argv[j] = Word(argv[j].text, True, argv[j].glob, argv[j].quoted)
         while argv and ASSIGN_RE.match(argv[0].text) and not argv[0].quoted:
             argv.pop(0)
         # redirections that write
