@@ -8,8 +8,10 @@ published only by the ``publish`` flow after a typed approval in the Prefect UI.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from hugopipe.cli.output import Exit, emit, error, info
@@ -59,19 +61,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def is_production_target(site: Path, target: str, env: str | None) -> bool:
-    """``production`` is always production; so is any environment marked so in hugopipe.toml."""
-    if target == "production" or env == "production":
-        return True
-    from hugopipe.config import ProjectConfig
+def _environments(site: Path) -> dict[str, dict]:
+    """``[environments.*]`` from ``<site>/hugopipe.toml``, read raw (no pydantic: this runs before imports)."""
+    path = site / "hugopipe.toml"
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError:
+        from hugopipe.config import ProjectConfig
 
-    project = ProjectConfig.load(site)
-    names = {env} if env else set()
-    names |= {n for n, e in project.environments.items() if e.target == target}
-    names.add(target)
-    return any(
-        project.is_production(n) for n in names if n in project.environments or n == "production"
-    )
+        ProjectConfig.load(site)  # raises the ConfigError with file and line
+        raise
+    envs = raw.get("environments") or {}
+    return {str(k): v for k, v in envs.items() if isinstance(v, dict)}
+
+
+def environment_for(site: Path, target: str, env: str | None) -> str:
+    """The Hugo environment a target deploys: ``--env``, else the one naming it in hugopipe.toml, else its name."""
+    if env:
+        return env
+    for name, cfg in _environments(site).items():
+        if cfg.get("target", name) == target:
+            return name
+    return target
+
+
+def is_production_target(site: Path, target: str, env: str | None) -> bool:
+    """``production`` is always production; so is any environment marked ``production = true``."""
+    envs = _environments(site)
+    names = {target} | ({env} if env else set())
+    names |= {n for n, cfg in envs.items() if cfg.get("target", n) == target}
+    return any(n == "production" or bool(envs.get(n, {}).get("production")) for n in names)
 
 
 def git_commit(site: Path) -> str | None:
@@ -112,19 +133,38 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hugopipe.deploy import apply_plan, connect, load_target, plan_deploy
-
     site: Path = args.site
-    if is_production_target(site, args.target, args.env):
+    env = environment_for(site, args.target, args.env)
+    if is_production_target(site, args.target, env):
         raise ProductionRefused(
             f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
         )
+    # Hugo prints the merged config while Python imports boto3 and pydantic (~0.2 s saved).
+    from hugopipe.hugo import hugo_binary, hugo_env
+
+    hugo_proc = None
+    if site.is_dir():
+        hugo_proc = subprocess.Popen(
+            [str(hugo_binary()), "config", "--environment", env, "--format", "json"],
+            cwd=site,
+            env=hugo_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    from hugopipe.deploy import apply_plan, connect, load_target, plan_deploy, target_from_config
+    from hugopipe.deploy.targets import site_config_file
+
+    target = None
+    if hugo_proc is not None:
+        out, _err = hugo_proc.communicate(timeout=300)
+        if hugo_proc.returncode == 0:
+            target = target_from_config(
+                json.loads(out), args.target, environment=env, config_file=site_config_file(site)
+            )
+    if target is None:  # let load_target raise the error with Hugo's message
+        target = load_target(site, args.target, environment=env)
     public = args.public or site / "public"
-    target = load_target(site, args.target, environment=args.env)
-    if target.environment and is_production_target(site, args.target, target.environment):
-        raise ProductionRefused(
-            f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
-        )
     clients = connect(target, endpoint_url=args.endpoint_url)
     try:
         plan = plan_deploy(

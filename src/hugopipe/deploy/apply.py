@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
-from boto3.s3.transfer import TransferConfig
 
 from hugopipe.deploy.cloudfront import create_invalidation, wait_invalidation
 from hugopipe.deploy.models import (
@@ -93,6 +92,10 @@ def put_one(
         if target.kms_key_id:
             extra["SSEKMSKeyId"] = target.kms_key_id
     if len(body) >= target.multipart_threshold:
+        from boto3.s3.transfer import (
+            TransferConfig,
+        )  # only for large files: s3transfer is slow to import
+
         chunk = max(5 * 1024 * 1024, target.multipart_threshold // 2)
         clients.s3.upload_fileobj(
             io.BytesIO(body),
@@ -195,6 +198,10 @@ def apply_plan(
         report.invalidation_paths = list(plan.invalidation_paths)
         return report
 
+    if plan.empty:  # nothing to write, so nothing to check either
+        report.status = ApplyStatus.NOTHING_TO_DO
+        report.duration_s = time.monotonic() - started
+        return report
     etag, release_id = manifest_head(clients, target)
     if etag != plan.base_manifest_etag:
         if release_id == plan.release_id:
@@ -206,11 +213,6 @@ def apply_plan(
             f"(planned on {plan.base_release_id or 'an empty state'}, now {release_id or 'unknown'})",
             hint="plan again (and approve the new plan); another deploy or a rollback ran in between",
         )
-    if plan.empty:
-        report.status = ApplyStatus.NOTHING_TO_DO
-        report.duration_s = time.monotonic() - started
-        return report
-
     total = len(plan.uploads) + len(plan.deletes)
     done = 0
     try:

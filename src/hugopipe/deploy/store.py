@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -55,13 +54,24 @@ TRANSIENT_CODES = {
 }
 
 
-@dataclass
 class Clients:
-    """Boto3 clients for one target (no secrets are kept here beyond what boto3 holds)."""
+    """Boto3 clients for one target (no secrets are kept here beyond what boto3 holds).
 
-    s3: Any
-    cloudfront: Any | None
-    endpoint_url: str | None
+    The CloudFront client is created on first use: loading its service model costs
+    ~0.1 s that a no-change deploy should not pay.
+    """
+
+    def __init__(self, s3: Any, cloudfront_factory: Any | None, endpoint_url: str | None) -> None:
+        self.s3 = s3
+        self._cloudfront_factory = cloudfront_factory
+        self._cloudfront: Any | None = None
+        self.endpoint_url = endpoint_url
+
+    @property
+    def cloudfront(self) -> Any | None:
+        if self._cloudfront is None and self._cloudfront_factory is not None:
+            self._cloudfront = self._cloudfront_factory()
+        return self._cloudfront
 
 
 def connect(
@@ -100,15 +110,18 @@ def connect(
         use_fips_endpoint=target.fips or None,
     )
     s3 = session.client("s3", region_name=region, endpoint_url=endpoint, config=cfg)
-    cf = None
+    cf_factory = None
     if target.cloudfront_distribution_id:
-        cf = session.client(
-            "cloudfront",
-            region_name="us-east-1",
-            endpoint_url=endpoint,
-            config=Config(retries={"max_attempts": max_attempts, "mode": "standard"}),
-        )
-    return Clients(s3=s3, cloudfront=cf, endpoint_url=endpoint)
+
+        def cf_factory() -> Any:
+            return session.client(
+                "cloudfront",
+                region_name="us-east-1",
+                endpoint_url=endpoint,
+                config=Config(retries={"max_attempts": max_attempts, "mode": "standard"}),
+            )
+
+    return Clients(s3=s3, cloudfront_factory=cf_factory, endpoint_url=endpoint)
 
 
 def error_code(exc: BaseException) -> str:
