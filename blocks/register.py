@@ -20,7 +20,9 @@ def register(name: str = "hugopipe-aws") -> str:
     creds = AwsCredentials(
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID") or None,
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
-        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region_name=os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1",
         aws_client_parameters=AwsClientParameters(endpoint_url=endpoint),
     )
     creds.save(name, overwrite=True)

@@ -26,7 +26,9 @@ def ensure_production_limit() -> None:
 
     with get_client(sync_client=True) as client:
         try:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name="deploy-production", limit=1))
+            client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name="deploy-production", limit=1)
+            )
         except ObjectAlreadyExists:
             pass
 
@@ -63,16 +65,22 @@ def deployments(site: str, timezone: str) -> list:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", default="examples/site", help="site directory, relative to the repository")
+    parser.add_argument(
+        "--site", default="examples/site", help="site directory, relative to the repository"
+    )
     parser.add_argument("--timezone", default=os.environ.get("HUGOPIPE_TIMEZONE", "UTC"))
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    )
     from prefect import serve
 
     ensure_production_limit()
-    serve(*deployments(args.site, args.timezone), pause_on_shutdown=False, print_starting_message=True)
+    serve(
+        *deployments(args.site, args.timezone), pause_on_shutdown=False, print_starting_message=True
+    )
 
 
 if __name__ == "__main__":

@@ -39,14 +39,18 @@ def request_production_approval(description_md: str) -> ProductionApproval:
     """Pause this flow run until a human approves it in the UI; return their input."""
     logger = get_run_logger()
     link = approval_link()
-    logger.warning("Production is waiting for approval: open %s, menu ⋮ → Resume, type %s", link, PHRASE)
+    logger.warning(
+        "Production is waiting for approval: open %s, menu ⋮ → Resume, type %s", link, PHRASE
+    )
     approval = pause_flow_run(
         wait_for_input=ProductionApproval.with_initial_data(description=description_md),
         timeout=int(os.environ.get("HUGOPIPE_APPROVAL_TIMEOUT_SECONDS", 24 * 3600)),
         poll_interval=int(os.environ.get("HUGOPIPE_APPROVAL_POLL_SECONDS", 5)),
         key=f"production-approval-{flow_run.run_count}",  # unique per attempt: no 409 on a retry
     )
-    if approval is None or approval.confirmation != PHRASE:  # defence in depth; the server already checked
+    if (
+        approval is None or approval.confirmation != PHRASE
+    ):  # defence in depth; the server already checked
         raise RuntimeError("production approval missing or wrong; nothing was deployed")
     logger.info("Production approved%s", f" ({approval.note})" if approval.note else "")
     return approval

@@ -41,7 +41,8 @@ def nightly_maintenance(
         pending = drift["pending_uploads"] + drift["pending_deletes"]
         summary.append(
             f"- **{env}**: {audit['errors']} errors, {audit['warnings']} warnings; "
-            f"{pending} object(s) differ from a fresh build" + (" (a publish is due)" if pending else "")
+            f"{pending} object(s) differ from a fresh build"
+            + (" (a publish is due)" if pending else "")
         )
         if audit["errors"] or drift["drift"]:
             status = "failed"

@@ -26,7 +26,12 @@ from tasks.verify import verify
 
 
 @flow(name="publish", flow_run_name="publish-{env}", retries=0)
-def publish(env: str = "staging", site: str = "examples/site", task_id: str | None = None, full_check: bool = False) -> dict:
+def publish(
+    env: str = "staging",
+    site: str = "examples/site",
+    task_id: str | None = None,
+    full_check: bool = False,
+) -> dict:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
     logger = get_run_logger()
     started = datetime.now(UTC)
@@ -46,26 +51,51 @@ def publish(env: str = "staging", site: str = "examples/site", task_id: str | No
     )
     try:
         report = build(site, env, base_url=env_cfg.base_url)
-        stages["build"] = f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
-        outputs.update(build_success=True, file_count=report.files, pages_generated=report.pages,
-                       hugo_version=report.hugo_version, content_hash=report.content_hash,
-                       warnings=[w.message for w in report.warnings], errors=[])
+        stages["build"] = (
+            f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
+        )
+        outputs.update(
+            build_success=True,
+            file_count=report.files,
+            pages_generated=report.pages,
+            hugo_version=report.hugo_version,
+            content_hash=report.content_hash,
+            warnings=[w.message for w in report.warnings],
+            errors=[],
+        )
         findings = validate(site, env, report.public_dir, production)
         stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
         outputs["validation_warnings"] = len(findings.warnings)
-        plan = plan_deploy(site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, full_check)
+        plan = plan_deploy(
+            site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, full_check
+        )
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
         if production:
             result.status = "paused"
             staging = cfg.environments.get("staging")
             request_production_approval(
-                approval_markdown(env, report, plan.to_markdown(), findings.warnings,
-                                  staging_url=staging.verify_url if staging else None)
+                approval_markdown(
+                    env,
+                    report,
+                    plan.to_markdown(),
+                    findings.warnings,
+                    staging_url=staging.verify_url if staging else None,
+                )
             )
             stages["approval"] = "approved in the Prefect UI with the typed phrase"
-        applied = apply_deploy(site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, plan, production)
-        stages["deploy"] = f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
+        applied = apply_deploy(
+            site,
+            env,
+            env_cfg.target,
+            report.public_dir,
+            env_cfg.credentials_block,
+            plan,
+            production,
+        )
+        stages["deploy"] = (
+            f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
+        )
         outputs.update(
             deployment_success=True,
             uploaded_files=len(applied.uploaded),
@@ -74,7 +104,9 @@ def publish(env: str = "staging", site: str = "examples/site", task_id: str | No
             invalidation_id=applied.invalidation_id,
         )
         checked = verify(site, env, env_cfg)
-        stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (checked.skipped_reason or "")
+        stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (
+            checked.skipped_reason or ""
+        )
         outputs["http_status"] = checked.checks[0].status if checked.checks else None
         result.status = "success"
         next_step = (
@@ -84,12 +116,18 @@ def publish(env: str = "staging", site: str = "examples/site", task_id: str | No
         )
         return {"status": "success", **outputs}
     except BaseException as exc:
-        result.status = "cancelled" if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"} else "failed"
+        result.status = (
+            "cancelled"
+            if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}
+            else "failed"
+        )
         fc = exc.failure_class if isinstance(exc, HugopipeError) else FailureClass.UNKNOWN
         result.failure_class = str(fc)
         next_step = NEXT_STEP[fc]
         outputs.setdefault("build_success", "build" in stages)
-        outputs["errors"] = [exc.to_dict() if isinstance(exc, HugopipeError) else {"message": str(exc)}]
+        outputs["errors"] = [
+            exc.to_dict() if isinstance(exc, HugopipeError) else {"message": str(exc)}
+        ]
         logger.error("publish to %s failed (%s): %s", env, fc, exc)
         raise
     finally:

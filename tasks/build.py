@@ -20,7 +20,9 @@ _ERRORS: dict[FailureClass, type[HugopipeError]] = {
 @task(name="build", task_run_name="build-{env}", retries=0)
 def build(site: str, env: str, base_url: str | None = None) -> core.BuildReport:
     report = core.build_site(Path(site), env, base_url=base_url)
-    create_markdown_artifact(report.to_markdown(), key=f"build-{env}", description=f"Hugo build for {env}")
+    create_markdown_artifact(
+        report.to_markdown(), key=f"build-{env}", description=f"Hugo build for {env}"
+    )
     if not report.success:
         first = report.errors[0]
         others = "".join(f"\n- {e.file}:{e.line}: {e.message}" for e in report.errors[1:])

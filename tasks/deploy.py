@@ -6,7 +6,11 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 
 from hugopipe import deploy as core
 from hugopipe.errors import HugopipeError
@@ -23,13 +27,22 @@ from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
     retry_jitter_factor=RETRY_JITTER,
     retry_condition_fn=retry_transient,
 )
-def plan_deploy(site: str, env: str, target: str, public_dir: str, credentials_block: str, full_check: bool = False) -> core.DeployPlan:
+def plan_deploy(
+    site: str,
+    env: str,
+    target: str,
+    public_dir: str,
+    credentials_block: str,
+    full_check: bool = False,
+) -> core.DeployPlan:
     maybe_fail("plan-deploy")
     session, endpoint = aws_session(credentials_block)
     tgt = core.load_target(Path(site), target)
     clients = core.connect(tgt, session=session, endpoint_url=endpoint)
     plan = core.plan_deploy(Path(public_dir), tgt, clients, full_check=full_check)
-    create_markdown_artifact(plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}")
+    create_markdown_artifact(
+        plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
+    )
     return plan
 
 
@@ -42,7 +55,13 @@ def plan_deploy(site: str, env: str, target: str, public_dir: str, credentials_b
     retry_condition_fn=retry_transient,
 )
 def apply_deploy(
-    site: str, env: str, target: str, public_dir: str, credentials_block: str, plan: core.DeployPlan, production: bool
+    site: str,
+    env: str,
+    target: str,
+    public_dir: str,
+    credentials_block: str,
+    plan: core.DeployPlan,
+    production: bool,
 ) -> core.ApplyReport:
     maybe_fail("apply-deploy")
     session, endpoint = aws_session(credentials_block)
@@ -69,6 +88,10 @@ def apply_deploy(
         report = core.apply_plan(plan, Path(public_dir), tgt, clients, progress=progress)
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise
-        raise HugopipeError(f"deploy to {env} did not complete: {report.status}", hint="see the deploy artifact")
-    create_markdown_artifact(report.to_markdown(), key=f"deploy-{env}", description=f"Deploy to {env}")
+        raise HugopipeError(
+            f"deploy to {env} did not complete: {report.status}", hint="see the deploy artifact"
+        )
+    create_markdown_artifact(
+        report.to_markdown(), key=f"deploy-{env}", description=f"Deploy to {env}"
+    )
     return report

@@ -17,12 +17,18 @@ from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 def audit_site(site: str, env: str, public_dir: str, production: bool, external: bool) -> dict:
     """All validation rules (and, if asked, external links); findings are reported, not raised."""
     report = checks.validate_site(Path(site), Path(public_dir), env, production=production)
-    out = {"errors": len(report.errors), "warnings": len(report.warnings), "markdown": report.to_markdown()}
+    out = {
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "markdown": report.to_markdown(),
+    }
     if external:
         ext = checks.check_external(Path(public_dir), cache_dir=Path(site) / ".hugopipe" / "lychee")
         out.update(external_errors=len(ext.errors), external_warnings=len(ext.warnings))
         out["markdown"] += "\n\n" + ext.to_markdown()
-    create_markdown_artifact(out["markdown"], key=f"audit-{env}", description=f"Nightly audit of {env}")
+    create_markdown_artifact(
+        out["markdown"], key=f"audit-{env}", description=f"Nightly audit of {env}"
+    )
     return out
 
 
@@ -40,6 +46,11 @@ def check_drift(site: str, env: str, target: str, public_dir: str, credentials_b
     tgt = deploy.load_target(Path(site), target)
     clients = deploy.connect(tgt, session=session, endpoint_url=endpoint)
     plan = deploy.plan_deploy(Path(public_dir), tgt, clients, full_check=True)
-    create_markdown_artifact(plan.to_markdown(), key=f"drift-{env}", description=f"Drift check of {env}")
-    return {"pending_uploads": plan.summary.uploads, "pending_deletes": plan.summary.deletes,
-            "drift": [d.model_dump(mode="json") for d in getattr(plan, "drift", [])]}
+    create_markdown_artifact(
+        plan.to_markdown(), key=f"drift-{env}", description=f"Drift check of {env}"
+    )
+    return {
+        "pending_uploads": plan.summary.uploads,
+        "pending_deletes": plan.summary.deletes,
+        "drift": [d.model_dump(mode="json") for d in getattr(plan, "drift", [])],
+    }

@@ -12,5 +12,7 @@ from hugopipe.results import ResultFile, write_result
 def record_result(result: ResultFile) -> str:
     path = write_result(result)
     if result.flow_run_url:
-        create_link_artifact(result.flow_run_url, link_text="this run in the Prefect UI", key="run-link")
+        create_link_artifact(
+            result.flow_run_url, link_text="this run in the Prefect UI", key="run-link"
+        )
     return str(path.resolve())

@@ -16,11 +16,15 @@ def validate(site: str, env: str, public_dir: str, production: bool) -> core.Val
     report = core.validate_site(Path(site), Path(public_dir), env, production=production)
     rows = report.to_table_rows()
     if rows:
-        create_table_artifact(rows, key=f"findings-{env}", description=f"Validation findings for {env}")
+        create_table_artifact(
+            rows, key=f"findings-{env}", description=f"Validation findings for {env}"
+        )
     if not report.ok:
         errors = report.errors
         first = errors[0]
-        listing = "".join(f"\n- [{f.rule}] {f.file}:{f.line or ''} {f.url or ''} {f.message}" for f in errors[:20])
+        listing = "".join(
+            f"\n- [{f.rule}] {f.file}:{f.line or ''} {f.url or ''} {f.message}" for f in errors[:20]
+        )
         raise ContentError(
             f"validation found {len(errors)} error(s):{listing}",
             file=first.file,

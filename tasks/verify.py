@@ -27,6 +27,8 @@ def verify(site: str, env_name: str, env: EnvironmentConfig) -> core.VerifyRepor
     if not endpoint:
         endpoint = deploy.load_target(Path(site), env.target).endpoint
     report = core.verify_urls(env, endpoint)
-    create_markdown_artifact(report.to_markdown(), key=f"verify-{env_name}", description=f"Verify {env_name}")
+    create_markdown_artifact(
+        report.to_markdown(), key=f"verify-{env_name}", description=f"Verify {env_name}"
+    )
     core.raise_for(report)
     return report

@@ -8,6 +8,7 @@ tests that ask for it (about 15–25 s: migrations on a fresh SQLite file).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log drowns test output
 
 from tests.support import EXAMPLE_SITE, ROOT, free_port, wait_until
 
@@ -56,6 +59,20 @@ def _stop(proc: subprocess.Popen, grace: float = 15) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(5)
+
+
+def public_read_policy(bucket: str) -> str:
+    """Static-site buckets are world-readable, as an S3 website origin is; verify GETs anonymously."""
+    import json
+
+    statement = {
+        "Sid": "PublicRead",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 @pytest.fixture(scope="session")
@@ -147,6 +164,7 @@ def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Itera
     s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
     for bucket in BUCKETS:
         s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
     env = dict(
         os.environ,
         HUGOPIPE_S3_ENDPOINT=moto_endpoint,

@@ -37,12 +37,18 @@ class VerifyReport(BaseModel):
         return "\n".join(rows)
 
 
-def verify_urls(env: EnvironmentConfig, endpoint: str | None, timeout: float = 10.0) -> VerifyReport:
+def verify_urls(
+    env: EnvironmentConfig, endpoint: str | None, timeout: float = 10.0
+) -> VerifyReport:
     base = env.verify_base(endpoint)
     if not base:
-        return VerifyReport(base_url=None, skipped_reason="no verify_url for this environment in hugopipe.toml")
+        return VerifyReport(
+            base_url=None, skipped_reason="no verify_url for this environment in hugopipe.toml"
+        )
     if not base.startswith(("http://", "https://")):
-        raise ConfigError(f"verify_url {base!r} is not an http(s) URL", hint="fix [environments.<env>].verify_url")
+        raise ConfigError(
+            f"verify_url {base!r} is not an http(s) URL", hint="fix [environments.<env>].verify_url"
+        )
     report = VerifyReport(base_url=base)
     with httpx.Client(timeout=timeout, follow_redirects=True) as client:
         for path in env.verify_paths:
@@ -54,11 +60,21 @@ def verify_urls(env: EnvironmentConfig, endpoint: str | None, timeout: float = 1
             try:
                 resp = client.get(url)
                 report.checks.append(
-                    UrlCheck(url=url, status=resp.status_code, ok=resp.status_code < 400, seconds=time.perf_counter() - started)
+                    UrlCheck(
+                        url=url,
+                        status=resp.status_code,
+                        ok=resp.status_code < 400,
+                        seconds=time.perf_counter() - started,
+                    )
                 )
             except httpx.HTTPError as exc:
                 report.checks.append(
-                    UrlCheck(url=url, ok=False, seconds=time.perf_counter() - started, error=exc.__class__.__name__)
+                    UrlCheck(
+                        url=url,
+                        ok=False,
+                        seconds=time.perf_counter() - started,
+                        error=exc.__class__.__name__,
+                    )
                 )
     return report
 
@@ -70,5 +86,10 @@ def raise_for(report: VerifyReport) -> None:
         return
     listing = ", ".join(f"{c.url} → {c.status or c.error}" for c in bad)
     if any(c.status is None or c.status >= 500 for c in bad):
-        raise TransientError(f"verify failed: {listing}", hint="retrying; check the site's endpoint if it persists")
-    raise ContentError(f"verify failed: {listing}", hint="the deployed site is missing these URLs; check the deploy plan and verify_paths")
+        raise TransientError(
+            f"verify failed: {listing}", hint="retrying; check the site's endpoint if it persists"
+        )
+    raise ContentError(
+        f"verify failed: {listing}",
+        hint="the deployed site is missing these URLs; check the deploy plan and verify_paths",
+    )

@@ -1,0 +1,214 @@
+"""The walking skeleton end to end: served deployments, a real Prefect server, moto over HTTP.
+
+Staging publishes straight through; production pauses until the typed phrase
+arrives, the server refuses any other phrase, and nothing reaches the
+production bucket before approval.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hugopipe.results import ResultFile
+from tests.support import hugopipe, wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+EXPECTED_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".png": "image/png",
+    ".svg": "image/svg+xml; charset=utf-8",
+}
+
+
+def _keys(s3, bucket: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            out[obj["Key"]] = obj
+    return out
+
+
+def _run_json(*args: str) -> tuple[int, dict]:
+    proc = hugopipe(*args)
+    assert proc.stdout.strip(), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def _result_file(run_id: str) -> ResultFile:
+    import os
+
+    root = Path(os.environ["HUGOPIPE_RESULTS_DIR"])
+    for path in root.rglob("*.result.md"):
+        result = ResultFile.parse(path.read_text())
+        if result.flow_run_id == run_id:
+            return result
+    raise AssertionError(f"no result file for run {run_id} under {root}")
+
+
+@pytest.fixture(scope="module")
+def staging_run(served: dict) -> dict:
+    code, out = _run_json(
+        "run",
+        "publish",
+        "--env",
+        "staging",
+        "--site",
+        str(served["site"]),
+        "--wait",
+        "--timeout",
+        "300",
+        "--json",
+    )
+    assert code == 0, out
+    return out
+
+
+def test_staging_publish_lands_every_file_with_the_right_type(
+    served: dict, staging_run: dict
+) -> None:
+    assert staging_run["state_type"] == "COMPLETED"
+    assert staging_run["ui_url"].endswith(f"/v2/runs/flow-run/{staging_run['flow_run_id']}")
+    public = served["site"] / ".hugopipe" / "public" / "staging"
+    local = {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
+    remote = {
+        k for k in _keys(served["s3"], "hugopipe-example-staging") if not k.startswith(".hugopipe")
+    }
+    assert local and remote == local
+    for key in sorted(local):
+        suffix = Path(key).suffix
+        head = served["s3"].head_object(Bucket="hugopipe-example-staging", Key=key)
+        if key.endswith("sitemap.xml"):
+            assert head["ContentType"].startswith("application/xml"), (
+                key
+            )  # hugo deploy says rss+xml
+        elif key.endswith("index.xml"):
+            assert head["ContentType"].startswith("application/rss+xml"), key
+        elif suffix in EXPECTED_TYPES:
+            assert head["ContentType"] == EXPECTED_TYPES[suffix], key
+    assert _keys(served["s3"], "hugopipe-example-production") == {}
+
+
+def test_staging_run_writes_a_result_file(staging_run: dict) -> None:
+    result = _result_file(staging_run["flow_run_id"])
+    assert result.status == "success"
+    assert result.outputs["build_success"] is True
+    assert result.outputs["file_count"] > 20
+    assert result.outputs["http_status"] == 200
+    assert "Next Steps" in result.summary
+    assert "testing-secret-not-real" not in result.render()
+
+
+def test_second_publish_uploads_nothing(served: dict, staging_run: dict) -> None:
+    code, out = _run_json(
+        "run",
+        "publish",
+        "--env",
+        "staging",
+        "--site",
+        str(served["site"]),
+        "--wait",
+        "--timeout",
+        "300",
+        "--json",
+    )
+    assert code == 0 and out["state_type"] == "COMPLETED"
+    assert _result_file(out["flow_run_id"]).outputs["uploaded_files"] == 0
+
+
+def test_production_pauses_and_only_the_exact_phrase_resumes(
+    served: dict, staging_run: dict
+) -> None:
+    api = served["api"]
+    code, out = _run_json(
+        "run",
+        "publish",
+        "--env",
+        "production",
+        "--site",
+        str(served["site"]),
+        "--wait",
+        "--timeout",
+        "300",
+        "--json",
+    )
+    assert code == 5, out  # paused for approval
+    run_id = out["flow_run_id"]
+    assert out["state_type"] == "PAUSED" and out["waiting_for_approval"] is True
+    assert out["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
+    assert _keys(served["s3"], "hugopipe-example-production") == {}
+
+    # the approval form shows what will change
+    run = httpx.get(f"{api}/flow_runs/{run_id}").json()
+    keyset = run["state"]["state_details"]["run_input_keyset"]
+    description = httpx.get(f"{api}/flow_runs/{run_id}/input/{keyset['description']}").json()
+    assert "DEPLOY TO PRODUCTION" in description and "upload" in description.lower()
+
+    for wrong in (
+        {"confirmation": "deploy to production"},
+        {"confirmation": "DEPLOY TO PRODUCTION "},
+        {},
+        None,
+        {"confirmation": "DEPLOY TO PRODUCTION", "skip": True},
+    ):
+        resp = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": wrong}).json()
+        assert resp["status"] == "REJECT", (wrong, resp)
+        assert httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] == "PAUSED"
+    assert _keys(served["s3"], "hugopipe-example-production") == {}
+
+    resp = httpx.post(
+        f"{api}/flow_runs/{run_id}/resume",
+        json={"run_input": {"confirmation": "DEPLOY TO PRODUCTION", "note": "tested"}},
+    ).json()
+    assert resp["status"] == "ACCEPT", resp
+    code, done = _run_json("status", run_id, "--wait", "--timeout", "300", "--json")
+    assert code == 0 and done["state_type"] == "COMPLETED", done
+    public = served["site"] / ".hugopipe" / "public" / "production"
+    local = {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
+    remote = {
+        k
+        for k in _keys(served["s3"], "hugopipe-example-production")
+        if not k.startswith(".hugopipe")
+    }
+    assert remote == local
+    assert _result_file(run_id).status == "success"
+
+
+def test_cancelled_production_run_deploys_nothing(served: dict, staging_run: dict) -> None:
+    s3 = served["s3"]
+    before = {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
+    page = served["site"] / "content" / "about.md"
+    page.write_text(page.read_text() + "\nA sentence that must not reach production.\n")
+    code, out = _run_json(
+        "run",
+        "publish",
+        "--env",
+        "production",
+        "--site",
+        str(served["site"]),
+        "--wait",
+        "--timeout",
+        "300",
+        "--json",
+    )
+    assert code == 5, out
+    api = served["api"]
+    httpx.post(
+        f"{api}/flow_runs/{out['flow_run_id']}/set_state",
+        json={"state": {"type": "CANCELLING", "message": "rejected by test"}},
+    )
+    wait_until(
+        lambda: (
+            httpx.get(f"{api}/flow_runs/{out['flow_run_id']}").json()["state"]["type"]
+            == "CANCELLED"
+        ),
+        120,
+        "the run to be cancelled",
+    )
+    after = {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
+    assert after == before
