@@ -11,6 +11,7 @@ and crash (notes/prefect.md §0.3). Production writes are serialised by the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -24,13 +25,10 @@ def ensure_production_limit() -> None:
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectAlreadyExists
 
-    with get_client(sync_client=True) as client:
-        try:
-            client.create_global_concurrency_limit(
-                GlobalConcurrencyLimitCreate(name="deploy-production", limit=1)
-            )
-        except ObjectAlreadyExists:
-            pass
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(
+            GlobalConcurrencyLimitCreate(name="deploy-production", limit=1)
+        )
 
 
 def deployments(site: str, timezone: str) -> list:

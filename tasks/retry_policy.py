@@ -11,7 +11,7 @@ RETRY_DELAYS = [float(x) for x in os.environ.get("HUGOPIPE_RETRY_DELAYS", "2,8,3
 RETRY_JITTER = 0.3
 
 
-def retry_transient(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature
+def retry_transient(task, task_run, state) -> bool:
     """Prefect ``retry_condition_fn``: must be a plain function, or Prefect silently never retries."""
     try:
         state.result()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
-
-from pathlib import Path
 
 from hugopipe import deploy
 from hugopipe import verify as core

@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log drowns test output
-
 from tests.support import EXAMPLE_SITE, ROOT, free_port, wait_until
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log drowns test output
 
 BUCKETS = ("hugopipe-example-dev", "hugopipe-example-staging", "hugopipe-example-production")
 
