@@ -101,6 +101,7 @@ def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None)
         skip_fragments=cfg.skip_fragments,
         ignore_urls=cfg.ignore_urls,
         leak_re=extract.leak_pattern(cfg.other_hosts),
+        other_hosts=cfg.other_hosts,
         check_mixed=site.scheme == "https",
         max_page_bytes=cfg.max_page_kb * 1024,
     )

@@ -92,6 +92,14 @@ def to_path(
         ref = urljoin(base_href, ref)
         low = ref[:12].lower()
     if low.startswith(("http://", "https://", "//")):
+        origin = site.origin
+        if (
+            origin
+            and ref[: len(origin)].lower() == origin
+            and ref[len(origin) : len(origin) + 1] in ("/", "")
+        ):
+            path, frag = split_ref(ref[len(origin) :] or "/")
+            return OK, path, frag
         if ref.startswith("//"):
             ref = (site.scheme or "https") + ":" + ref
         parts = urlsplit(ref)
