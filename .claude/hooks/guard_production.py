@@ -28,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+from typing import ClassVar
 
 try:  # Python 3.11+; without it TOML cannot be read and S3/CDN writes are blocked
     import tomllib as _toml
@@ -147,7 +148,11 @@ def _parse_yaml_subset(text):
         is_item = body == "-" or body.startswith("- ")
         while len(stack) > 1 and indent <= stack[-1][0]:
             # "key:" followed by "- item" at the same indent is still that key's list
-            if indent == stack[-1][0] and is_item and (stack[-1][1] is None or isinstance(stack[-1][1], list)):
+            if (
+                indent == stack[-1][0]
+                and is_item
+                and (stack[-1][1] is None or isinstance(stack[-1][1], list))
+            ):
                 break
             stack.pop()
         top = stack[-1]
@@ -274,10 +279,10 @@ def _learn_hugo_file(know, data, text, label, site, is_deployment_file):
     # we parsed; otherwise the parser missed something and we do not know enough.
     for m in S3_URL_RE.finditer(text):
         if m.group(1).lower() not in seen_buckets and not _commented(text, m.start()):
-            raise ValueError("mentions s3://%s outside a target the guard could read" % m.group(1))
+            raise ValueError(f"mentions s3://{m.group(1)} outside a target the guard could read")
     for m in DIST_RE.finditer(text):
         if m.group(1) not in seen_dists and not _commented(text, m.start()):
-            raise ValueError("mentions distribution %s outside a readable target" % m.group(1))
+            raise ValueError(f"mentions distribution {m.group(1)} outside a readable target")
 
 
 def _commented(text, pos):
@@ -325,7 +330,7 @@ def _learn_one(know, site, label, text, collect_errors):
         _learn_hugo_file(know, data, text, label, site, is_dep)
     except Exception as exc:
         if collect_errors:
-            know.errors.append("%s (%s)" % (label, exc))
+            know.errors.append(f"{label} ({exc})")
 
 
 def learn(roots):
@@ -343,7 +348,7 @@ def learn(roots):
                 with open(path, encoding="utf-8") as fh:
                     text = fh.read()
             except (OSError, UnicodeDecodeError) as exc:
-                know.errors.append("%s (%s)" % (path, exc))
+                know.errors.append(f"{path} ({exc})")
                 continue
             _learn_one(know, site, path, text, True)
         _learn_git_head(know, root)
@@ -386,7 +391,7 @@ def _learn_git_head(know, root):
             return
         batch = subprocess.run(
             ["git", "-C", top_dir, "cat-file", "--batch"],
-            input="".join("HEAD:%s\n" % rel for _s, rel in wanted).encode(),
+            input="".join(f"HEAD:{rel}\n" for _s, rel in wanted).encode(),
             capture_output=True,
             timeout=2,
         )
@@ -430,7 +435,7 @@ class Word:
         self.text, self.dyn, self.glob, self.quoted = text, dyn, glob, quoted
 
     def __repr__(self):
-        return "Word(%r)" % self.text
+        return f"Word({self.text!r})"
 
 
 class Cmd:
@@ -883,22 +888,60 @@ APPROVE_TEXT_RE = re.compile(
     r"\bhugopipe(?:\.cli)?(?:\.main)?\b[\s\"',\[\]()]{1,8}approve\b|main\(\s*\[\s*[\"']approve[\"']"
 )
 PHRASE_RE = re.compile(r"DEPLOY\W+TO\W+PRODUCTION", re.I)
-PHRASE_CTX_RE = re.compile(r"hugopipe|prefect|curl|wget|http|resume|input|python|requests|urllib|approv", re.I)
-OBFUSCATION_RE = re.compile(r"b64decode|base64\s+(?:-d|--decode|-D)|fromhex|rot.?13|zlib\.decompress|marshal\.loads|codecs\.decode")
-EXEC_RE = re.compile(r"\b(?:exec|eval|system|popen|subprocess|spawn|check_output|run)\b|\|\s*(?:ba|z|da)?sh\b")
+PHRASE_CTX_RE = re.compile(
+    r"hugopipe|prefect|curl|wget|http|resume|input|python|requests|urllib|approv", re.I
+)
+OBFUSCATION_RE = re.compile(
+    r"b64decode|base64\s+(?:-d|--decode|-D)|fromhex|rot.?13|zlib\.decompress|marshal\.loads|codecs\.decode"
+)
+EXEC_RE = re.compile(
+    r"\b(?:exec|eval|system|popen|subprocess|spawn|check_output|run)\b|\|\s*(?:ba|z|da)?sh\b"
+)
 S3_API_RE = re.compile(
     r"put_object|upload_file(?:obj)?|upload_part|copy_object|delete_objects?|delete_bucket|put_bucket_"
     r"|create_invalidation|\.Object\(|\.Bucket\(|s3\.meta\.client\.copy|\bapply_plan\b|\bput_one\b"
     r"|\bapply_rollback\b|\binvalidate\s*\("
 )
-PROTECTED_TEXT_RE = re.compile(r"\.claude/(?:settings[^/\s'\"]*\.json|hooks\b)|disableAllHooks|guard_production")
+PROTECTED_TEXT_RE = re.compile(
+    r"\.claude/(?:settings[^/\s'\"]*\.json|hooks\b)|disableAllHooks|guard_production"
+)
 WRITE_CALL_RE = re.compile(
     r"open\([^)]*[\"'](?:w|a|r\+|wb|ab|x)[\"']|write_text|write_bytes|unlink|remove|rename|replace\(|rmtree|shutil\.|chmod|truncate|os\.system|subprocess"
 )
 EXEC_EXTS = {
-    ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py", ".pyw", ".js", ".mjs", ".cjs", ".ts", ".rb",
-    ".pl", ".php", ".ps1", ".bat", ".cmd", ".mk", ".toml", ".yml", ".yaml", ".json", ".cfg",
-    ".ini", ".env", ".envrc", ".command", ".tf", ".hcl", ".lua", ".r", ".ipynb", ".nu",
+    ".sh",
+    ".bash",
+    ".zsh",
+    ".ksh",
+    ".fish",
+    ".py",
+    ".pyw",
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".ts",
+    ".rb",
+    ".pl",
+    ".php",
+    ".ps1",
+    ".bat",
+    ".cmd",
+    ".mk",
+    ".toml",
+    ".yml",
+    ".yaml",
+    ".json",
+    ".cfg",
+    ".ini",
+    ".env",
+    ".envrc",
+    ".command",
+    ".tf",
+    ".hcl",
+    ".lua",
+    ".r",
+    ".ipynb",
+    ".nu",
 }
 EXEC_NAMES = {"makefile", "gnumakefile", "justfile", "dockerfile", "procfile", "taskfile", ".envrc"}
 
@@ -954,13 +997,13 @@ class Guard:
             if tool == "Monitor" and cmd is None and "ws" in ti:
                 return
             if not isinstance(cmd, str):
-                raise Block("%s call without a command string" % tool)
+                raise Block(f"{tool} call without a command string")
             self.shell(cmd, 0, self.cwd, piped=False)
         elif tool in ("Write", "Edit", "MultiEdit", "NotebookEdit"):
             path = ti.get("notebook_path") if tool == "NotebookEdit" else ti.get("file_path")
             if not isinstance(path, str) or not path:
-                raise Block("%s call without a file path" % tool)
-            self.protect_path(path, self.cwd, "%s of" % tool)
+                raise Block(f"{tool} call without a file path")
+            self.protect_path(path, self.cwd, f"{tool} of")
             texts = []
             if tool == "Write":
                 texts = [ti.get("content")]
@@ -975,12 +1018,12 @@ class Guard:
                 texts = [ti.get("new_source", "")]
             for t in texts:
                 if not isinstance(t, str):
-                    raise Block("%s call with a non-text content field" % tool)
+                    raise Block(f"{tool} call with a non-text content field")
                 self.written(path, t)
         else:
             # MCP and anything else routed here: look at the arguments as text.
             if re.search(r"resume|set_state|approve", tool, re.I):
-                raise Block("tool %s can resume or approve a flow run" % tool)
+                raise Block(f"tool {tool} can resume or approve a flow run")
             blob = json.dumps(ti)
             self.text_rules(blob, "content")
 
@@ -1000,14 +1043,17 @@ class Guard:
             or content.startswith("#!")
         )
         if exec_like:
-            self.text_rules(content, "content", where="the file being written (%s)" % path)
+            self.text_rules(content, "content", where=f"the file being written ({path})")
 
     # ---- protected paths ---------------------------------------------------------------
     def protected_roots(self):
         roots = []
         for base in {self.project, self.cwd}:
             b = os.path.abspath(base)
-            roots += [os.path.join(b, ".claude", "hooks"), os.path.join(b, ".claude", "settings.json")]
+            roots += [
+                os.path.join(b, ".claude", "hooks"),
+                os.path.join(b, ".claude", "settings.json"),
+            ]
             roots += [os.path.join(b, ".claude", "settings.local.json")]
         return roots
 
@@ -1015,17 +1061,15 @@ class Guard:
         p = abspath.replace("\\", "/")
         if re.search(r"/\.claude/(hooks(/|$)|settings[^/]*\.json$)", p):
             return True
-        if p.endswith("managed-settings.json"):
-            return True
-        return False
+        return p.endswith("managed-settings.json")
 
     def protect_path(self, path, cwd, action):
         full = os.path.normpath(os.path.join(cwd, os.path.expanduser(path)))
         for cand in (full, os.path.realpath(full)):
             if self.is_protected(cand):
                 raise Block(
-                    "%s %s would change the production guard or its settings; "
-                    "only a human edits .claude/settings*.json and .claude/hooks/" % (action, path)
+                    f"{action} {path} would change the production guard or its settings; "
+                    "only a human edits .claude/settings*.json and .claude/hooks/"
                 )
 
     def path_state(self, word, cwd):
@@ -1040,12 +1084,14 @@ class Guard:
         elif text.startswith("-"):
             return None
         if word.glob:
-            text = re.split(r"[*?\[]", text, 1)[0]
+            text = re.split(r"[*?\[]", text, maxsplit=1)[0]
             globbed = True
         else:
             globbed = False
         if cwd is None and not os.path.isabs(text):
-            if re.search(r"(^|/)(settings[^/]*\.json|hooks|guard_production\.py|\.claude)(/|$)", text):
+            if re.search(
+                r"(^|/)(settings[^/]*\.json|hooks|guard_production\.py|\.claude)(/|$)", text
+            ):
                 return "inside"
             return None
         full = os.path.normpath(os.path.join(cwd or "/", os.path.expanduser(text or ".")))
@@ -1077,44 +1123,60 @@ class Guard:
         know = self.know
         for t in self.variants(text):
             if RESUME_RE.search(t):
-                raise Block("%s resumes or changes the state of a Prefect flow run (%s)" % (where, RESUME_RE.search(t).group(0)))
+                raise Block(
+                    f"{where} resumes or changes the state of a Prefect flow run ({RESUME_RE.search(t).group(0)})"
+                )
             if RESUME_WORD_RE.search(t) and PREFECT_CTX_RE.search(t):
-                raise Block("%s looks like a Prefect resume/set_state call" % where)
+                raise Block(f"{where} looks like a Prefect resume/set_state call")
             if PHRASE_RE.search(t) and PHRASE_CTX_RE.search(t) and mode != "content":
-                raise Block("%s sends the production approval phrase; only a human types it, in the Prefect UI" % where)
+                raise Block(
+                    f"{where} sends the production approval phrase; only a human types it, in the Prefect UI"
+                )
             if DB_RE.search(t):
-                raise Block("%s writes to Prefect's database directly" % where)
-            if mode != "shell" and CODE_RESUME_RE.search(t) and re.search(r"prefect|PrefectApi|hugopipe", t, re.I):
-                raise Block("%s calls resume/set_state on a Prefect client" % where)
+                raise Block(f"{where} writes to Prefect's database directly")
+            if (
+                mode != "shell"
+                and CODE_RESUME_RE.search(t)
+                and re.search(r"prefect|PrefectApi|hugopipe", t, re.I)
+            ):
+                raise Block(f"{where} calls resume/set_state on a Prefect client")
             if mode != "shell" and APPROVE_TEXT_RE.search(t):
-                raise Block("%s runs `hugopipe approve`, which the guard cannot verify here" % where)
+                raise Block(f"{where} runs `hugopipe approve`, which the guard cannot verify here")
             if STORAGE_VERB_RE.search(t):
                 for b in sorted(know.prod_buckets):
                     if _bucket_ref_re(b).search(t):
                         raise Block(
-                            "%s writes to the production bucket %s (learned from the project's "
-                            "Hugo [deployment] targets)" % (where, b)
+                            f"{where} writes to the production bucket {b} (learned from the project's "
+                            "Hugo [deployment] targets)"
                         )
             if CDN_VERB_RE.search(t):
                 for d in sorted(know.prod_dists):
                     if re.search(r"(?<![A-Za-z0-9])" + re.escape(d) + r"(?![A-Za-z0-9])", t):
-                        raise Block("%s invalidates or changes the production CloudFront distribution %s" % (where, d))
+                        raise Block(
+                            f"{where} invalidates or changes the production CloudFront distribution {d}"
+                        )
             m = re.search(r"\bprefect\b[\s\"',\[\]]{1,6}api\b", t)
             if m and mode != "shell":
-                raise Block("%s calls `prefect api`, which can resume runs" % where)
-            for hm in re.finditer(r"\bhugo\b[\s\"',\[\]]{1,6}(?:[^\n;|&]{0,200}?[\s\"',\[\]])?deploy\b[^\n;|&]*", t):
+                raise Block(f"{where} calls `prefect api`, which can resume runs")
+            for hm in re.finditer(
+                r"\bhugo\b[\s\"',\[\]]{1,6}(?:[^\n;|&]{0,200}?[\s\"',\[\]])?deploy\b[^\n;|&]*", t
+            ):
                 if mode == "shell":
                     break  # the structural rule looks at shell commands precisely
                 self.hugo_target_text(hm.group(0), where)
             if mode == "code":
                 if OBFUSCATION_RE.search(t) and EXEC_RE.search(t):
-                    raise Block("%s decodes something and executes it; the guard cannot inspect that" % where)
+                    raise Block(
+                        f"{where} decodes something and executes it; the guard cannot inspect that"
+                    )
                 if S3_API_RE.search(t) or CDN_VERB_RE.search(t):
                     for mk in sorted(know.markers()):
                         if re.search(r"(?<![\w-])" + re.escape(mk) + r"(?![\w-])", t, re.I):
-                            raise Block("%s calls an S3/CloudFront write API and names production (%s)" % (where, mk))
+                            raise Block(
+                                f"{where} calls an S3/CloudFront write API and names production ({mk})"
+                            )
                 if PROTECTED_TEXT_RE.search(t) and WRITE_CALL_RE.search(t):
-                    raise Block("%s writes to the guard's settings or hook files" % where)
+                    raise Block(f"{where} writes to the guard's settings or hook files")
 
     def hugo_target_text(self, snippet, where):
         m = re.search(r"--target[\s=\"',]+([\w.\-]+)", snippet)
@@ -1152,7 +1214,9 @@ class Guard:
                     elif t in ("-i", "--replace") or t.startswith("--replace="):
                         marks.append(t.split("=", 1)[1] if "=" in t else "{}")
                 for j in range(k + 1, len(argv)):
-                    if any(m and m in argv[j].text for m in marks) and argv[j - 1].text not in ("-I",):
+                    if any(m and m in argv[j].text for m in marks) and argv[j - 1].text not in (
+                        "-I",
+                    ):
                         argv[j] = Word(argv[j].text, True, argv[j].glob, argv[j].quoted)
         while argv and ASSIGN_RE.match(argv[0].text) and not argv[0].quoted:
             argv.pop(0)
@@ -1161,7 +1225,7 @@ class Guard:
             if op in (">", ">>", ">|", "&>", "&>>", "<>"):
                 st = self.path_state(w, cwd)
                 if st == "inside":
-                    raise Block("redirection writes to %s, part of the production guard" % w.text)
+                    raise Block(f"redirection writes to {w.text}, part of the production guard")
         if not argv:
             for body in cmd.heredocs:
                 self.text_rules(body, "content", "a heredoc")
@@ -1178,22 +1242,29 @@ class Guard:
                 r"(?<![\w-])(s3|s3api|sync|cp|deploy|approve|resume|api|create-invalidation|cloudfront|-c)(?![\w-])",
                 rest,
             ):
-                raise Block("the program name in `%s` is computed at run time" % _show(argv))
+                raise Block(f"the program name in `{_show(argv)}` is computed at run time")
         # heredocs / herestrings feed the program's stdin
         feeds_code = prog in SHELLS or PY_RE.match(prog) or prog in INTERPRETERS
         for body in cmd.heredocs:
             self.stdin_body(prog, body, depth, cwd)
         for w in cmd.herestrings:
             if DYN in w.text and feeds_code:
-                raise Block("`%s` runs a here-string computed at run time" % prog)
+                raise Block(f"`{prog}` runs a here-string computed at run time")
             self.stdin_body(prog, w.text, depth, cwd)
         stdin_file = [w for op, w in cmd.redirs if op == "<"]
         # every suffix that starts with a key program (covers arbitrary wrappers)
         for j in range(len(argv)):
             base = _basename(argv[j].text)
-            self.program(base, argv[j:], j == prim, depth, cwd, in_pipe and j == prim, stdin_file, cmd)
+            self.program(
+                base, argv[j:], j == prim, depth, cwd, in_pipe and j == prim, stdin_file, cmd
+            )
         # executing a file by path
-        if "/" in prog_word.text and not prog_word.dyn and prog not in SHELLS and not PY_RE.match(prog):
+        if (
+            "/" in prog_word.text
+            and not prog_word.dyn
+            and prog not in SHELLS
+            and not PY_RE.match(prog)
+        ):
             self.scan_script(prog_word.text, cwd, depth, must_exist=True, kind=None)
         # writes to protected paths
         self.protected_writes(argv, prim, cwd)
@@ -1218,23 +1289,38 @@ class Guard:
             if base in WRAPPERS_VALUE_OPTS:
                 opts = WRAPPERS_VALUE_OPTS[base]
                 i += 1
-                while i < len(argv) and (argv[i].text.startswith("-") or ASSIGN_RE.match(argv[i].text)):
+                while i < len(argv) and (
+                    argv[i].text.startswith("-") or ASSIGN_RE.match(argv[i].text)
+                ):
                     i += 2 if argv[i].text in opts else 1
-                if base == "timeout" and i < len(argv) and re.match(r"^[\d.]+[smhd]?$", argv[i].text):
+                if (
+                    base == "timeout"
+                    and i < len(argv)
+                    and re.match(r"^[\d.]+[smhd]?$", argv[i].text)
+                ):
                     i += 1
                 if base == "flock" and i < len(argv):
                     i += 1
                 if base in ("taskset", "chrt") and i < len(argv):
                     i += 1
                 continue
-            if base in ("uv", "poetry", "pdm", "hatch", "pipenv", "rye", "pixi") and i + 1 < len(argv) and argv[i + 1].text in ("run", "exec"):
+            if (
+                base in ("uv", "poetry", "pdm", "hatch", "pipenv", "rye", "pixi")
+                and i + 1 < len(argv)
+                and argv[i + 1].text in ("run", "exec")
+            ):
                 i += 2
                 while i < len(argv) and argv[i].text.startswith("-"):
                     i += 2 if argv[i].text in UV_VALUE_OPTS else 1
                 if i < len(argv) and argv[i].text == "--":
                     i += 1
                 continue
-            if base in ("uvx", "pipx") or (base == "uv" and i + 2 < len(argv) and argv[i + 1].text == "tool" and argv[i + 2].text == "run"):
+            if base in ("uvx", "pipx") or (
+                base == "uv"
+                and i + 2 < len(argv)
+                and argv[i + 1].text == "tool"
+                and argv[i + 2].text == "run"
+            ):
                 i += 3 if base == "uv" else 1
                 if base == "pipx" and i < len(argv) and argv[i].text == "run":
                     i += 1
@@ -1270,7 +1356,7 @@ class Guard:
             if not rest:
                 return
             if rest[0].dyn or rest[0].text in ("/dev/stdin", "-"):
-                raise Block("`%s` of a file computed at run time or stdin cannot be inspected" % base)
+                raise Block(f"`{base}` of a file computed at run time or stdin cannot be inspected")
             self.scan_script(rest[0].text, cwd, depth, must_exist=True, kind="shell")
         elif base == "ssh":
             i = 0
@@ -1289,13 +1375,31 @@ class Guard:
             self.scan_build_files([], cwd, ("package.json",), None)
         elif base == "git" and primary:
             sub = next((w.text for w in rest if not w.text.startswith("-")), "")
-            if sub in ("commit", "merge", "push", "rebase", "checkout", "switch", "am", "pull", "cherry-pick"):
+            if sub in (
+                "commit",
+                "merge",
+                "push",
+                "rebase",
+                "checkout",
+                "switch",
+                "am",
+                "pull",
+                "cherry-pick",
+            ):
                 self.scan_git_hooks(cwd, depth)
 
     # aws -----------------------------------------------------------------------------
-    AWS_GLOBAL_VALUE = {
-        "--profile", "--region", "--endpoint-url", "--output", "--query", "--color",
-        "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format",
+    AWS_GLOBAL_VALUE: ClassVar[set[str]] = {
+        "--profile",
+        "--region",
+        "--endpoint-url",
+        "--output",
+        "--query",
+        "--color",
+        "--ca-bundle",
+        "--cli-read-timeout",
+        "--cli-connect-timeout",
+        "--cli-binary-format",
     }
 
     def aws(self, rest, shown):
@@ -1305,13 +1409,33 @@ class Guard:
             if t.startswith("--"):
                 key = t.split("=", 1)[0]
                 if "=" in t:
-                    opts.setdefault(key, []).append(Word(t.split("=", 1)[1], rest[i].dyn, False, True))
+                    opts.setdefault(key, []).append(
+                        Word(t.split("=", 1)[1], rest[i].dyn, False, True)
+                    )
                     i += 1
-                elif i + 1 < len(rest) and not rest[i + 1].text.startswith("--") and key not in (
-                    "--recursive", "--dryrun", "--delete", "--quiet", "--force", "--debug",
-                    "--no-verify-ssl", "--no-paginate", "--no-sign-request", "--no-cli-pager",
-                    "--exact-timestamps", "--size-only", "--follow-symlinks", "--no-follow-symlinks",
-                    "--only-show-errors", "--no-progress", "--no-guess-mime-type",
+                elif (
+                    i + 1 < len(rest)
+                    and not rest[i + 1].text.startswith("--")
+                    and key
+                    not in (
+                        "--recursive",
+                        "--dryrun",
+                        "--delete",
+                        "--quiet",
+                        "--force",
+                        "--debug",
+                        "--no-verify-ssl",
+                        "--no-paginate",
+                        "--no-sign-request",
+                        "--no-cli-pager",
+                        "--exact-timestamps",
+                        "--size-only",
+                        "--follow-symlinks",
+                        "--no-follow-symlinks",
+                        "--only-show-errors",
+                        "--no-progress",
+                        "--no-guess-mime-type",
+                    )
                 ):
                     if key in self.AWS_GLOBAL_VALUE or len(pos) >= 2:
                         opts.setdefault(key, []).append(rest[i + 1])
@@ -1325,16 +1449,18 @@ class Guard:
                 i += 1
         if len(pos) < 2:
             if any(w.dyn for w in pos):
-                raise Block("`%s`: the AWS service or operation is computed at run time" % shown)
+                raise Block(f"`{shown}`: the AWS service or operation is computed at run time")
             return
         service, op = pos[0], pos[1]
         if service.dyn or op.dyn:
-            raise Block("`%s`: the AWS service or operation is computed at run time" % shown)
+            raise Block(f"`{shown}`: the AWS service or operation is computed at run time")
         s, o = service.text, op.text
         know = self.know
-        if "--cli-input-json" in opts or "--cli-input-yaml" in opts:
-            if (s == "s3api" and not re.match(r"^(get|head|list)-", o)) or (s == "cloudfront" and not re.match(r"^(get|list)-", o)):
-                raise Block("`%s` reads its parameters from a file the guard does not inspect" % shown)
+        if ("--cli-input-json" in opts or "--cli-input-yaml" in opts) and (
+            (s == "s3api" and not re.match(r"^(get|head|list)-", o))
+            or (s == "cloudfront" and not re.match(r"^(get|list)-", o))
+        ):
+            raise Block(f"`{shown}` reads its parameters from a file the guard does not inspect")
         s3_write = (s == "s3" and o in ("cp", "sync", "mv", "rm", "rb", "mb", "website")) or (
             s == "s3api" and not re.match(r"^(get|head|list|wait)-?", o)
         )
@@ -1343,37 +1469,64 @@ class Guard:
             words += opts.get("--bucket", []) + opts.get("--copy-source", [])
             if know.errors:
                 raise Block(
-                    "`%s` writes to S3, but the project's deploy configuration could not be read: %s"
-                    % (shown, "; ".join(know.errors[:3]))
+                    "`{}` writes to S3, but the project's deploy configuration could not be read: {}".format(
+                        shown, "; ".join(know.errors[:3])
+                    )
                 )
             if not words:
-                raise Block("`%s` writes to S3 but names no bucket the guard can check" % shown)
+                raise Block(f"`{shown}` writes to S3 but names no bucket the guard can check")
             for w in words:
                 if w.dyn:
-                    raise Block("`%s` writes to an S3 bucket computed at run time" % shown)
+                    raise Block(f"`{shown}` writes to an S3 bucket computed at run time")
                 bucket = w.text.split("s3://", 1)[-1].split("/")[0].split("?")[0].lower()
                 if bucket in know.prod_buckets:
-                    raise Block("`%s` writes to the production bucket %s" % (shown, bucket))
+                    raise Block(f"`{shown}` writes to the production bucket {bucket}")
         if s == "cloudfront" and not re.match(r"^(get|list|wait)-?", o):
             ids = opts.get("--distribution-id", []) + opts.get("--id", [])
             if know.errors:
                 raise Block(
-                    "`%s` changes CloudFront, but the project's deploy configuration could not be read: %s"
-                    % (shown, "; ".join(know.errors[:3]))
+                    "`{}` changes CloudFront, but the project's deploy configuration could not be read: {}".format(
+                        shown, "; ".join(know.errors[:3])
+                    )
                 )
-            if o.startswith(("create-invalidation", "update-", "delete-", "associate-", "tag-", "untag-")) and not ids:
-                raise Block("`%s` names no distribution id the guard can check" % shown)
+            if (
+                o.startswith(
+                    ("create-invalidation", "update-", "delete-", "associate-", "tag-", "untag-")
+                )
+                and not ids
+            ):
+                raise Block(f"`{shown}` names no distribution id the guard can check")
             for w in ids:
                 if w.dyn:
-                    raise Block("`%s`: the distribution id is computed at run time" % shown)
+                    raise Block(f"`{shown}`: the distribution id is computed at run time")
                 if w.text in know.prod_dists:
-                    raise Block("`%s` changes the production CloudFront distribution %s" % (shown, w.text))
+                    raise Block(
+                        f"`{shown}` changes the production CloudFront distribution {w.text}"
+                    )
 
     # hugo ----------------------------------------------------------------------------
-    HUGO_VALUE = {
-        "-s", "--source", "--config", "--configDir", "-e", "--environment", "-d", "--destination",
-        "--themesDir", "--target", "--workers", "--maxDeletes", "--logLevel", "--cacheDir",
-        "--contentDir", "--layoutDir", "-t", "--theme", "-b", "--baseURL", "-c",
+    HUGO_VALUE: ClassVar[set[str]] = {
+        "-s",
+        "--source",
+        "--config",
+        "--configDir",
+        "-e",
+        "--environment",
+        "-d",
+        "--destination",
+        "--themesDir",
+        "--target",
+        "--workers",
+        "--maxDeletes",
+        "--logLevel",
+        "--cacheDir",
+        "--contentDir",
+        "--layoutDir",
+        "-t",
+        "--theme",
+        "-b",
+        "--baseURL",
+        "-c",
     }
 
     def hugo(self, rest, cwd, shown):
@@ -1403,49 +1556,64 @@ class Guard:
             i += 1
         if sub is None or sub.text != "deploy":
             if sub is not None and sub.dyn:
-                raise Block("`%s`: the Hugo subcommand is computed at run time" % shown)
+                raise Block(f"`{shown}`: the Hugo subcommand is computed at run time")
             return
         if self.know.errors:
-            raise Block("`%s`: the project's deploy configuration could not be read: %s" % (shown, "; ".join(self.know.errors[:3])))
+            raise Block(
+                "`{}`: the project's deploy configuration could not be read: {}".format(
+                    shown, "; ".join(self.know.errors[:3])
+                )
+            )
         site = None
         if source is not None:
             if source.dyn:
-                raise Block("`%s`: --source is computed at run time" % shown)
+                raise Block(f"`{shown}`: --source is computed at run time")
             site = os.path.normpath(os.path.join(cwd or self.project, source.text))
             if site not in self.know.sites:
                 self.learn_extra(site)
         for c in configs:
             if c is None or c.dyn:
-                raise Block("`%s`: --config is computed at run time" % shown)
+                raise Block(f"`{shown}`: --config is computed at run time")
             cdir = os.path.dirname(os.path.normpath(os.path.join(cwd or self.project, c.text)))
             self.learn_extra(cdir)
         if target is None:
-            self.check_hugo_default(site or cwd, "`%s`" % shown)
+            self.check_hugo_default(site or cwd, f"`{shown}`")
         elif target.dyn:
-            raise Block("`%s`: the deploy target is computed at run time" % shown)
+            raise Block(f"`{shown}`: the deploy target is computed at run time")
         else:
-            self.check_hugo_target(target.text, "`%s`" % shown, site)
+            self.check_hugo_target(target.text, f"`{shown}`", site)
 
     def check_hugo_target(self, name, where, site):
         know = self.know
         if know.is_prod_target(name):
-            raise Block("%s deploys to the production target %r" % (where, name))
+            raise Block(f"{where} deploys to the production target {name!r}")
         if not know.known_target(name):
-            raise Block("%s deploys to target %r, which no Hugo config in the project defines" % (where, name))
+            raise Block(
+                f"{where} deploys to target {name!r}, which no Hugo config in the project defines"
+            )
 
     def check_hugo_default(self, site, where):
         know = self.know
         candidates = []
         for s, default in know.site_defaults.items():
-            if site is None or site == s or (site and site.startswith(s + os.sep)) or (site and s.startswith(site.rstrip("/") + os.sep)):
+            if (
+                site is None
+                or site == s
+                or (site and site.startswith(s + os.sep))
+                or (site and s.startswith(site.rstrip("/") + os.sep))
+            ):
                 candidates.append(default)
         if not candidates:
             candidates = list(know.site_defaults.values()) or [None]
         for default in candidates:
             if default is None:
-                raise Block("%s runs `hugo deploy` without --target and the default target is unknown" % where)
+                raise Block(
+                    f"{where} runs `hugo deploy` without --target and the default target is unknown"
+                )
             if know.is_prod_target(default):
-                raise Block("%s runs `hugo deploy` without --target; the default target %r is production" % (where, default))
+                raise Block(
+                    f"{where} runs `hugo deploy` without --target; the default target {default!r} is production"
+                )
 
     # prefect -------------------------------------------------------------------------
     def prefect(self, rest, shown):
@@ -1453,7 +1621,7 @@ class Guard:
         if not words:
             return
         if any(w.dyn for w in words[:2]):
-            raise Block("`%s`: the Prefect command is computed at run time" % shown)
+            raise Block(f"`{shown}`: the Prefect command is computed at run time")
         group = words[0].text
         if group == "api":
             if len(words) < 3 and len(words) < 2:
@@ -1461,29 +1629,32 @@ class Guard:
             method = words[1].text.upper() if len(words) > 1 else ""
             path = words[2] if len(words) > 2 else None
             if path is not None and path.dyn:
-                raise Block("`%s`: the API path is computed at run time" % shown)
+                raise Block(f"`{shown}`: the API path is computed at run time")
             ptext = path.text if path is not None else ""
             if re.search(r"resume|set_state|/input", ptext):
-                raise Block("`%s` resumes or changes the state of a flow run" % shown)
+                raise Block(f"`{shown}` resumes or changes the state of a flow run")
             if method in ("GET", "HEAD"):
                 return
             if method == "POST" and re.search(r"/(filter|count|paginate|history)/?$", ptext):
                 return
-            raise Block("`%s` is a write through `prefect api`; use the hugopipe CLI" % shown)
+            raise Block(f"`{shown}` is a write through `prefect api`; use the hugopipe CLI")
         if group == "flow-run":
             sub = words[1].text if len(words) > 1 else ""
             if sub not in ("", "ls", "inspect", "logs", "cancel", "delete", "watch"):
-                raise Block("`%s`: `prefect flow-run %s` is not allowed; use the hugopipe CLI" % (shown, sub))
+                raise Block(
+                    f"`{shown}`: `prefect flow-run {sub}` is not allowed; use the hugopipe CLI"
+                )
         if group == "deployment" and len(words) > 1 and words[1].text == "run":
             text = " ".join(w.text for w in rest)
             if DYN in text:
-                raise Block("`%s`: parameters computed at run time" % shown)
+                raise Block(f"`{shown}`: parameters computed at run time")
             if not re.search(r"env\W{1,3}(\w+)", text) or any(
-                re.search(r"(?<![\w-])" + re.escape(m) + r"(?![\w-])", text, re.I) for m in self.know.prod_envs | self.know.prod_targets
+                re.search(r"(?<![\w-])" + re.escape(m) + r"(?![\w-])", text, re.I)
+                for m in self.know.prod_envs | self.know.prod_targets
             ):
                 raise Block(
-                    "`%s` can start a production deployment; start production only with "
-                    "`uv run hugopipe run publish --env production`" % shown
+                    f"`{shown}` can start a production deployment; start production only with "
+                    "`uv run hugopipe run publish --env production`"
                 )
 
     # hugopipe -------------------------------------------------------------------------
@@ -1493,17 +1664,22 @@ class Guard:
             return
         sub = words[0]
         if sub.dyn:
-            raise Block("`%s`: the hugopipe command is computed at run time" % shown)
+            raise Block(f"`{shown}`: the hugopipe command is computed at run time")
         know = self.know
         prod_words = know.prod_envs | know.prod_targets
         text = " ".join(w.text for w in rest)
 
         def names_prod():
-            return any(re.search(r"(?<![\w-])" + re.escape(m) + r"(?![\w-])", text, re.I) for m in prod_words)
+            return any(
+                re.search(r"(?<![\w-])" + re.escape(m) + r"(?![\w-])", text, re.I)
+                for m in prod_words
+            )
 
         if sub.text == "approve":
             if names_prod():
-                raise Block("`%s` approves a production run; only a human approves production, in the Prefect UI" % shown)
+                raise Block(
+                    f"`{shown}` approves a production run; only a human approves production, in the Prefect UI"
+                )
             ids, skip = [], False
             for w in rest[1:]:
                 if skip:
@@ -1516,22 +1692,22 @@ class Guard:
                 return  # the CLI will print usage
             for w in ids:
                 if w.dyn:
-                    raise Block("`%s`: the run id is computed at run time" % shown)
+                    raise Block(f"`{shown}`: the run id is computed at run time")
                 self.check_run_not_production(w.text, shown)
         elif sub.text in ("deploy", "rollback"):
             if DYN in text or names_prod():
-                raise Block("`%s` touches production outside the approval flow" % shown)
+                raise Block(f"`{shown}` touches production outside the approval flow")
         elif sub.text == "run":
             flow = words[1].text if len(words) > 1 else ""
             if DYN in text and flow != "publish":
-                raise Block("`%s`: arguments computed at run time" % shown)
+                raise Block(f"`{shown}`: arguments computed at run time")
             if names_prod():
                 if flow != "publish":
-                    raise Block("`%s`: only the publish flow may be started for production" % shown)
+                    raise Block(f"`{shown}`: only the publish flow may be started for production")
                 if re.search(r"--deployment|--param", text):
                     raise Block(
-                        "`%s`: start production with plain `uv run hugopipe run publish --env production` "
-                        "(no --deployment/--param)" % shown
+                        f"`{shown}`: start production with plain `uv run hugopipe run publish --env production` "
+                        "(no --deployment/--param)"
                     )
 
     def check_run_not_production(self, run_id, shown):
@@ -1539,7 +1715,7 @@ class Guard:
         import urllib.request
 
         if not re.match(r"^[0-9a-fA-F-]{8,64}$", run_id):
-            raise Block("`%s`: %r is not a flow run id the guard can check" % (shown, run_id))
+            raise Block(f"`{shown}`: {run_id!r} is not a flow run id the guard can check")
         base = (os.environ.get("PREFECT_API_URL") or "http://127.0.0.1:4200/api").rstrip("/")
         req = urllib.request.Request(base + "/flow_runs/" + run_id, headers=_auth_headers())
         try:
@@ -1547,8 +1723,8 @@ class Guard:
                 run = json.loads(resp.read().decode("utf-8"))
         except Exception as exc:
             raise Block(
-                "`%s`: cannot confirm with the Prefect API that run %s is not production (%s); "
-                "approve it in the Prefect UI instead" % (shown, run_id, exc.__class__.__name__)
+                f"`{shown}`: cannot confirm with the Prefect API that run {run_id} is not production ({exc.__class__.__name__}); "
+                "approve it in the Prefect UI instead"
             ) from None
         params = run.get("parameters") or {}
         env = params.get("env") or params.get("environment")
@@ -1558,26 +1734,34 @@ class Guard:
         if keyset.get("schema"):
             try:
                 req = urllib.request.Request(
-                    "%s/flow_runs/%s/input/%s" % (base, run_id, keyset["schema"]), headers=_auth_headers()
+                    "{}/flow_runs/{}/input/{}".format(base, run_id, keyset["schema"]),
+                    headers=_auth_headers(),
                 )
                 with urllib.request.urlopen(req, timeout=API_TIMEOUT) as resp:
                     schema = resp.read().decode("utf-8", "replace")
             except Exception as exc:
                 raise Block(
-                    "`%s`: cannot read the approval form of run %s (%s); approve it in the Prefect UI"
-                    % (shown, run_id, exc.__class__.__name__)
+                    f"`{shown}`: cannot read the approval form of run {run_id} ({exc.__class__.__name__}); approve it in the Prefect UI"
                 ) from None
             if PHRASE_RE.search(schema):
                 raise Block(
-                    "`%s`: run %s asks for DEPLOY TO PRODUCTION; only a human types that, in the Prefect UI"
-                    % (shown, run_id)
+                    f"`{shown}`: run {run_id} asks for DEPLOY TO PRODUCTION; only a human types that, in the Prefect UI"
                 )
         if env is None:
-            raise Block("`%s`: run %s has no env parameter, so it may be production; approve it in the UI" % (shown, run_id))
-        if str(env).lower() in know.prod_envs or str(env).lower() in know.prod_targets or any(
-            re.search(r"(?<![\w-])" + re.escape(m) + r"(?![\w-])", blob) for m in know.prod_envs | know.prod_targets
+            raise Block(
+                f"`{shown}`: run {run_id} has no env parameter, so it may be production; approve it in the UI"
+            )
+        if (
+            str(env).lower() in know.prod_envs
+            or str(env).lower() in know.prod_targets
+            or any(
+                re.search(r"(?<![\w-])" + re.escape(m) + r"(?![\w-])", blob)
+                for m in know.prod_envs | know.prod_targets
+            )
         ):
-            raise Block("`%s`: run %s is a production run; only a human approves it, by typing DEPLOY TO PRODUCTION in the Prefect UI" % (shown, run_id))
+            raise Block(
+                f"`{shown}`: run {run_id} is a production run; only a human approves it, by typing DEPLOY TO PRODUCTION in the Prefect UI"
+            )
 
     # interpreters --------------------------------------------------------------------
     def shell_invocation(self, base, rest, primary, depth, cwd, in_pipe, stdin_file):
@@ -1605,17 +1789,19 @@ class Guard:
             return
         if c_mode:
             if i >= len(rest):
-                raise Block("`%s -c` without a command" % base)
+                raise Block(f"`{base} -c` without a command")
             payload = rest[i]
             if payload.dyn:
-                raise Block("`%s -c` runs text computed at run time; the guard cannot inspect it" % base)
+                raise Block(
+                    f"`{base} -c` runs text computed at run time; the guard cannot inspect it"
+                )
             self.shell(payload.text, depth + 1, cwd, piped=False)
             return
         if i < len(rest) and not reads_stdin:
             script = rest[i]
             if script.dyn:
                 if primary:
-                    raise Block("`%s` runs a script whose name is computed at run time" % base)
+                    raise Block(f"`{base}` runs a script whose name is computed at run time")
                 return
             if script.text in ("-", "/dev/stdin"):
                 reads_stdin = True
@@ -1627,11 +1813,13 @@ class Guard:
         if stdin_file:
             for w in stdin_file:
                 if w.dyn:
-                    raise Block("`%s` reads a script from a file computed at run time" % base)
+                    raise Block(f"`{base}` reads a script from a file computed at run time")
                 self.scan_script(w.text, cwd, depth, must_exist=True, kind="shell")
             return
         if in_pipe:
-            raise Block("piping into `%s` runs code the guard cannot inspect; write a script file instead" % base)
+            raise Block(
+                f"piping into `{base}` runs code the guard cannot inspect; write a script file instead"
+            )
 
     def python_invocation(self, rest, primary, depth, cwd, in_pipe, stdin_file, shown):
         i = 0
@@ -1641,11 +1829,17 @@ class Guard:
                 i += 2
                 continue
             if t == "-c" or (t.startswith("-c") and len(t) > 2 and not t.startswith("--")):
-                code = rest[i + 1] if t == "-c" and i + 1 < len(rest) else Word(t[2:], rest[i].dyn, False, True)
+                code = (
+                    rest[i + 1]
+                    if t == "-c" and i + 1 < len(rest)
+                    else Word(t[2:], rest[i].dyn, False, True)
+                )
                 if code.dyn:
                     self.code(code.text.replace(DYN, " "), depth, cwd)
-                    if re.search(r"exec|eval|compile|__import__|system|subprocess|getattr", code.text):
-                        raise Block("`%s` runs code assembled at run time" % shown)
+                    if re.search(
+                        r"exec|eval|compile|__import__|system|subprocess|getattr", code.text
+                    ):
+                        raise Block(f"`{shown}` runs code assembled at run time")
                     return
                 self.code(code.text, depth, cwd)
                 return
@@ -1667,7 +1861,7 @@ class Guard:
             script = rest[i]
             if script.dyn:
                 if primary:
-                    raise Block("`%s` runs a script whose name is computed at run time" % shown)
+                    raise Block(f"`{shown}` runs a script whose name is computed at run time")
                 return
             self.scan_script(script.text, cwd, depth, must_exist=primary, kind="code")
             return
@@ -1676,11 +1870,13 @@ class Guard:
         if stdin_file:
             for w in stdin_file:
                 if w.dyn:
-                    raise Block("`%s` reads a script from a file computed at run time" % shown)
+                    raise Block(f"`{shown}` reads a script from a file computed at run time")
                 self.scan_script(w.text, cwd, depth, must_exist=True, kind="code")
             return
         if in_pipe:
-            raise Block("piping into python runs code the guard cannot inspect; write a script file instead")
+            raise Block(
+                "piping into python runs code the guard cannot inspect; write a script file instead"
+            )
 
     def interp_invocation(self, base, rest, primary, depth, cwd, in_pipe, stdin_file):
         flags = INTERPRETERS[base]
@@ -1688,19 +1884,19 @@ class Guard:
             if w.text in flags and k + 1 < len(rest):
                 code = rest[k + 1]
                 if code.dyn:
-                    raise Block("`%s` runs code assembled at run time" % base)
+                    raise Block(f"`{base}` runs code assembled at run time")
                 self.code(code.text, depth, cwd)
                 return
         script = next((w for w in rest if not w.text.startswith("-")), None)
         if script is not None:
             if script.dyn:
                 if primary:
-                    raise Block("`%s` runs a script whose name is computed at run time" % base)
+                    raise Block(f"`{base}` runs a script whose name is computed at run time")
                 return
             self.scan_script(script.text, cwd, depth, must_exist=primary, kind="code")
             return
         if primary and in_pipe and not stdin_file:
-            raise Block("piping into `%s` runs code the guard cannot inspect" % base)
+            raise Block(f"piping into `{base}` runs code the guard cannot inspect")
 
     def stdin_body(self, prog, body, depth, cwd):
         if prog in SHELLS:
@@ -1713,7 +1909,9 @@ class Guard:
     def code(self, text, depth, cwd):
         self.text_rules(text, "code")
         # shell commands embedded in the code (os.system("..."), subprocess.run("...", shell=True))
-        for m in re.finditer(r"([\"'])((?:aws|hugo|prefect|hugopipe|sh|bash|eval|curl|uv)\b[^\"'\n]*)\1", text):
+        for m in re.finditer(
+            r"([\"'])((?:aws|hugo|prefect|hugopipe|sh|bash|eval|curl|uv)\b[^\"'\n]*)\1", text
+        ):
             self.shell(m.group(2), depth + 1, cwd, piped=False)
 
     # scripts -------------------------------------------------------------------------
@@ -1723,13 +1921,15 @@ class Guard:
         full = os.path.normpath(os.path.join(cwd or self.project, os.path.expanduser(path)))
         if not os.path.isfile(full):
             if must_exist:
-                raise Block("cannot inspect %s: it does not exist (yet) when the command is checked" % path)
+                raise Block(
+                    f"cannot inspect {path}: it does not exist (yet) when the command is checked"
+                )
             return
         with open(full, "rb") as fh:
             data = fh.read(MAX_SCRIPT_BYTES + 1)
         if len(data) > MAX_SCRIPT_BYTES:
             if must_exist:
-                raise Block("%s is too large for the guard to inspect" % path)
+                raise Block(f"{path} is too large for the guard to inspect")
             return
         if b"\x00" in data[:8192]:
             return  # a compiled binary: not a script
@@ -1740,18 +1940,18 @@ class Guard:
                 kind = "shell" if re.search(r"\b(ba|z|da|k)?sh\b", first) else "code"
             else:
                 kind = "shell"
-        where = "the script %s" % path
+        where = f"the script {path}"
         if kind == "shell":
             try:
                 self.shell(text, depth + 1, cwd, piped=False)
             except Block as b:
-                raise Block("%s: %s" % (where, b)) from None
+                raise Block(f"{where}: {b}") from None
         else:
             self.text_rules(text, "code", where)
             try:
                 self.code(text, depth + 1, cwd)
             except Block as b:
-                raise Block("%s: %s" % (where, b)) from None
+                raise Block(f"{where}: {b}") from None
 
     def scan_build_files(self, rest, cwd, names, flag):
         base = cwd or self.project
@@ -1765,7 +1965,7 @@ class Guard:
         for f in files:
             if os.path.isfile(f):
                 with open(f, encoding="utf-8", errors="replace") as fh:
-                    self.text_rules(fh.read(MAX_SCRIPT_BYTES), "content", "the build file %s" % f)
+                    self.text_rules(fh.read(MAX_SCRIPT_BYTES), "content", f"the build file {f}")
 
     def scan_git_hooks(self, cwd, depth):
         top = cwd or self.project
@@ -1779,21 +1979,103 @@ class Guard:
             self.scan_script(p, cwd, depth + 1, must_exist=False, kind=None)
 
     # protected paths via shell -----------------------------------------------------
-    READERS = {
-        "cat", "less", "more", "head", "tail", "grep", "egrep", "fgrep", "rg", "ag", "ls", "tree",
-        "stat", "file", "wc", "md5sum", "sha1sum", "sha256sum", "cksum", "diff", "cmp", "jq",
-        "bat", "realpath", "readlink", "basename", "dirname", "echo", "printf", "test", "[",
-        "cd", "pushd", "du", "pytest", "py.test", "mypy", "pyright", "hugopipe", "hugo", "true",
-        "nl", "od", "xxd", "hexdump", "strings", "column", "sort", "uniq", "cut", "awk",
+    READERS: ClassVar[set[str]] = {
+        "cat",
+        "less",
+        "more",
+        "head",
+        "tail",
+        "grep",
+        "egrep",
+        "fgrep",
+        "rg",
+        "ag",
+        "ls",
+        "tree",
+        "stat",
+        "file",
+        "wc",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "cksum",
+        "diff",
+        "cmp",
+        "jq",
+        "bat",
+        "realpath",
+        "readlink",
+        "basename",
+        "dirname",
+        "echo",
+        "printf",
+        "test",
+        "[",
+        "cd",
+        "pushd",
+        "du",
+        "pytest",
+        "py.test",
+        "mypy",
+        "pyright",
+        "hugopipe",
+        "hugo",
+        "true",
+        "nl",
+        "od",
+        "xxd",
+        "hexdump",
+        "strings",
+        "column",
+        "sort",
+        "uniq",
+        "cut",
+        "awk",
     }
-    SAFE_GIT = {
-        "status", "diff", "log", "show", "blame", "grep", "ls-files", "add", "commit", "rev-parse",
-        "branch", "fetch", "remote", "describe", "shortlog", "tag", "cat-file", "ls-tree",
-        "reflog", "push", "whatchanged", "check-ignore", "config",
+    SAFE_GIT: ClassVar[set[str]] = {
+        "status",
+        "diff",
+        "log",
+        "show",
+        "blame",
+        "grep",
+        "ls-files",
+        "add",
+        "commit",
+        "rev-parse",
+        "branch",
+        "fetch",
+        "remote",
+        "describe",
+        "shortlog",
+        "tag",
+        "cat-file",
+        "ls-tree",
+        "reflog",
+        "push",
+        "whatchanged",
+        "check-ignore",
+        "config",
     }
-    ANCESTOR_WRITERS = {
-        "rm", "rmdir", "mv", "chmod", "chown", "chgrp", "chattr", "setfacl", "rsync", "shred",
-        "unlink", "truncate", "ln", "cp", "install", "tar", "unzip", "patch",
+    ANCESTOR_WRITERS: ClassVar[set[str]] = {
+        "rm",
+        "rmdir",
+        "mv",
+        "chmod",
+        "chown",
+        "chgrp",
+        "chattr",
+        "setfacl",
+        "rsync",
+        "shred",
+        "unlink",
+        "truncate",
+        "ln",
+        "cp",
+        "install",
+        "tar",
+        "unzip",
+        "patch",
     }
 
     def protected_writes(self, argv, prim, cwd):
@@ -1810,23 +2092,41 @@ class Guard:
             sub = next((w.text for w in args if not w.text.startswith("-")), "")
             reader = sub in self.SAFE_GIT
         if prog == "find":
-            reader = not any(w.text in ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fls") for w in args)
+            reader = not any(
+                w.text
+                in ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fls")
+                for w in args
+            )
             if not reader and (inside or ancestor):
-                raise Block("`find` with -delete/-exec over %s can change the production guard" % (inside or ancestor)[0].text)
+                raise Block(
+                    f"`find` with -delete/-exec over {(inside or ancestor)[0].text} can change the production guard"
+                )
         if prog == "sed":
-            reader = not any(w.text.startswith("-i") or w.text.startswith("--in-place") for w in args)
+            reader = not any(
+                w.text.startswith("-i") or w.text.startswith("--in-place") for w in args
+            )
         if prog == "ruff":
-            reader = not any(w.text in ("format", "--fix") for w in args) or any(w.text in ("--check", "--diff") for w in args)
+            reader = not any(w.text in ("format", "--fix") for w in args) or any(
+                w.text in ("--check", "--diff") for w in args
+            )
         if PY_RE.match(prog):
             # running the hook itself (tests) or pretty-printing settings is fine
             first = args[0].text if args else ""
             reader = (first.endswith(".py") and args and args[0] in inside) or (
-                first == "-m" and len(args) > 1 and args[1].text in ("json.tool", "py_compile", "pytest")
+                first == "-m"
+                and len(args) > 1
+                and args[1].text in ("json.tool", "py_compile", "pytest")
             )
         if inside and not reader:
-            raise Block("`%s` touches %s, part of the production guard; only a human changes it" % (_show(argv), inside[0].text))
-        if ancestor and (prog in self.ANCESTOR_WRITERS or (prog == "git" and not reader) or prog == "find"):
-            raise Block("`%s` would also change %s, which holds the production guard" % (_show(argv), ancestor[0].text))
+            raise Block(
+                f"`{_show(argv)}` touches {inside[0].text}, part of the production guard; only a human changes it"
+            )
+        if ancestor and (
+            prog in self.ANCESTOR_WRITERS or (prog == "git" and not reader) or prog == "find"
+        ):
+            raise Block(
+                f"`{_show(argv)}` would also change {ancestor[0].text}, which holds the production guard"
+            )
 
 
 def _show(words):
@@ -1858,12 +2158,13 @@ def main():
             raise Block("hook input is not a JSON object")
         Guard(payload).check()
     except Block as b:
-        sys.stderr.write("BLOCKED by the hugopipe production guard: %s.\n%s\n" % (str(b).rstrip("."), HOW_TO))
+        sys.stderr.write(
+            "BLOCKED by the hugopipe production guard: {}.\n{}\n".format(str(b).rstrip("."), HOW_TO)
+        )
         sys.exit(2)
     except Exception as exc:  # fail closed on anything unexpected
         sys.stderr.write(
-            "BLOCKED by the hugopipe production guard: internal error %s: %s (failing closed).\n%s\n"
-            % (exc.__class__.__name__, exc, HOW_TO)
+            f"BLOCKED by the hugopipe production guard: internal error {exc.__class__.__name__}: {exc} (failing closed).\n{HOW_TO}\n"
         )
         sys.exit(2)
     sys.exit(0)

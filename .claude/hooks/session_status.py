@@ -27,7 +27,9 @@ def _profile_setting(name):
     except Exception:
         return None
     home = os.path.expanduser(os.environ.get("PREFECT_HOME", "~/.prefect"))
-    path = os.path.expanduser(os.environ.get("PREFECT_PROFILES_PATH", os.path.join(home, "profiles.toml")))
+    path = os.path.expanduser(
+        os.environ.get("PREFECT_PROFILES_PATH", os.path.join(home, "profiles.toml"))
+    )
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
@@ -52,7 +54,7 @@ def ui_link(run_id):
     base = base.rstrip("/")
     if base.endswith("/v2"):
         base = base[: -len("/v2")]
-    return "%s/v2/runs/flow-run/%s" % (base, run_id)
+    return f"{base}/v2/runs/flow-run/{run_id}"
 
 
 def _headers():
@@ -87,7 +89,7 @@ def read_last_session(path):
         with open(path, encoding="utf-8") as fh:
             text = fh.read().strip()
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)  # noqa: UP017 - datetime.UTC needs 3.11; this runs on any python3
     except Exception:
         return None
 
@@ -107,9 +109,9 @@ def _describe(run, flows):
     params = run.get("parameters") or {}
     env = params.get("env") or params.get("environment")
     flow = flows.get(run.get("flow_id"), "")
-    label = "%s/%s" % (flow, run.get("name")) if flow else str(run.get("name"))
+    label = "{}/{}".format(flow, run.get("name")) if flow else str(run.get("name"))
     if env:
-        label += " (env %s)" % env
+        label += f" (env {env})"
     return label
 
 
@@ -139,15 +141,17 @@ def status_lines(now, since):
     flows = {}
     if flow_ids:
         try:
-            for f in post("/flows/filter", {"flows": {"id": {"any_": flow_ids}}, "limit": 50, "offset": 0}):
+            for f in post(
+                "/flows/filter", {"flows": {"id": {"any_": flow_ids}}, "limit": 50, "offset": 0}
+            ):
                 flows[f.get("id")] = f.get("name", "")
         except Exception:
             flows = {}
     lines = []
     if paused:
-        lines.append("Pipeline: %d run(s) waiting for approval in the Prefect UI:" % len(paused))
+        lines.append(f"Pipeline: {len(paused)} run(s) waiting for approval in the Prefect UI:")
         for r in paused:
-            lines.append("- %s: %s" % (_describe(r, flows), ui_link(r["id"])))
+            lines.append("- {}: {}".format(_describe(r, flows), ui_link(r["id"])))
         lines.append(
             "  Production approval is a human typing DEPLOY TO PRODUCTION in that UI; "
             "Claude Code does not approve production runs."
@@ -155,14 +159,18 @@ def status_lines(now, since):
     else:
         lines.append("Pipeline: no runs waiting for approval.")
     if failed:
-        lines.append("Failed since %s: %d run(s):" % (since.strftime("%Y-%m-%d %H:%M UTC"), len(failed)))
+        lines.append(f"Failed since {since:%Y-%m-%d %H:%M} UTC: {len(failed)} run(s):")
         for r in failed:
             state = r.get("state") or {}
             msg = (state.get("message") or "").strip().splitlines()
             msg = (" - " + msg[0][:140]) if msg else ""
-            lines.append("- %s %s%s (`uv run hugopipe retries %s`)" % (_describe(r, flows), state.get("name", "Failed"), msg, r["id"]))
+            lines.append(
+                "- {} {}{} (`uv run hugopipe retries {}`)".format(
+                    _describe(r, flows), state.get("name", "Failed"), msg, r["id"]
+                )
+            )
     else:
-        lines.append("No failed runs since %s." % since.strftime("%Y-%m-%d %H:%M UTC"))
+        lines.append("No failed runs since {}.".format(since.strftime("%Y-%m-%d %H:%M UTC")))
     return lines
 
 
@@ -176,20 +184,19 @@ def main():
         if not isinstance(payload, dict):
             payload = {}
         state_file = os.path.join(project_dir(payload), ".hugopipe", "last_session")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(timezone.utc)  # noqa: UP017 - datetime.UTC needs 3.11; this runs on any python3
         since = read_last_session(state_file) or now - timedelta(hours=24)
         try:
             lines = status_lines(now, since)
         except Exception as exc:
             print(
-                "Pipeline status unavailable: the Prefect API at %s did not answer (%s)."
-                % (api_url(), exc.__class__.__name__)
+                f"Pipeline status unavailable: the Prefect API at {api_url()} did not answer ({exc.__class__.__name__})."
             )
             return 0
         write_last_session(state_file, now)
         print("\n".join(lines))
     except Exception as exc:  # never block or break a session
-        print("Pipeline status unavailable (%s)." % exc.__class__.__name__)
+        print(f"Pipeline status unavailable ({exc.__class__.__name__}).")
     return 0
 
 

@@ -55,7 +55,9 @@ cloudFrontDistributionID = "E2ACMEPROD123"
 """
 
 
-def make_project(root: Path, hugo_toml: str = HUGO_TOML, hugopipe_toml: str = HUGOPIPE_TOML) -> Path:
+def make_project(
+    root: Path, hugo_toml: str = HUGO_TOML, hugopipe_toml: str = HUGOPIPE_TOML
+) -> Path:
     """A minimal project whose production names exist nowhere but in its own config."""
     site = root / "site"
     (site / "content").mkdir(parents=True)
@@ -75,7 +77,12 @@ def hook_env(project: Path, **extra: str) -> dict[str, str]:
 def pretool_payload(project: Path, tool: str, tool_input: dict[str, Any]) -> dict[str, Any]:
     """The documented PreToolUse stdin (hooks reference: common fields + tool fields)."""
     if tool == "Bash":
-        tool_input = {"description": "test", "timeout": 120000, "run_in_background": False, **tool_input}
+        tool_input = {
+            "description": "test",
+            "timeout": 120000,
+            "run_in_background": False,
+            **tool_input,
+        }
     return {
         "session_id": "test-session",
         "transcript_path": str(project / "transcript.jsonl"),

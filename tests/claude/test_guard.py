@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -29,8 +32,11 @@ ROUTINE = load_corpus("routine.json")
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_project(tmp_path_factory.mktemp("acme"))
+def project() -> Iterator[Path]:
+    # A private directory, not tmp_path_factory: concurrent pytest sessions on the same machine
+    # prune each other's old /tmp/pytest-of-<user>/pytest-N trees while a module is still running.
+    with tempfile.TemporaryDirectory(prefix="hugopipe-claude-") as tmp:
+        yield make_project(Path(tmp))
 
 
 def _run_all(project: Path, cases: list[dict]) -> list[tuple[dict, subprocess.CompletedProcess]]:
@@ -83,9 +89,14 @@ def test_production_is_learned_from_config_not_from_names(tmp_path: Path) -> Non
             '[environments.staging]\ntarget = "staging"\nproduction = true\n',
         ),
     )
-    assert guard(swapped, "Bash", {"command": "aws s3 sync public s3://acme-staging-www"}).returncode == 2
+    assert (
+        guard(swapped, "Bash", {"command": "aws s3 sync public s3://acme-staging-www"}).returncode
+        == 2
+    )
     assert guard(swapped, "Bash", {"command": "hugo deploy --target staging"}).returncode == 2
-    assert guard(swapped, "Bash", {"command": "aws s3 sync public s3://acme-prod-www"}).returncode == 0
+    assert (
+        guard(swapped, "Bash", {"command": "aws s3 sync public s3://acme-prod-www"}).returncode == 0
+    )
     assert guard(swapped, "Bash", {"command": "hugo deploy --target live"}).returncode == 0
 
 
@@ -101,7 +112,9 @@ def test_yaml_and_split_config_dirs_are_read(tmp_path: Path) -> None:
     root = tmp_path
     site = root / "web"
     (site / "config" / "_default").mkdir(parents=True)
-    (site / "hugopipe.toml").write_text('[environments.prod]\ntarget = "prod-eu"\nproduction = true\n')
+    (site / "hugopipe.toml").write_text(
+        '[environments.prod]\ntarget = "prod-eu"\nproduction = true\n'
+    )
     (site / "config" / "_default" / "hugo.yaml").write_text("title: Acme\n")
     (site / "config" / "_default" / "deployment.yaml").write_text(
         "# Hugo per-key config file\n"
@@ -113,7 +126,16 @@ def test_yaml_and_split_config_dirs_are_read(tmp_path: Path) -> None:
         "    cloudFrontDistributionID: EYAMLPROD1\n"
     )
     assert guard(root, "Bash", {"command": "aws s3 cp x s3://acme-yaml-prod/x"}).returncode == 2
-    assert guard(root, "Bash", {"command": "aws cloudfront create-invalidation --distribution-id EYAMLPROD1 --paths /x"}).returncode == 2
+    assert (
+        guard(
+            root,
+            "Bash",
+            {
+                "command": "aws cloudfront create-invalidation --distribution-id EYAMLPROD1 --paths /x"
+            },
+        ).returncode
+        == 2
+    )
     assert guard(root, "Bash", {"command": "aws s3 cp x s3://acme-yaml-test/x"}).returncode == 0
     assert guard(root, "Bash", {"command": "hugo deploy --target prod-eu"}).returncode == 2
 
@@ -124,7 +146,10 @@ def test_unreadable_config_blocks_storage_writes_but_not_routine_work(tmp_path: 
     assert r.returncode == 2 and "hugo.toml" in r.stderr
     assert guard(root, "Bash", {"command": "hugo deploy --target staging"}).returncode == 2
     assert guard(root, "Bash", {"command": "git status"}).returncode == 0
-    assert guard(root, "Bash", {"command": "uv run hugopipe validate --site site --json"}).returncode == 0
+    assert (
+        guard(root, "Bash", {"command": "uv run hugopipe validate --site site --json"}).returncode
+        == 0
+    )
 
 
 def test_committed_config_still_counts_after_a_local_edit(tmp_path: Path) -> None:
@@ -148,7 +173,14 @@ def test_scripts_are_read_before_they_run(project: Path, tmp_path: Path) -> None
     good.write_text("#!/bin/sh\nhugo --minify\n")
     bad_py = tmp_path / "ship.py"
     bad_py.write_text("import boto3\nboto3.client('s3').upload_file('a', 'acme-prod-www', 'a')\n")
-    for cmd in (f"bash {bad}", f"sh -e {bad}", f". {bad}", f"source {bad}", f"python3 {bad_py}", f"uv run {bad_py}"):
+    for cmd in (
+        f"bash {bad}",
+        f"sh -e {bad}",
+        f". {bad}",
+        f"source {bad}",
+        f"python3 {bad_py}",
+        f"uv run {bad_py}",
+    ):
         r = guard(project, "Bash", {"command": cmd})
         assert r.returncode == 2, (cmd, r.stderr)
     bad.chmod(0o755)
@@ -157,7 +189,7 @@ def test_scripts_are_read_before_they_run(project: Path, tmp_path: Path) -> None
 
 
 class _FakePrefect(BaseHTTPRequestHandler):
-    runs: dict[str, dict] = {}
+    runs: ClassVar[dict[str, dict]] = {}
 
     def do_GET(self) -> None:
         run_id = self.path.rsplit("/", 1)[-1]
@@ -196,13 +228,33 @@ def test_approve_asks_prefect_which_environment_the_run_is(project: Path, fake_p
 
     r = guard(project, "Bash", {"command": f"uv run hugopipe approve {prod}"}, PREFECT_API_URL=api)
     assert r.returncode == 2 and "production run" in r.stderr
-    r = guard(project, "Bash", {"command": f"uv run hugopipe approve {stag} --note ok"}, PREFECT_API_URL=api)
+    r = guard(
+        project,
+        "Bash",
+        {"command": f"uv run hugopipe approve {stag} --note ok"},
+        PREFECT_API_URL=api,
+    )
     assert r.returncode == 0, r.stderr
-    assert guard(project, "Bash", {"command": f"uv run hugopipe approve {bare}"}, PREFECT_API_URL=api).returncode == 2
+    assert (
+        guard(
+            project, "Bash", {"command": f"uv run hugopipe approve {bare}"}, PREFECT_API_URL=api
+        ).returncode
+        == 2
+    )
     # unknown run, and the server down: cannot verify -> blocked
     other = "44444444-4444-4444-8444-444444444444"
-    assert guard(project, "Bash", {"command": f"uv run hugopipe approve {other}"}, PREFECT_API_URL=api).returncode == 2
-    r = guard(project, "Bash", {"command": f"uv run hugopipe approve {stag}"}, PREFECT_API_URL="http://127.0.0.1:9/api")
+    assert (
+        guard(
+            project, "Bash", {"command": f"uv run hugopipe approve {other}"}, PREFECT_API_URL=api
+        ).returncode
+        == 2
+    )
+    r = guard(
+        project,
+        "Bash",
+        {"command": f"uv run hugopipe approve {stag}"},
+        PREFECT_API_URL="http://127.0.0.1:9/api",
+    )
     assert r.returncode == 2 and "cannot confirm" in r.stderr
 
 
@@ -228,11 +280,19 @@ def test_fails_closed_on_garbage_input(stdin: str, tmp_path: Path) -> None:
 
 def test_settings_command_blocks_when_the_interpreter_fails(tmp_path: Path) -> None:
     """The registered command ends in `|| exit 2`: a crash or a missing python3 blocks too."""
-    settings = json.loads((Path(__file__).resolve().parents[2] / ".claude/settings.json").read_text())
+    settings = json.loads(
+        (Path(__file__).resolve().parents[2] / ".claude/settings.json").read_text()
+    )
     command = settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
     broken = command.replace("python3", "python3-does-not-exist")
-    r = subprocess.run(["bash", "-c", broken], input="{}", capture_output=True, text=True,
-                       env={"CLAUDE_PROJECT_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=10)
+    r = subprocess.run(
+        ["bash", "-c", broken],
+        input="{}",
+        capture_output=True,
+        text=True,
+        env={"CLAUDE_PROJECT_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=10,
+    )
     assert r.returncode == 2
 
 
@@ -240,6 +300,8 @@ def test_guard_is_fast(project: Path) -> None:
     import time
 
     start = time.monotonic()
-    r = guard(project, "Bash", {"command": "uv run hugopipe run publish --env staging --wait --json"})
+    r = guard(
+        project, "Bash", {"command": "uv run hugopipe run publish --env staging --wait --json"}
+    )
     assert r.returncode == 0
     assert time.monotonic() - start < 3.0, "the hook has a 10 s timeout and a timeout fails open"

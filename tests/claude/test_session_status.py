@@ -7,6 +7,7 @@ import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -18,7 +19,7 @@ FLOW_ID = "f1f1f1f1-0000-4000-8000-000000000003"
 
 
 class _Api(BaseHTTPRequestHandler):
-    requests: list[tuple[str, dict]] = []
+    requests: ClassVar[list[tuple[str, dict]]] = []
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -26,11 +27,29 @@ class _Api(BaseHTTPRequestHandler):
         if self.path == "/api/flow_runs/filter":
             types = body["flow_runs"]["state"]["type"]["any_"]
             if types == ["PAUSED"]:
-                out = [{"id": PAUSED_ID, "name": "brave-otter", "flow_id": FLOW_ID,
-                        "parameters": {"env": "production"}, "state": {"type": "PAUSED", "name": "Paused"}}]
+                out = [
+                    {
+                        "id": PAUSED_ID,
+                        "name": "brave-otter",
+                        "flow_id": FLOW_ID,
+                        "parameters": {"env": "production"},
+                        "state": {"type": "PAUSED", "name": "Paused"},
+                    }
+                ]
             else:
-                out = [{"id": FAILED_ID, "name": "calm-heron", "flow_id": FLOW_ID, "parameters": {"env": "staging"},
-                        "state": {"type": "FAILED", "name": "Failed", "message": "Task run 'build' failed: template error\nmore"}}]
+                out = [
+                    {
+                        "id": FAILED_ID,
+                        "name": "calm-heron",
+                        "flow_id": FLOW_ID,
+                        "parameters": {"env": "staging"},
+                        "state": {
+                            "type": "FAILED",
+                            "name": "Failed",
+                            "message": "Task run 'build' failed: template error\nmore",
+                        },
+                    }
+                ]
         elif self.path == "/api/flows/filter":
             out = [{"id": FLOW_ID, "name": "publish"}]
         else:
@@ -59,8 +78,13 @@ def api():
 
 
 def _start(project: Path, env: dict[str, str]):
-    payload = {"session_id": "s", "transcript_path": "t", "cwd": str(project),
-               "hook_event_name": "SessionStart", "source": "startup"}
+    payload = {
+        "session_id": "s",
+        "transcript_path": "t",
+        "cwd": str(project),
+        "hook_event_name": "SessionStart",
+        "source": "startup",
+    }
     return run_hook(SESSION, json.dumps(payload), env, cwd=project)
 
 
@@ -72,7 +96,11 @@ def test_reports_waiting_runs_with_v2_links_and_failures(tmp_path: Path, api: st
     assert f"{api}/runs/flow-run/" not in out, "never the legacy UI link"
     assert "publish/brave-otter (env production)" in out
     assert "DEPLOY TO PRODUCTION" in out
-    assert "publish/calm-heron" in out and "template error" in out and f"hugopipe retries {FAILED_ID}" in out
+    assert (
+        "publish/calm-heron" in out
+        and "template error" in out
+        and f"hugopipe retries {FAILED_ID}" in out
+    )
     assert "more" not in out, "only the first line of a state message"
     assert len(out.splitlines()) <= 10
     assert not out.lstrip().startswith("{"), "plain text context"
@@ -85,21 +113,37 @@ def test_failures_are_counted_since_the_last_session(tmp_path: Path, api: str) -
     first_seen = datetime.fromisoformat(state.read_text())
     _Api.requests.clear()
     assert _start(tmp_path, env).returncode == 0
-    failed_filters = [b for p, b in _Api.requests if p == "/api/flow_runs/filter" and "end_time" in b["flow_runs"]]
+    failed_filters = [
+        b for p, b in _Api.requests if p == "/api/flow_runs/filter" and "end_time" in b["flow_runs"]
+    ]
     assert len(failed_filters) == 1
-    assert datetime.fromisoformat(failed_filters[0]["flow_runs"]["end_time"]["after_"]) == first_seen
+    assert (
+        datetime.fromisoformat(failed_filters[0]["flow_runs"]["end_time"]["after_"]) == first_seen
+    )
     assert datetime.fromisoformat(state.read_text()) >= first_seen
 
 
 def test_ui_url_setting_is_respected(tmp_path: Path, api: str) -> None:
-    r = _start(tmp_path, hook_env(tmp_path, PREFECT_API_URL=f"{api}/api", PREFECT_UI_URL="https://prefect.example/v2"))
+    r = _start(
+        tmp_path,
+        hook_env(
+            tmp_path, PREFECT_API_URL=f"{api}/api", PREFECT_UI_URL="https://prefect.example/v2"
+        ),
+    )
     assert f"https://prefect.example/v2/runs/flow-run/{PAUSED_ID}" in r.stdout
 
 
 @pytest.mark.parametrize("stdin", ["", "garbage", "[]"])
 def test_server_down_is_one_line_and_never_blocks(tmp_path: Path, stdin: str) -> None:
-    r = run_hook(SESSION, stdin or "{}", hook_env(tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api"), cwd=tmp_path)
+    r = run_hook(
+        SESSION,
+        stdin or "{}",
+        hook_env(tmp_path, PREFECT_API_URL="http://127.0.0.1:9/api"),
+        cwd=tmp_path,
+    )
     assert r.returncode == 0
     assert len(r.stdout.strip().splitlines()) == 1
     assert "unavailable" in r.stdout and "127.0.0.1:9" in r.stdout
-    assert not (tmp_path / ".hugopipe" / "last_session").exists(), "a missed session keeps the old time"
+    assert not (tmp_path / ".hugopipe" / "last_session").exists(), (
+        "a missed session keeps the old time"
+    )

@@ -34,7 +34,10 @@ def test_settings_shape() -> None:
     assert perms.get("disableBypassPermissionsMode") == "disable"
     pre = SETTINGS["hooks"]["PreToolUse"]
     matchers = {g["matcher"] for g in pre}
-    assert any({"Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "Monitor"} <= set(m.split("|")) for m in matchers)
+    assert any(
+        {"Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "Monitor"} <= set(m.split("|"))
+        for m in matchers
+    )
     for group in pre:
         for h in group["hooks"]:
             assert "if" not in h, "an `if` filter would let `bash -c` wrappers skip the guard"
@@ -46,7 +49,18 @@ def test_settings_shape() -> None:
 def test_routine_commands_are_allowed_and_production_writes_are_not() -> None:
     allow = SETTINGS["permissions"]["allow"]
     deny = SETTINGS["permissions"]["deny"]
-    for needed in ("validate", "run publish --env staging", "status", "runs", "logs", "retries", "result", "plan", "doctor", "submit"):
+    for needed in (
+        "validate",
+        "run publish --env staging",
+        "status",
+        "runs",
+        "logs",
+        "retries",
+        "result",
+        "plan",
+        "doctor",
+        "submit",
+    ):
         assert any(f"uv run hugopipe {needed}" in r for r in allow), needed
     assert not any("production" in r or "approve" in r for r in allow)
     assert any("hugo deploy" in r for r in deny) and any("prefect api" in r for r in deny)
@@ -83,7 +97,11 @@ def test_command_front_matter(name: str) -> None:
     tools = data["allowed-tools"]
     for rule in [t.strip() for t in re.split(r",\s*(?=Bash\()", tools)]:
         assert RULE.match(rule), rule
-        assert "production" not in rule and "approve" not in rule and "deploy" not in rule.split("hugopipe")[0]
+        assert (
+            "production" not in rule
+            and "approve" not in rule
+            and "deploy" not in rule.split("hugopipe")[0]
+        )
 
 
 def test_skill_front_matter_and_contracts() -> None:
@@ -91,7 +109,14 @@ def test_skill_front_matter_and_contracts() -> None:
     data = _front_matter(path)
     assert data["name"] == "hugo-pipeline" and len(data["description"]) <= 1024
     text = path.read_text()
-    for needed in ("task_type", "expected_outputs", "requires_approval", "results/YYYY-MM-DD", "failure_class", "/v2/runs/flow-run/"):
+    for needed in (
+        "task_type",
+        "expected_outputs",
+        "requires_approval",
+        "results/YYYY-MM-DD",
+        "failure_class",
+        "/v2/runs/flow-run/",
+    ):
         assert needed in text, needed
     assert "/runs/flow-run/" not in text.replace("/v2/runs/flow-run/", "")
 
@@ -103,5 +128,11 @@ def test_claude_md_is_short_and_imports_exist() -> None:
     assert imports
     for rel in imports:
         assert (ROOT / rel).is_file(), rel
-    for needed in ("DEPLOY TO PRODUCTION", "/v2/runs/flow-run/", "run publish --env staging", "credentials", "template"):
+    for needed in (
+        "DEPLOY TO PRODUCTION",
+        "/v2/runs/flow-run/",
+        "run publish --env staging",
+        "credentials",
+        "template",
+    ):
         assert needed in text
