@@ -98,8 +98,8 @@ def test_first_deploy_headers_types_gzip_and_metadata(tmp_path, s3, bucket, moto
     import hashlib
 
     assert (
-        snap["index.html"][4]["hugopipe-md5"]
-        == hashlib.md5((public / "index.html").read_bytes()).hexdigest()
+        snap["index.html"][4]["hugopipe-sha256"]
+        == hashlib.sha256((public / "index.html").read_bytes()).hexdigest()
     )
     assert_bucket_equals_public(s3, bucket, public)
     # second deploy with no change: nothing to upload, nothing written

@@ -59,12 +59,14 @@ def test_upload_classes():
     ] == [0, 1, 2, 2, 0]
 
 
-def _lf(key, md5="m", ctype="text/html; charset=utf-8", **kw):
-    return LocalFile(path=key, key=key, md5=md5, size=1, headers=Headers(content_type=ctype), **kw)
+def _lf(key, sha="m", ctype="text/html; charset=utf-8", **kw):
+    return LocalFile(
+        path=key, key=key, sha256=sha, size=1, headers=Headers(content_type=ctype), **kw
+    )
 
 
-def _rs(md5="m", ctype="text/html; charset=utf-8", etag=None):
-    return ObjectState(md5=md5, size=1, etag=etag, headers=Headers(content_type=ctype))
+def _rs(sha="m", ctype="text/html; charset=utf-8", etag=None):
+    return ObjectState(sha256=sha, size=1, etag=etag, headers=Headers(content_type=ctype))
 
 
 def test_diff_reasons_and_order():
@@ -72,16 +74,16 @@ def test_diff_reasons_and_order():
     local = {
         "new.html": _lf("new.html"),
         "same.html": _lf("same.html"),
-        "changed.css": _lf("changed.css", md5="new", ctype="text/css; charset=utf-8"),
+        "changed.css": _lf("changed.css", sha="new", ctype="text/css; charset=utf-8"),
         "hdr.xml": _lf("hdr.xml", ctype="application/xml; charset=utf-8"),
-        "foreign.txt": _lf("foreign.txt", md5="abc", ctype="text/plain; charset=utf-8"),
+        "foreign.txt": _lf("foreign.txt", sha="s", _md5="abc", ctype="text/plain; charset=utf-8"),
         "pending.html": _lf("pending.html"),
     }
     remote = {
         "same.html": _rs(),
-        "changed.css": _rs(md5="old", ctype="text/css; charset=utf-8"),
+        "changed.css": _rs(sha="old", ctype="text/css; charset=utf-8"),
         "hdr.xml": _rs(ctype="application/rss+xml"),
-        "foreign.txt": _rs(md5=None, ctype="text/plain; charset=utf-8", etag="abc"),
+        "foreign.txt": _rs(sha=None, ctype="text/plain; charset=utf-8", etag="abc"),
         "pending.html": _rs(),
         "gone.html": _rs(),
         "keep/other.html": _rs(),

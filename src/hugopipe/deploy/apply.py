@@ -38,7 +38,7 @@ from hugopipe.deploy.models import (
 from hugopipe.deploy.plan import DeployPlan
 from hugopipe.deploy.store import (
     META_HUGO_MD5,
-    META_MD5,
+    META_SHA256,
     Clients,
     clear_pending,
     error_code,
@@ -66,7 +66,7 @@ def _now() -> str:
 def upload_body(item: UploadItem, public_dir: Path) -> bytes:
     """The bytes to store for ``item``, checked against the planned hash."""
     data = (public_dir / item.path).read_bytes()
-    if hashlib.md5(data).hexdigest() != item.md5:
+    if hashlib.sha256(data).hexdigest() != item.sha256:
         raise LocalChanged(f"{item.path} changed since the plan was made")
     if item.gzip:
         # mtime=0: the same input gives the same bytes, so ETags stay stable across builds.
@@ -81,7 +81,7 @@ def put_one(
     stored_md5 = hashlib.md5(body)
     extra: dict[str, Any] = {
         "ContentType": item.headers.content_type,
-        "Metadata": {META_MD5: item.md5, META_HUGO_MD5: stored_md5.hexdigest()},
+        "Metadata": {META_SHA256: item.sha256, META_HUGO_MD5: stored_md5.hexdigest()},
     }
     if item.headers.cache_control:
         extra["CacheControl"] = item.headers.cache_control
@@ -118,7 +118,7 @@ def put_one(
     )
     version = resp.get("VersionId")
     return ObjectState(
-        md5=item.md5,
+        sha256=item.sha256,
         size=len(body),
         etag=(resp.get("ETag") or "").strip('"') or None,
         version_id=version if version not in (None, "null") else None,

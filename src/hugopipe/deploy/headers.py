@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from pathlib import PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,11 +71,17 @@ _FINGERPRINT = re.compile(r"\.[0-9a-f]{32,128}(\.[A-Za-z0-9]+)+$")
 
 def default_content_type(key: str) -> str:
     """Content-Type for ``key`` when no matcher sets one."""
-    p = PurePosixPath(key)
-    name = p.name.lower()
+    name, suffix = _name_suffix(key)
     if name in _FEED_NAMES:
         return "application/rss+xml" + UTF8
-    return CONTENT_TYPES.get(p.suffix.lower(), DEFAULT_CONTENT_TYPE)
+    return CONTENT_TYPES.get(suffix, DEFAULT_CONTENT_TYPE)
+
+
+def _name_suffix(key: str) -> tuple[str, str]:
+    """Lowercased file name and suffix (string ops: this runs once per file on every deploy)."""
+    name = key[key.rfind("/") + 1 :].lower()
+    dot = name.rfind(".")
+    return name, (name[dot:] if dot > 0 else "")
 
 
 def is_fingerprinted(key: str) -> bool:
@@ -93,9 +98,7 @@ class UploadClass:
 
 
 def upload_class(key: str) -> int:
-    p = PurePosixPath(key)
-    suffix = p.suffix.lower()
-    name = p.name.lower()
+    name, suffix = _name_suffix(key)
     if suffix in {".html", ".htm"} or key.endswith("/") or key == "":
         return UploadClass.HTML
     if suffix in {".xml", ".rss", ".atom"} or name in _FEED_NAMES or name.startswith("sitemap"):

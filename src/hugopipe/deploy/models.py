@@ -18,7 +18,7 @@ MANIFEST_FORMAT = 1
 class ObjectState(BaseModel):
     """What we know about one object in the bucket."""
 
-    md5: str | None  # hex MD5 of the source bytes (our metadata); None when unknown
+    sha256: str | None  # hex SHA-256 of the source bytes (our metadata); None when unknown
     size: int  # stored size (after gzip)
     etag: str | None = None
     version_id: str | None = None
@@ -58,7 +58,7 @@ class UploadItem(BaseModel):
     key: str
     path: str
     reason: UploadReason
-    md5: str
+    sha256: str
     size: int  # source bytes
     headers: Headers
     gzip: bool = False

@@ -183,12 +183,13 @@ def diff(
             reason = UploadReason.FORCE
         elif key in pending:
             reason = UploadReason.UNKNOWN
-        elif r.md5 is None:
-            same = not lf.gzip and r.etag is not None and "-" not in r.etag and r.etag == lf.md5
+        elif r.sha256 is None:
+            # a foreign object (no manifest, no metadata): a single-part ETag is the MD5 of the bytes
+            same = not lf.gzip and r.etag is not None and "-" not in r.etag and r.etag == lf.md5()
             reason = UploadReason.UNKNOWN if not same else None
             if same and r.headers != lf.headers:
                 reason, changes = UploadReason.HEADERS, _header_changes(r.headers, lf.headers)
-        elif r.md5 != lf.md5:
+        elif r.sha256 != lf.sha256:
             reason = UploadReason.CONTENT
         elif r.headers != lf.headers:
             reason, changes = UploadReason.HEADERS, _header_changes(r.headers, lf.headers)
@@ -204,7 +205,7 @@ def diff(
                     key=key,
                     path=lf.path,
                     reason=reason,
-                    md5=lf.md5,
+                    sha256=lf.sha256,
                     size=lf.size,
                     headers=lf.headers,
                     gzip=lf.gzip,
@@ -230,7 +231,7 @@ def release_id_for(base: str | None, local: dict[str, LocalFile]) -> str:
     h = hashlib.sha256((base or "").encode())
     for key in sorted(local):
         lf = local[key]
-        h.update(f"\0{key}\0{lf.md5}\0{lf.headers.model_dump_json()}".encode())
+        h.update(f"\0{key}\0{lf.sha256}\0{lf.headers.model_dump_json()}".encode())
     return "r" + h.hexdigest()[:15]
 
 
@@ -243,7 +244,7 @@ def _state_without_manifest(
     remote: dict[str, ObjectState] = {}
     for k, meta in listing.items():
         remote[k] = heads.get(k) or ObjectState(
-            md5=None, size=meta["size"], etag=meta["etag"], headers=Headers(content_type="")
+            sha256=None, size=meta["size"], etag=meta["etag"], headers=Headers(content_type="")
         )
     return listing, remote
 

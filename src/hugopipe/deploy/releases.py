@@ -139,7 +139,7 @@ def plan_rollback(
         have = current.files.get(key)
         if (
             have is not None
-            and have.md5 == want.md5
+            and have.sha256 == want.sha256
             and have.headers == want.headers
             and have.etag == want.etag
         ):

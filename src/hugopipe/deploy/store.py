@@ -27,7 +27,7 @@ PENDING_NAME = "pending.json"
 RELEASES_DIR = "releases/"
 
 #: Metadata keys written on every object (S3 stores them as ``x-amz-meta-*``).
-META_MD5 = "hugopipe-md5"  # MD5 of the source bytes: survives gzip and multipart ETags
+META_SHA256 = "hugopipe-sha256"  # SHA-256 of the source bytes: survives gzip and multipart ETags
 META_HUGO_MD5 = (
     "md5chksum"  # what hugo deploy reads (MD5 of the stored bytes), so it never re-downloads
 )
@@ -196,7 +196,7 @@ def _headers_from_head(resp: dict[str, Any]) -> Headers:
 def state_from_head(resp: dict[str, Any]) -> ObjectState:
     meta = {k.lower(): v for k, v in (resp.get("Metadata") or {}).items()}
     return ObjectState(
-        md5=meta.get(META_MD5),
+        sha256=meta.get(META_SHA256),
         size=int(resp.get("ContentLength") or 0),
         etag=(resp.get("ETag") or "").strip('"') or None,
         version_id=resp.get("VersionId") if resp.get("VersionId") not in (None, "null") else None,
