@@ -21,12 +21,13 @@ from tasks.maintenance import audit_site, check_drift
 from tasks.results import record_result
 
 
-@flow(name="nightly-maintenance", flow_run_name="nightly-{site}", retries=0)
+@flow(name="nightly-maintenance", flow_run_name="nightly-maintenance", retries=0)
 def nightly_maintenance(
     site: str = "examples/site", environments: list[str] | None = None, external: bool = True
 ) -> dict:
     logger = get_run_logger()
     started = datetime.now(UTC)
+    site = str(Path(site).resolve())
     cfg = ProjectConfig.load(Path(site))
     names = environments or [n for n in ("staging", "production") if n in cfg.environments]
     outputs: dict = {}

@@ -35,6 +35,9 @@ def publish(
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
     logger = get_run_logger()
     started = datetime.now(UTC)
+    site = str(
+        Path(site).resolve()
+    )  # relative to the worker's directory; tasks see one absolute path
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)
@@ -71,8 +74,18 @@ def publish(
         )
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
+        result.logs = report.log
         if production:
-            result.status = "paused"
+            waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
+            paused = result.model_copy(
+                update={
+                    "status": "paused",
+                    "outputs": outputs,
+                    "next_step": waiting,
+                    "summary": result_summary(env, stages, waiting),
+                }
+            )
+            record_result(paused)  # Claude Code can read the state while the run waits
             staging = cfg.environments.get("staging")
             request_production_approval(
                 approval_markdown(

@@ -51,6 +51,7 @@ class BuildReport(BaseModel):
     duration_seconds: float
     content_hash: str = ""
     command: list[str] = Field(default_factory=list)
+    log: str = Field("", description="Hugo's own output (last 4,000 characters), for result files")
 
     @property
     def failure_class(self) -> FailureClass | None:
@@ -177,8 +178,8 @@ def build_site(
     extra_args: list[str] | None = None,
 ) -> BuildReport:
     """Build ``site`` for ``env`` with the pinned Hugo into a clean ``destination``."""
-    site = Path(site)
-    dest = Path(destination) if destination else default_destination(site, env)
+    site = Path(site).resolve()
+    dest = (Path(destination) if destination else default_destination(site, env)).resolve()
     args = ["--environment", env, "--cleanDestinationDir", "--destination", str(dest)]
     if minify:
         args.append("--minify")
@@ -214,4 +215,5 @@ def build_site(
         duration_seconds=round(duration, 3),
         content_hash=content_hash,
         command=["hugo", *[a if a != str(dest) else os.path.relpath(dest, site) for a in args]],
+        log=text.strip()[-4000:],
     )
