@@ -305,3 +305,18 @@ def test_guard_is_fast(project: Path) -> None:
     )
     assert r.returncode == 0
     assert time.monotonic() - start < 3.0, "the hook has a 10 s timeout and a timeout fails open"
+
+
+def test_the_repository_config_is_learned() -> None:
+    """The shipped example site: its production bucket comes from examples/site config."""
+    root = Path(__file__).resolve().parents[2]
+    r = guard(root, "Bash", {"command": "aws s3 sync public s3://hugopipe-example-production"})
+    assert r.returncode == 2 and "hugopipe-example-production" in r.stderr
+    assert (
+        guard(
+            root, "Bash", {"command": "hugo deploy --source examples/site --target production"}
+        ).returncode
+        == 2
+    )
+    ok = guard(root, "Bash", {"command": "uv run hugopipe run publish --env staging --wait --json"})
+    assert ok.returncode == 0, ok.stderr

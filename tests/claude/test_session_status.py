@@ -147,3 +147,27 @@ def test_server_down_is_one_line_and_never_blocks(tmp_path: Path, stdin: str) ->
     assert not (tmp_path / ".hugopipe" / "last_session").exists(), (
         "a missed session keeps the old time"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_real_prefect_server_accepts_the_filters(tmp_path: Path, prefect_server: str) -> None:
+    """The filter bodies are valid for Prefect 3.8's REST API (a 422 would read as 'unavailable')."""
+    import httpx
+
+    flow = httpx.post(f"{prefect_server}/flows/", json={"name": "hook-status-probe"}).json()
+    paused = httpx.post(
+        f"{prefect_server}/flow_runs/",
+        json={
+            "flow_id": flow["id"],
+            "name": "paused-probe",
+            "state": {"type": "PAUSED", "name": "Paused"},
+            "parameters": {"env": "staging"},
+        },
+    ).json()
+    r = _start(tmp_path, hook_env(tmp_path, PREFECT_API_URL=prefect_server))
+    assert r.returncode == 0, r.stderr
+    assert "unavailable" not in r.stdout, r.stdout
+    base = prefect_server.removesuffix("/api")
+    assert f"{base}/v2/runs/flow-run/{paused['id']}" in r.stdout
+    assert "hook-status-probe/paused-probe (env staging)" in r.stdout
