@@ -1,0 +1,159 @@
+"""The CLI against a real Prefect server running the real publish flow (served, moto over HTTP).
+
+Uses the session fixtures from tests/conftest.py: ``served`` runs
+deployments/serve.py with ``HUGOPIPE_FAULT_INJECT=apply-deploy-dev=2`` (the dev
+deploy fails twice with an injected TransientError, then succeeds) and a 1 s
+retry delay.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.conftest import run_cli
+from tests.support import wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+def flow_run(api: str, run_id: str) -> dict:
+    return httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
+
+
+def count_runs(api: str) -> int:
+    return httpx.post(f"{api}/flow_runs/count", json={}, timeout=10).json()
+
+
+def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
+    out = run_cli("run", "publish", "--env", "production", "--wait", "--timeout", "400", "--json")
+    assert out.returncode == 5, out.stderr  # paused, waiting for approval
+    data = json.loads(out.stdout)
+    run_id = data["flow_run_id"]
+    assert data["state_type"] == "PAUSED" and data["waiting_for_approval"] is True
+    assert data["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
+    before = httpx.get(f"{served['api']}/flow_run_states/", params={"flow_run_id": run_id}).json()
+
+    refused = run_cli("approve", run_id, "--json")
+    assert refused.returncode == 3, refused.stderr
+    assert json.loads(refused.stdout)["refused"] is True
+    assert f"/v2/runs/flow-run/{run_id}" in refused.stderr
+    # nothing changed: still paused, no new state, the input was never answered
+    run = flow_run(served["api"], run_id)
+    assert run["state"]["type"] == "PAUSED"
+    after = httpx.get(f"{served['api']}/flow_run_states/", params={"flow_run_id": run_id}).json()
+    assert [s["id"] for s in after] == [s["id"] for s in before]
+    keyset = run["state"]["state_details"]["run_input_keyset"]
+    r = httpx.get(f"{served['api']}/flow_runs/{run_id}/input/{keyset['response']}", timeout=10)
+    assert r.status_code == 404
+
+    # the production bucket received nothing
+    listed = served["s3"].list_objects_v2(Bucket="hugopipe-example-production")
+    assert listed.get("KeyCount", 0) == 0
+
+    # reject is allowed for any environment; it ends the paused run
+    rej = run_cli("reject", run_id, "--reason", "test over", "--json")
+    assert rej.returncode == 0, rej.stderr
+    wait_until(
+        lambda: flow_run(served["api"], run_id)["state"]["type"] == "CANCELLED",
+        120,
+        "the rejected run to be cancelled",
+    )
+    history = httpx.get(f"{served['api']}/flow_run_states/", params={"flow_run_id": run_id}).json()
+    assert any(
+        "Rejected: test over" in (s["message"] or "") for s in history
+    )  # the reason is on record
+
+
+def test_retries_shows_two_transient_failures_then_success(served: dict) -> None:
+    out = run_cli("run", "publish", "--env", "dev", "--wait", "--timeout", "400", "--json")
+    assert out.returncode == 0, out.stderr
+    run_id = json.loads(out.stdout)["flow_run_id"]
+
+    res = run_cli("retries", run_id, "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    (apply,) = [t for t in data["tasks"] if t["task_name"].startswith("apply-deploy")]
+    attempts = apply["attempts"]
+    assert len(attempts) == 3
+    assert [a["outcome"] for a in attempts] == ["failed", "failed", "success"]
+    assert [a["failure_class"] for a in attempts] == ["transient", "transient", None]
+    assert all("injected transient fault" in a["error"] for a in attempts[:2])
+    assert len(apply["retry_delays_seconds"]) == 2
+    assert all(0 <= d <= 5 for d in apply["retry_delays_seconds"])  # 1 s ± jitter
+    assert attempts[0]["next_step"].startswith("Retried automatically")
+    others = [t for t in data["tasks"] if not t["task_name"].startswith("apply-deploy")]
+    assert others and all(len(t["attempts"]) <= 1 for t in others)
+
+    text = run_cli("retries", run_id, "--task", "apply-deploy")
+    assert text.returncode == 0
+    assert "3 attempt(s)" in text.stdout
+    rows = [
+        line
+        for line in text.stdout.splitlines()
+        if re.search(r"\stransient\s+TransientError", line)
+    ]
+    assert len(rows) == 2  # the class column of the two failed attempts
+
+    result = run_cli("result", run_id, "--json")
+    assert result.returncode == 0, result.stderr
+    rdata = json.loads(result.stdout)
+    assert rdata["assembled"] is False  # the flow wrote it
+    assert rdata["result"]["status"] == "success"
+    assert Path(rdata["path"]).is_file()
+
+    logs = run_cli("logs", run_id, "--task", "apply-deploy", "--json")
+    assert any("Retry 1/" in line["message"] for line in json.loads(logs.stdout))
+
+
+def test_submit_staging_task_checks_expected_outputs(served: dict, tmp_path: Path) -> None:
+    task = tmp_path / "2026-01-19-1500-hugo-deploy-staging.md"
+    task.write_text(
+        f"""---
+task_id: cli-test-{tmp_path.name[-12:]}
+task_type: hugo-deploy-staging
+created_by: claude-code
+timeout_minutes: 7
+context:
+  user_request: "Deploy updated homepage to staging"
+params:
+  site_path: {served["site"]}
+  environment: staging
+  bucket: s3://ignored-by-design
+expected_outputs:
+  - build_success: boolean
+  - uploaded_files: integer (>0)
+  - errors: array (empty)
+  - http_status: integer (==200)
+---
+Deploy to staging.
+"""
+    )
+    out = run_cli("submit", str(task), "--wait", "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0, out.stderr + json.dumps(data.get("expected_outputs"), indent=1)
+    assert data["state"] == "Completed" and data["passed"] is True
+    assert {c["name"]: c["passed"] for c in data["expected_outputs"]} == {
+        "build_success": True,
+        "uploaded_files": True,
+        "errors": True,
+        "http_status": True,
+    }
+    assert Path(data["result_path"]).name == f"{data['task_id']}.result.md"
+    assert any("bucket" in n for n in data["notices"])
+
+
+def test_submit_malformed_creates_no_run(served: dict, tmp_path: Path) -> None:
+    task = tmp_path / "bad.md"
+    task.write_text(
+        "---\ntask_id: bad\ntask_type: hugo-deploy-staging\ntimeout_minutes: never\n---\n"
+    )
+    before = count_runs(served["api"])
+    out = run_cli("submit", str(task), "--wait")
+    assert out.returncode == 2
+    assert f"{task}:4: timeout_minutes" in out.stderr
+    assert count_runs(served["api"]) == before
