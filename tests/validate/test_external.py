@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 class Handler(BaseHTTPRequestHandler):
-    hits: Counter = Counter()
-    methods: list = []
+    hits: ClassVar[Counter] = Counter()
+    methods: ClassVar[list] = []
 
     def log_message(self, *a) -> None:
         pass

@@ -130,8 +130,8 @@ def test_l6_case_mismatch(out: Out) -> None:
 def test_l7_off_by_default_and_enabled_by_config(out: Out) -> None:
     out.add_page("/abs/", body=f'<a href="{BASE}about/">about</a>')
     assert "L7" not in rules(out.validate())
-    # L7 is a policy rule with no detector in the engine yet; enabling it must not break anything
-    assert out.validate(config={"severity": {"L7": "warning"}}).ok
+    report = out.validate(config={"severity": {"L7": "warning"}})
+    assert [(f.rule, f.file) for f in report.findings] == [("L7", "abs/index.html")]
 
 
 def test_e1_localhost_and_other_env_host(out: Out) -> None:

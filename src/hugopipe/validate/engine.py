@@ -102,6 +102,7 @@ def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None)
         ignore_urls=cfg.ignore_urls,
         leak_re=extract.leak_pattern(cfg.other_hosts),
         other_hosts=cfg.other_hosts,
+        l7=cfg.enabled("L7"),
         check_mixed=site.scheme == "https",
         max_page_bytes=cfg.max_page_kb * 1024,
     )

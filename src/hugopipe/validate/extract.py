@@ -53,6 +53,7 @@ class Context:
     other_hosts: list[str]
     check_mixed: bool
     max_page_bytes: int
+    l7: bool = False  # L7 is off by default: Hugo themes often use .Permalink in menus
 
 
 @dataclass
@@ -220,6 +221,8 @@ class _Resolver:
             return
         if kind == "nav" and f.endswith(".html"):
             self.page.links.add(f)
+        if kind == "nav" and raw[:1] != "/" and "//" in raw[:8] and ctx.l7:
+            self.add("L7", raw, f"{raw} is this site's own URL written absolutely")
         if (
             frag is None
             and status == urls.OK

