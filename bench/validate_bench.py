@@ -116,16 +116,16 @@ def reports_linkinator(path: Path) -> tuple[list[str], list[str]]:
     text = path.read_text()
     data, _ = json.JSONDecoder().raw_decode(text[text.index("{") :])
     return [
-        f"{l.get('parent')} {l['url']} status {l.get('status')}"
-        for l in data["links"]
-        if l["state"] == "BROKEN"
+        f"{lk.get('parent')} {lk['url']} status {lk.get('status')}"
+        for lk in data["links"]
+        if lk["state"] == "BROKEN"
     ], []
 
 
 def reports_linkchecker(path: Path) -> tuple[list[str], list[str]]:
     lines = path.read_text().splitlines()
-    start = next((i for i, l in enumerate(lines) if l.startswith("urlname;")), len(lines))
-    lines = [l for l in lines[start:] if l and not l.startswith("#")]
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("urlname;")), len(lines))
+    lines = [ln for ln in lines[start:] if ln and not ln.startswith("#")]
     errs, warns = [], []
     for row in csv.DictReader(io.StringIO("\n".join(lines)), delimiter=";"):
         if not row.get("urlname"):
