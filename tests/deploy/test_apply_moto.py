@@ -434,3 +434,35 @@ def test_prefix_target_keeps_other_keys(tmp_path, s3, bucket, moto_endpoint):
     assert [d.key for d in plan.deletes] == ["site/b/index.html"]
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
     assert "other-site/index.html" in keys and "site/index.html" in keys
+
+
+def test_missing_credentials_and_unreachable_endpoint_are_classified(
+    tmp_path, bucket, moto_endpoint, monkeypatch
+):
+    import boto3
+
+    from hugopipe.errors import CredentialsError
+
+    public = write_site(tmp_path / "public", {"index.html": "x"})
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    target = make_target(bucket, moto_endpoint)
+    with pytest.raises(CredentialsError):
+        plan_deploy(public, target, connect(target, session=boto3.Session()))
+    session = boto3.Session(aws_access_key_id="k", aws_secret_access_key="s")
+    dead = make_target(bucket, "http://127.0.0.1:9")  # nothing listens on the discard port
+    with pytest.raises(TransientError):
+        plan_deploy(public, dead, connect(dead, session=session, max_attempts=1))
+
+
+def test_wait_for_invalidation(tmp_path, bucket, moto_endpoint):
+    public = write_site(tmp_path / "public", {"index.html": "x", "a/index.html": "a"})
+    dist = create_distribution(moto_endpoint, bucket)
+    target = make_target(bucket, moto_endpoint, cloudfront_distribution_id=dist)
+    clients = connect(target)
+    plan = plan_deploy(public, target, clients)
+    report = apply_plan(plan, public, target, clients, wait_invalidation=True)
+    assert report.invalidation_status and report.invalidation_status.lower() == "completed"
+    assert sorted(report.invalidation_paths) == ["/", "/a/", "/a/index.html", "/index.html"]

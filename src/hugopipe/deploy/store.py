@@ -107,6 +107,8 @@ def connect(
         connect_timeout=10,
         read_timeout=60,
         signature_version=botocore.UNSIGNED if target.anonymous else None,
+        # We send Content-MD5 on every PUT; an extra CRC32 per request is work for both ends.
+        request_checksum_calculation="when_required",
         use_fips_endpoint=target.fips or None,
     )
     s3 = session.client("s3", region_name=region, endpoint_url=endpoint, config=cfg)
