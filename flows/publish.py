@@ -22,7 +22,7 @@ from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
 from tasks.results import record_result
 from tasks.validate import validate
-from tasks.verify import verify
+from tasks.verify import site_url, verify
 
 
 @flow(name="publish", flow_run_name="publish-{env}", retries=0)
@@ -93,7 +93,7 @@ def publish(
                     report,
                     plan.to_markdown(),
                     findings.warnings,
-                    staging_url=staging.verify_url if staging else None,
+                    staging_url=site_url(site, staging) if staging else None,
                 )
             )
             stages["approval"] = "approved in the Prefect UI with the typed phrase"

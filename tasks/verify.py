@@ -14,6 +14,14 @@ from tasks.aws import aws_session
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 
 
+def site_url(site: str, env: EnvironmentConfig) -> str | None:
+    """The environment's verify URL with ``{endpoint}`` resolved the way ``verify`` resolves it."""
+    _, endpoint = aws_session(env.credentials_block)
+    if not endpoint:
+        endpoint = deploy.load_target(Path(site), env.target).endpoint
+    return env.verify_base(endpoint)
+
+
 @task(
     name="verify",
     task_run_name="verify-{env_name}",
@@ -23,10 +31,8 @@ from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
     retry_condition_fn=retry_transient,
 )
 def verify(site: str, env_name: str, env: EnvironmentConfig) -> core.VerifyReport:
-    _, endpoint = aws_session(env.credentials_block)
-    if not endpoint:
-        endpoint = deploy.load_target(Path(site), env.target).endpoint
-    report = core.verify_urls(env, endpoint)
+    base = site_url(site, env)
+    report = core.verify_urls(env, base)
     create_markdown_artifact(
         report.to_markdown(), key=f"verify-{env_name}", description=f"Verify {env_name}"
     )

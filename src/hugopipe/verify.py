@@ -37,10 +37,8 @@ class VerifyReport(BaseModel):
         return "\n".join(rows)
 
 
-def verify_urls(
-    env: EnvironmentConfig, endpoint: str | None, timeout: float = 10.0
-) -> VerifyReport:
-    base = env.verify_base(endpoint)
+def verify_urls(env: EnvironmentConfig, base: str | None, timeout: float = 10.0) -> VerifyReport:
+    """GET ``env.verify_paths`` under ``base``, the environment's resolved verify URL."""
     if not base:
         return VerifyReport(
             base_url=None, skipped_reason="no verify_url for this environment in hugopipe.toml"
