@@ -157,3 +157,44 @@ def test_submit_malformed_creates_no_run(served: dict, tmp_path: Path) -> None:
     assert out.returncode == 2
     assert f"{task}:4: timeout_minutes" in out.stderr
     assert count_runs(served["api"]) == before
+
+
+def test_doctor_passes_against_the_served_stack(served: dict) -> None:
+    out = run_cli(
+        "doctor",
+        "--site",
+        str(served["site"]),
+        "--json",
+        env={"HUGOPIPE_S3_ENDPOINT": served["endpoint"]},
+    )
+    data = json.loads(out.stdout)
+    failed = [c for c in data["checks"] if c["essential"] and not c["ok"]]
+    assert out.returncode == 0 and data["ok"] is True, failed
+    names = {c["name"] for c in data["checks"]}
+    assert {
+        "hugo",
+        "prefect-api",
+        "deployment publish/site",
+        "aws-credentials",
+        "s3 production",
+    } <= names
+    assert "testing-secret-not-real" not in out.stdout + out.stderr  # never a secret
+
+
+def test_plan_production_is_read_only(served: dict) -> None:
+    s3 = served["s3"]
+    before = s3.list_objects_v2(Bucket="hugopipe-example-production").get("KeyCount", 0)
+    out = run_cli(
+        "plan",
+        "--env",
+        "production",
+        "--site",
+        str(served["site"]),
+        "--json",
+        env={"HUGOPIPE_S3_ENDPOINT": served["endpoint"]},
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["production"] is True
+    assert data["plan"]["summary"]["uploads"] > 0
+    assert s3.list_objects_v2(Bucket="hugopipe-example-production").get("KeyCount", 0) == before
