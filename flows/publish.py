@@ -20,6 +20,7 @@ from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
+from tasks.llm import summarize_changes
 from tasks.results import record_result
 from tasks.validate import validate
 from tasks.verify import site_url, verify
@@ -87,13 +88,16 @@ def publish(
             )
             record_result(paused)  # Claude Code can read the state while the run waits
             staging = cfg.environments.get("staging")
+            plan_md = plan.to_markdown()
+            warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
             request_production_approval(
                 approval_markdown(
                     env,
                     report,
-                    plan.to_markdown(),
+                    plan_md,
                     findings.warnings,
                     staging_url=site_url(site, staging) if staging else None,
+                    plain_words=summarize_changes(plan_md, warnings_md),
                 )
             )
             stages["approval"] = "approved in the Prefect UI with the typed phrase"

@@ -17,6 +17,7 @@ def approval_markdown(
     plan_md: str,
     warnings: list[Any],
     staging_url: str | None = None,
+    plain_words: str = "",
 ) -> str:
     lines = [
         f"## ⚠️ Publish to **{env}** (customer-facing)",
@@ -25,6 +26,8 @@ def approval_markdown(
     ]
     if staging_url:
         lines.append(f"Staging preview: {staging_url}")
+    if plain_words:
+        lines += ["", plain_words.strip()]
     lines += ["", plan_md.strip(), ""]
     if warnings:
         lines += [f"**Validation warnings ({len(warnings)})**", ""]

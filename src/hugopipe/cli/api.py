@@ -28,6 +28,7 @@ from hugopipe.errors import HugopipeError
 
 DEFAULT_API_URL = "http://127.0.0.1:4200/api"
 TERMINAL = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+STATE_TYPES = TERMINAL | {"SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"}
 
 
 class ApiUnavailable(HugopipeError):
@@ -171,11 +172,9 @@ class PrefectApi:
         body: dict[str, Any] = {"sort": "START_TIME_DESC", "limit": limit, "offset": 0}
         fr: dict[str, Any] = {}
         if states:
-            fr["state"] = (
-                {"name": {"any_": states}}
-                if any(s[:1].islower() or " " in s for s in states)
-                else {"type": {"any_": states}}
-            )
+            # state *types* are upper-case words (PAUSED); anything else is a state *name* (Paused, AwaitingRetry)
+            is_type = all(s in STATE_TYPES for s in states)
+            fr["state"] = {"type": {"any_": states}} if is_type else {"name": {"any_": states}}
         if since:
             fr["start_time"] = {"after_": since}
         if fr:
