@@ -1,0 +1,71 @@
+"""prefect.yaml and deployments/serve.py declare the same, loadable, safe deployments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support import ROOT
+
+
+@pytest.fixture(scope="module")
+def declared() -> list[dict]:
+    return yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+
+
+def test_every_entrypoint_loads_and_its_parameters_validate(declared: list[dict]) -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    os.chdir(ROOT)
+    for dep in declared:
+        flow = load_flow_from_entrypoint(dep["entrypoint"])
+        flow.validate_parameters(dep.get("parameters", {}))
+
+
+def test_names_are_unique_per_flow_and_match_the_cli(declared: list[dict]) -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    from hugopipe.cli.cmd_run import DEPLOYMENTS
+
+    names = {(load_flow_from_entrypoint(d["entrypoint"]).name, d["name"]) for d in declared}
+    assert len(names) == len(declared)
+    assert set(DEPLOYMENTS.values()) <= names
+
+
+def test_no_deployment_limits_concurrency(declared: list[dict]) -> None:
+    # a paused approval run loses its deployment concurrency lease and crashes (Prefect 3.8)
+    assert all("concurrency_limit" not in d for d in declared)
+
+
+def test_nightly_schedule_parses(declared: list[dict]) -> None:
+    from prefect.schedules import Cron
+
+    nightly = next(d for d in declared if d["name"] == "nightly")
+    for sched in nightly["schedules"]:
+        Cron(sched["cron"], timezone=sched["timezone"])
+
+
+def test_serve_declares_the_same_deployments(declared: list[dict]) -> None:
+    from deployments.serve import deployments
+
+    served = {(d.name, d.entrypoint.split(":")[-1]) for d in deployments("examples/site", "UTC")}
+    in_yaml = {(d["name"], d["entrypoint"].split(":")[-1]) for d in declared}
+    assert served == in_yaml
+    nightly = next(d for d in deployments("examples/site", "UTC") if d.name == "nightly")
+    assert nightly.schedules and nightly.concurrency_limit is None
+
+
+def test_publish_has_no_parameter_that_could_skip_approval() -> None:
+    from flows.publish import publish
+
+    params = set(publish.parameters.properties)
+    assert params == {"env", "site", "task_id", "full_check"}
+    assert not any(word in p for p in params for word in ("approv", "skip", "force", "confirm"))
+
+
+def test_result_files_are_git_ignored() -> None:
+    assert "results/" in (ROOT / ".gitignore").read_text().split()
+    assert Path(ROOT / "prefect.yaml").exists()

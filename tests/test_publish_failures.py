@@ -1,0 +1,65 @@
+"""Failures through the served publish flow: the right class, no pointless retry, a result file."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from hugopipe.results import ResultFile
+from tests.conftest import copy_site
+from tests.support import hugopipe
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+def _result(run_id: str) -> ResultFile:
+    for path in Path(os.environ["HUGOPIPE_RESULTS_DIR"]).rglob("*.result.md"):
+        result = ResultFile.parse(path.read_text())
+        if result.flow_run_id == run_id:
+            return result
+    raise AssertionError(f"no result file for {run_id}")
+
+
+def test_broken_template_fails_once_without_retry(served: dict, tmp_path: Path) -> None:
+    site = copy_site(tmp_path)
+    layout = next(p for p in (site / "layouts").rglob("*.html") if "baseof" in p.name)
+    lines = layout.read_text().splitlines()
+    lines.insert(1, "{{ .Site.Broken }")
+    layout.write_text("\n".join(lines))
+
+    proc = hugopipe(
+        "run",
+        "publish",
+        "--env",
+        "dev",
+        "--site",
+        str(site),
+        "--wait",
+        "--timeout",
+        "300",
+        "--json",
+    )
+    assert proc.returncode == 1, proc.stderr
+    run = json.loads(proc.stdout)
+    assert run["state_type"] == "FAILED"
+    assert "TemplateError" in (run["state_message"] or "")
+
+    retries = json.loads(hugopipe("retries", run["flow_run_id"], "--json").stdout)
+    build = next(t for t in retries["tasks"] if t["task_name"].startswith("build"))
+    assert (
+        build["run_count"] == 1 and len(build["attempts"]) == 1
+    )  # Hugo is deterministic: no retry
+    assert build["attempts"][0]["failure_class"] == "template"
+    assert not any(
+        t["task_name"].startswith("apply-deploy") for t in retries["tasks"]
+    )  # nothing deployed
+
+    result = _result(run["flow_run_id"])
+    assert result.status == "failed" and result.failure_class == "template"
+    error = result.outputs["errors"][0]
+    assert error["file"].endswith(layout.name) and error["line"] == 2
+    assert "unexpected" in error["message"]
+    assert "layout" in (result.next_step or "") or "template" in (result.next_step or "")
