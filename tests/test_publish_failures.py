@@ -63,3 +63,15 @@ def test_broken_template_fails_once_without_retry(served: dict, tmp_path: Path) 
     assert error["file"].endswith(layout.name) and error["line"] == 2
     assert "unexpected" in error["message"]
     assert "layout" in (result.next_step or "") or "template" in (result.next_step or "")
+
+
+def test_unknown_environment_is_refused_before_any_run_starts(served: dict) -> None:
+    import httpx
+
+    count = httpx.post(f"{served['api']}/flow_runs/count", json={}).json()
+    proc = hugopipe("run", "publish", "--env", "prod", "--site", str(served["site"]), "--json")
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "unknown environment 'prod'" in proc.stderr and "hugopipe.toml" in proc.stderr
+    assert "production" in proc.stderr  # lists the known ones
+    assert httpx.post(f"{served['api']}/flow_runs/count", json={}).json() == count

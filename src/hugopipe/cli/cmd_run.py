@@ -126,8 +126,25 @@ def trigger(
         )
     with PrefectApi() as api:
         dep = api.deployment_by_name(flow_name, dep_name)
+        check_environment({**(dep.get("parameters") or {}), **params})
         run = api.create_run(dep["id"], params, idempotency_key=idempotency_key, tags=tags)
     return run, f"{flow_name}/{dep_name}"
+
+
+def check_environment(params: dict[str, Any]) -> None:
+    """Refuse an unknown environment before starting a run, when the site is on this machine.
+
+    The worker would fail the run with the same ConfigError a minute later; saying it
+    now (exit 2, naming hugopipe.toml and the known environments) starts nothing.
+    """
+    from pathlib import Path
+
+    site, env = params.get("site"), params.get("env")
+    if not isinstance(site, str) or not isinstance(env, str) or not Path(site).is_dir():
+        return
+    from hugopipe.config import ProjectConfig
+
+    ProjectConfig.load(Path(site)).environment(env)
 
 
 def run_cmd(args: argparse.Namespace) -> int:
