@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -38,3 +40,25 @@ def hugopipe(
     return subprocess.run(
         [str(exe), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd
     )
+
+
+def publish(site: Path, env: str, *, wait: bool = True, timeout: int = 300) -> tuple[int, dict]:
+    """``hugopipe run publish`` as Claude Code calls it; returns (exit code, the JSON on stdout)."""
+    args = ["run", "publish", "--env", env, "--site", str(site), "--json"]
+    if wait:
+        args += ["--wait", "--timeout", str(timeout)]
+    proc = hugopipe(*args)
+    assert proc.stdout.strip(), proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def find_result(run_id: str):
+    """The result file a flow run wrote under HUGOPIPE_RESULTS_DIR."""
+    from hugopipe.results import ResultFile
+
+    root = Path(os.environ["HUGOPIPE_RESULTS_DIR"])
+    for path in root.rglob("*.result.md"):
+        result = ResultFile.parse(path.read_text())
+        if result.flow_run_id == run_id:
+            return result
+    raise AssertionError(f"no result file for run {run_id} under {root}")

@@ -7,14 +7,13 @@ the phrase. A wrong phrase is refused by the server and nothing is deployed.
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import hugopipe, wait_until
+from tests.support import publish, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.browser]
 
@@ -59,20 +58,8 @@ def test_human_approves_production_in_the_v2_ui(
     marker = "Approved through the browser test."
     page_md.write_text(page_md.read_text() + f"\n{marker}\n")
 
-    proc = hugopipe(
-        "run",
-        "publish",
-        "--env",
-        "production",
-        "--site",
-        str(served["site"]),
-        "--wait",
-        "--timeout",
-        "300",
-        "--json",
-    )
-    assert proc.returncode == 5, proc.stderr
-    run = json.loads(proc.stdout)
+    code, run = publish(served["site"], "production")
+    assert code == 5, run  # paused for approval
     run_id, link = run["flow_run_id"], run["ui_url"]
     assert "/v2/runs/flow-run/" in link
     before = _object(s3, "privacy/index.html")

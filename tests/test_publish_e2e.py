@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hugopipe.results import ResultFile
-from tests.support import hugopipe, wait_until
+from tests.support import find_result, hugopipe, publish, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -34,37 +33,9 @@ def _keys(s3, bucket: str) -> dict[str, dict]:
     return out
 
 
-def _run_json(*args: str) -> tuple[int, dict]:
-    proc = hugopipe(*args)
-    assert proc.stdout.strip(), proc.stderr
-    return proc.returncode, json.loads(proc.stdout)
-
-
-def _result_file(run_id: str) -> ResultFile:
-    import os
-
-    root = Path(os.environ["HUGOPIPE_RESULTS_DIR"])
-    for path in root.rglob("*.result.md"):
-        result = ResultFile.parse(path.read_text())
-        if result.flow_run_id == run_id:
-            return result
-    raise AssertionError(f"no result file for run {run_id} under {root}")
-
-
 @pytest.fixture(scope="module")
 def staging_run(served: dict) -> dict:
-    code, out = _run_json(
-        "run",
-        "publish",
-        "--env",
-        "staging",
-        "--site",
-        str(served["site"]),
-        "--wait",
-        "--timeout",
-        "300",
-        "--json",
-    )
+    code, out = publish(served["site"], "staging")
     assert code == 0, out
     return out
 
@@ -95,7 +66,7 @@ def test_staging_publish_lands_every_file_with_the_right_type(
 
 
 def test_staging_run_writes_a_result_file(staging_run: dict) -> None:
-    result = _result_file(staging_run["flow_run_id"])
+    result = find_result(staging_run["flow_run_id"])
     assert result.status == "success"
     assert result.outputs["build_success"] is True
     assert result.outputs["file_count"] > 20
@@ -105,38 +76,16 @@ def test_staging_run_writes_a_result_file(staging_run: dict) -> None:
 
 
 def test_second_publish_uploads_nothing(served: dict, staging_run: dict) -> None:
-    code, out = _run_json(
-        "run",
-        "publish",
-        "--env",
-        "staging",
-        "--site",
-        str(served["site"]),
-        "--wait",
-        "--timeout",
-        "300",
-        "--json",
-    )
+    code, out = publish(served["site"], "staging")
     assert code == 0 and out["state_type"] == "COMPLETED"
-    assert _result_file(out["flow_run_id"]).outputs["uploaded_files"] == 0
+    assert find_result(out["flow_run_id"]).outputs["uploaded_files"] == 0
 
 
 def test_production_pauses_and_only_the_exact_phrase_resumes(
     served: dict, staging_run: dict
 ) -> None:
     api = served["api"]
-    code, out = _run_json(
-        "run",
-        "publish",
-        "--env",
-        "production",
-        "--site",
-        str(served["site"]),
-        "--wait",
-        "--timeout",
-        "300",
-        "--json",
-    )
+    code, out = publish(served["site"], "production")
     assert code == 5, out  # paused for approval
     run_id = out["flow_run_id"]
     assert out["state_type"] == "PAUSED" and out["waiting_for_approval"] is True
@@ -166,7 +115,8 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
         json={"run_input": {"confirmation": "DEPLOY TO PRODUCTION", "note": "tested"}},
     ).json()
     assert resp["status"] == "ACCEPT", resp
-    code, done = _run_json("status", run_id, "--wait", "--timeout", "300", "--json")
+    proc = hugopipe("status", run_id, "--wait", "--timeout", "300", "--json")
+    code, done = proc.returncode, json.loads(proc.stdout)
     assert code == 0 and done["state_type"] == "COMPLETED", done
     public = served["site"] / ".hugopipe" / "public" / "production"
     local = {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
@@ -176,7 +126,7 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
         if not k.startswith(".hugopipe")
     }
     assert remote == local
-    assert _result_file(run_id).status == "success"
+    assert find_result(run_id).status == "success"
 
 
 def test_cancelled_production_run_deploys_nothing(served: dict, staging_run: dict) -> None:
@@ -184,18 +134,7 @@ def test_cancelled_production_run_deploys_nothing(served: dict, staging_run: dic
     before = {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
     page = served["site"] / "content" / "about.md"
     page.write_text(page.read_text() + "\nA sentence that must not reach production.\n")
-    code, out = _run_json(
-        "run",
-        "publish",
-        "--env",
-        "production",
-        "--site",
-        str(served["site"]),
-        "--wait",
-        "--timeout",
-        "300",
-        "--json",
-    )
+    code, out = publish(served["site"], "production")
     assert code == 5, out
     api = served["api"]
     httpx.post(

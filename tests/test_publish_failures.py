@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from hugopipe.results import ResultFile
 from tests.conftest import copy_site
-from tests.support import hugopipe
+from tests.support import find_result, hugopipe, publish
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
-
-
-def _result(run_id: str) -> ResultFile:
-    for path in Path(os.environ["HUGOPIPE_RESULTS_DIR"]).rglob("*.result.md"):
-        result = ResultFile.parse(path.read_text())
-        if result.flow_run_id == run_id:
-            return result
-    raise AssertionError(f"no result file for {run_id}")
 
 
 def test_broken_template_fails_once_without_retry(served: dict, tmp_path: Path) -> None:
@@ -30,20 +20,8 @@ def test_broken_template_fails_once_without_retry(served: dict, tmp_path: Path) 
     lines.insert(1, "{{ .Site.Broken }")
     layout.write_text("\n".join(lines))
 
-    proc = hugopipe(
-        "run",
-        "publish",
-        "--env",
-        "dev",
-        "--site",
-        str(site),
-        "--wait",
-        "--timeout",
-        "300",
-        "--json",
-    )
-    assert proc.returncode == 1, proc.stderr
-    run = json.loads(proc.stdout)
+    code, run = publish(site, "dev")
+    assert code == 1, run
     assert run["state_type"] == "FAILED"
     assert "TemplateError" in (run["state_message"] or "")
 
@@ -57,7 +35,7 @@ def test_broken_template_fails_once_without_retry(served: dict, tmp_path: Path) 
         t["task_name"].startswith("apply-deploy") for t in retries["tasks"]
     )  # nothing deployed
 
-    result = _result(run["flow_run_id"])
+    result = find_result(run["flow_run_id"])
     assert result.status == "failed" and result.failure_class == "template"
     error = result.outputs["errors"][0]
     assert error["file"].endswith(layout.name) and error["line"] == 2
