@@ -52,7 +52,9 @@ def test_clean_destination_removes_stale_files(tmp_path: Path) -> None:
 
 
 def test_base_url_override_is_used(tmp_path: Path) -> None:
-    report = build_site(EXAMPLE_SITE, "staging", destination=tmp_path / "p", base_url="https://preview.example.org/")
+    report = build_site(
+        EXAMPLE_SITE, "staging", destination=tmp_path / "p", base_url="https://preview.example.org/"
+    )
     assert report.success
     html = (tmp_path / "p" / "index.html").read_text()
     assert "https://preview.example.org/" in html
@@ -100,12 +102,29 @@ def test_missing_site_is_a_clear_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "cls", "file", "lineno"),
     [
-        ('ERROR error building site: "/s/layouts/home.html:1:1": parse of template failed', FailureClass.TEMPLATE, "layouts/home.html", 1),
-        ('ERROR error building site: "/s/content/a.md:3:7": [2:7] sequence end', FailureClass.CONTENT, "content/a.md", 3),
-        ('ERROR error building site: "/s/hugo.toml:4:1": bad key', FailureClass.CONFIGURATION, "hugo.toml", 4),
+        (
+            'ERROR error building site: "/s/layouts/home.html:1:1": parse of template failed',
+            FailureClass.TEMPLATE,
+            "layouts/home.html",
+            1,
+        ),
+        (
+            'ERROR error building site: "/s/content/a.md:3:7": [2:7] sequence end',
+            FailureClass.CONTENT,
+            "content/a.md",
+            3,
+        ),
+        (
+            'ERROR error building site: "/s/hugo.toml:4:1": bad key',
+            FailureClass.CONFIGURATION,
+            "hugo.toml",
+            4,
+        ),
         ("ERROR something without a place", FailureClass.UNKNOWN, None, None),
     ],
 )
-def test_parse_messages_classifies_by_place(line: str, cls: FailureClass, file: str | None, lineno: int | None) -> None:
+def test_parse_messages_classifies_by_place(
+    line: str, cls: FailureClass, file: str | None, lineno: int | None
+) -> None:
     [msg] = parse_messages(line, Path("/s"), "ERROR")
     assert (msg.failure_class, msg.file, msg.line) == (cls, file, lineno)
