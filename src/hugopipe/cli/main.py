@@ -42,6 +42,9 @@ COMMANDS: dict[str, str] = {
     "submit": "cmd_submit",
     "plan": "cmd_plan",
     "doctor": "cmd_doctor",
+    "validate": "cmd_validate",
+    "deploy": "cmd_deploy",
+    "rollback": "cmd_rollback",
 }
 
 
