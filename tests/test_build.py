@@ -128,3 +128,21 @@ def test_parse_messages_classifies_by_place(
 ) -> None:
     [msg] = parse_messages(line, Path("/s"), "ERROR")
     assert (msg.failure_class, msg.file, msg.line) == (cls, file, lineno)
+
+
+def test_template_errorf_lines_name_the_page_and_summary_lines_are_dropped(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "about.md").write_text("---\ntitle: About\n---\n")
+    text = (
+        'ERROR content/about.md: link "/offers/2019/" does not point at a page of this site\n'
+        "ERROR error building site: logged 1 error(s)\n"
+        "ERROR nowhere/missing.md: not a file of this site\n"
+    )
+    first, second = parse_messages(text, tmp_path, "ERROR")
+    assert (first.file, first.line, first.failure_class) == (
+        "content/about.md",
+        None,
+        FailureClass.CONTENT,
+    )
+    assert first.message.startswith('link "/offers/2019/"')
+    assert second.file is None and second.message.startswith("nowhere/missing.md")

@@ -20,6 +20,8 @@ from hugopipe.errors import FailureClass
 from hugopipe.hugo import hugo_version, run_hugo
 
 _LOCATED = re.compile(r'"(?P<file>[^"]+?):(?P<line>\d+):(?P<col>\d+)":\s*(?P<msg>.*)')
+_LEADING_FILE = re.compile(r"(?P<file>[\w./-]+\.\w+)(?::(?P<line>\d+))?(?::\d+)?:\s")
+_SUMMARY = re.compile(r"logged \d+ error\(s\)")
 _STAT = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z ]+?)\s*[│|]\s*(?P<n>\d+)\s*$")
 
 
@@ -129,7 +131,22 @@ def parse_messages(text: str, site: Path, level: str) -> list[BuildMessage]:
                         failure_class=classify_path(site, file),
                     )
                 )
+            elif _SUMMARY.fullmatch(body):
+                continue  # "logged N error(s)": the errors themselves are already listed
             else:
+                # errorf/warnf in templates often start with the page's path: "content/x.md: …"
+                lead = _LEADING_FILE.match(body)
+                if lead and (site / lead.group("file")).exists():
+                    file = lead.group("file")
+                    out.append(
+                        BuildMessage(
+                            message=body[lead.end() :].strip(),
+                            file=file,
+                            line=int(lead.group("line")) if lead.group("line") else None,
+                            failure_class=classify_path(site, str(site / file)),
+                        )
+                    )
+                    continue
                 fc = FailureClass.UNKNOWN if level == "ERROR" else FailureClass.CONFIGURATION
                 out.append(BuildMessage(message=body, failure_class=fc))
         elif out and raw.startswith((" ", ">")) and level == "ERROR":
