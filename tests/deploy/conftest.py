@@ -162,3 +162,79 @@ def write_site(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(body if isinstance(body, bytes) else body.encode())
     return root
+
+
+class FaultProxy:
+    """A loopback HTTP proxy in front of moto that answers 503 SlowDown to PUTs of chosen keys."""
+
+    def __init__(self, upstream: str) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import unquote, urlsplit
+
+        self.fail_keys: set[str] = set()
+        self.failed: list[str] = []
+        self.puts: list[str] = []  # keys in the order their PUTs arrived
+        self.lock = threading.Lock()
+        up = urlsplit(upstream)
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                path = urlsplit(self.path).path
+                key = unquote(path.split("/", 2)[2]) if path.count("/") >= 2 else ""
+                if self.command == "PUT":
+                    with proxy.lock:
+                        proxy.puts.append(key)
+                if self.command == "PUT" and key in proxy.fail_keys:
+                    proxy.failed.append(key)
+                    payload = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
+                conn.request(
+                    self.command,
+                    self.path,
+                    body=body,
+                    headers={k: v for k, v in self.headers.items()},
+                )
+                resp = conn.getresponse()
+                data = resp.read()
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in {"content-length", "connection", "transfer-encoding"}:
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fault_proxy(moto_endpoint):
+    proxy = FaultProxy(moto_endpoint)
+    yield proxy
+    proxy.close()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import gzip
 import os
-import threading
 
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from hugopipe.deploy import ApplyStatus, UploadReason, apply_plan, connect, plan_deploy
 from hugopipe.deploy.store import MANIFEST_NAME, PENDING_NAME
@@ -137,21 +135,13 @@ def test_force_matcher_and_header_change_detected(tmp_path, s3, bucket, moto_end
     assert any("cache-control: - → max-age=60" in c for u in plan.uploads for c in u.changes)
 
 
-def test_upload_order_assets_html_then_feeds(tmp_path, s3, bucket, moto_endpoint):
+def test_upload_order_assets_html_then_feeds(tmp_path, s3, bucket, moto_endpoint, fault_proxy):
     public = write_site(tmp_path / "public")
     target = make_target(bucket, moto_endpoint, workers=8)
-    clients = connect(target)
-    seen: list[str] = []
-    lock = threading.Lock()
-
-    def record(params, **_):
-        with lock:
-            seen.append(params["Key"])
-
-    clients.s3.meta.events.register("provide-client-params.s3.PutObject", record)
+    clients = connect(target, endpoint_url=fault_proxy.endpoint)  # the proxy records the PUT order
     deploy(public, target, clients)
-    keys = [k for k in seen if not k.startswith(".hugopipe/")]
-    assert len(keys) == len(list(p for p in public.rglob("*") if p.is_file()))
+    keys = [k for k in fault_proxy.puts if not k.startswith(".hugopipe/")]
+    assert len(keys) == len([p for p in public.rglob("*") if p.is_file()])
 
     def cls(k):
         if k.endswith(".html"):
@@ -162,39 +152,9 @@ def test_upload_order_assets_html_then_feeds(tmp_path, s3, bucket, moto_endpoint
     assert classes == sorted(classes), keys
 
 
-def _fail_puts(clients, keys_to_fail: set[str], calls: list[str]):
-    def before_send(request, **_):
-        if request.method == "PUT":
-            key = request.url.split("?", 1)[0].split("/", 4)[-1]
-            from urllib.parse import unquote
-
-            if unquote(key) in keys_to_fail:
-                calls.append(unquote(key))
-                return AWSResponse(
-                    request.url,
-                    503,
-                    {},
-                    _Raw(b"<Error><Code>SlowDown</Code><Message>Please reduce</Message></Error>"),
-                )
-        return None
-
-    clients.s3.meta.events.register("before-send.s3.PutObject", before_send)
-    return before_send
-
-
-class _Raw:
-    def __init__(self, body: bytes):
-        self._body = body
-
-    def stream(self, **_):
-        yield self._body
-
-    def read(self, *_a, **_k):
-        return self._body
-
-
+@pytest.mark.parametrize("fast_put", [True, False], ids=["lean-put", "botocore"])
 def test_failed_upload_no_deletes_no_invalidation_all_errors_then_converges(
-    tmp_path, s3, bucket, moto_endpoint
+    tmp_path, s3, bucket, moto_endpoint, fault_proxy, fast_put
 ):
     public = write_site(tmp_path / "public")
     dist = create_distribution(moto_endpoint, bucket)
@@ -207,9 +167,10 @@ def test_failed_upload_no_deletes_no_invalidation_all_errors_then_converges(
     (public / "index.html").write_text("<html>home v2</html>")
     (public / "index.xml").write_text("<rss>home feed v2</rss>")
     os.remove(public / "posts/second/index.html")
-    clients = connect(target, max_attempts=2)
-    calls: list[str] = []
-    _fail_puts(clients, {"posts/first/index.html", "index.html"}, calls)
+    # every request goes through a proxy that answers 503 SlowDown to PUTs of two pages
+    fault_proxy.fail_keys = {"posts/first/index.html", "index.html"}
+    clients = connect(target, endpoint_url=fault_proxy.endpoint, max_attempts=2, fast_put=fast_put)
+    assert (clients.fast is not None) == fast_put
     plan = plan_deploy(public, target, clients)
     assert [d.key for d in plan.deletes] == ["posts/second/index.html"]
     with pytest.raises(TransientError) as ei:
@@ -220,7 +181,7 @@ def test_failed_upload_no_deletes_no_invalidation_all_errors_then_converges(
         "posts/first/index.html",
     ]  # every error, not the first
     assert all(e.code == "SlowDown" and e.transient for e in errs)
-    assert calls.count("index.html") >= 2  # retried per object (botocore standard retries)
+    assert fault_proxy.failed.count("index.html") >= 2  # retried per object
     report = ei.value.report
     assert report.deleted == [] and report.skipped_deletes == 1
     assert report.skipped_uploads == ["index.xml"]  # feeds wait for the pages
@@ -230,7 +191,7 @@ def test_failed_upload_no_deletes_no_invalidation_all_errors_then_converges(
     assert len(invalidations(moto_endpoint, dist)) == n_inval  # no invalidation
     assert s3.get_object(Bucket=bucket, Key=".hugopipe/" + PENDING_NAME)["Body"].read()
     # rerun without the fault: converges
-    clients = connect(target)
+    clients = connect(target, fast_put=fast_put)
     plan2 = plan_deploy(public, target, clients)
     assert {"index.html", "posts/first/index.html", "index.xml"} <= {u.key for u in plan2.uploads}
     report2 = apply_plan(plan2, public, target, clients)

@@ -109,13 +109,28 @@ def put_one(
             ),
         )
         return state_from_head(clients.s3.head_object(Bucket=target.bucket, Key=item.key))
-    resp = clients.s3.put_object(
-        Bucket=target.bucket,
-        Key=item.key,
-        Body=body,
-        ContentMD5=base64.b64encode(stored_md5.digest()).decode(),
-        **extra,
-    )
+    content_md5 = base64.b64encode(stored_md5.digest()).decode()
+    if clients.fast is not None:
+        headers = {
+            "Content-Type": item.headers.content_type,
+            "Content-MD5": content_md5,
+            f"x-amz-meta-{META_SHA256}": item.sha256,
+            f"x-amz-meta-{META_HUGO_MD5}": stored_md5.hexdigest(),
+        }
+        if item.headers.cache_control:
+            headers["Cache-Control"] = item.headers.cache_control
+        if item.headers.content_encoding:
+            headers["Content-Encoding"] = item.headers.content_encoding
+        if target.sse_type:
+            headers["x-amz-server-side-encryption"] = target.sse_type
+            if target.kms_key_id:
+                headers["x-amz-server-side-encryption-aws-kms-key-id"] = target.kms_key_id
+        out = clients.fast.put(target.bucket, item.key, body, headers)
+        resp = {"ETag": out.get("etag"), "VersionId": out.get("x-amz-version-id")}
+    else:
+        resp = clients.s3.put_object(
+            Bucket=target.bucket, Key=item.key, Body=body, ContentMD5=content_md5, **extra
+        )
     version = resp.get("VersionId")
     return ObjectState(
         sha256=item.sha256,

@@ -61,8 +61,15 @@ class Clients:
     ~0.1 s that a no-change deploy should not pay.
     """
 
-    def __init__(self, s3: Any, cloudfront_factory: Any | None, endpoint_url: str | None) -> None:
+    def __init__(
+        self,
+        s3: Any,
+        cloudfront_factory: Any | None,
+        endpoint_url: str | None,
+        fast: Any | None = None,
+    ) -> None:
         self.s3 = s3
+        self.fast = fast  # FastPut for path-style custom endpoints, else None
         self._cloudfront_factory = cloudfront_factory
         self._cloudfront: Any | None = None
         self.endpoint_url = endpoint_url
@@ -81,6 +88,7 @@ def connect(
     *,
     max_attempts: int = 6,
     max_pool_connections: int | None = None,
+    fast_put: bool = True,
 ) -> Clients:
     """S3 (and CloudFront when the target has a distribution) clients for ``target``.
 
@@ -123,7 +131,15 @@ def connect(
                 config=Config(retries={"max_attempts": max_attempts, "mode": "standard"}),
             )
 
-    return Clients(s3=s3, cloudfront_factory=cf_factory, endpoint_url=endpoint)
+    fast = None
+    if fast_put and endpoint and target.path_style and not (target.anonymous or target.accelerate):
+        from hugopipe.deploy.fastput import FastPut
+
+        try:
+            fast = FastPut(session, endpoint, region, max_attempts=max_attempts)
+        except botocore.exceptions.NoCredentialsError:
+            fast = None  # botocore raises the same error, classified, on the first request
+    return Clients(s3=s3, cloudfront_factory=cf_factory, endpoint_url=endpoint, fast=fast)
 
 
 def error_code(exc: BaseException) -> str:
@@ -258,6 +274,8 @@ def read_pending(clients: Clients, target: DeployTarget) -> list[str]:
         if error_code(exc) in {"NoSuchKey", "404"}:
             return []
         raise classify(exc, f"reading s3://{target.bucket}/{key}", target=target) from exc
+    except botocore.exceptions.BotoCoreError as exc:
+        raise classify(exc, f"reading s3://{target.bucket}/{key}", target=target) from exc
     return list(json.loads(resp["Body"].read()).get("keys", []))
 
 
@@ -304,6 +322,8 @@ def head_many(
         except botocore.exceptions.ClientError as exc:
             if error_code(exc) in {"404", "NoSuchKey", "NotFound"}:
                 return key, None
+            raise classify(exc, f"reading s3://{target.bucket}/{key}", target=target) from exc
+        except botocore.exceptions.BotoCoreError as exc:
             raise classify(exc, f"reading s3://{target.bucket}/{key}", target=target) from exc
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
