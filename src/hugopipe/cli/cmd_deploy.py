@@ -152,6 +152,16 @@ def run(args: argparse.Namespace) -> int:
             stderr=subprocess.PIPE,
             text=True,
         )
+    # Walk and hash public/ on threads meanwhile: directory reads and SHA-256 release the GIL,
+    # so on two cores most of it hides behind the imports below.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hugopipe.deploy.scan import scan_public
+
+    public = args.public or site / "public"
+    scan_pool = ThreadPoolExecutor(max_workers=1)
+    scan_future = scan_pool.submit(scan_public, public)
+    scan_pool.shutdown(wait=False)
     from hugopipe.deploy import apply_plan, connect, load_target, plan_deploy, target_from_config
     from hugopipe.deploy.targets import site_config_file
 
@@ -164,7 +174,6 @@ def run(args: argparse.Namespace) -> int:
             )
     if target is None:  # let load_target raise the error with Hugo's message
         target = load_target(site, args.target, environment=env)
-    public = args.public or site / "public"
     clients = connect(target, endpoint_url=args.endpoint_url)
     try:
         plan = plan_deploy(
@@ -175,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             max_deletes=args.max_deletes,
             force=args.force,
             git_commit=git_commit(site),
+            local_scan=scan_future.result,
         )
     except TransientError as exc:
         error(exc.message, hint=exc.hint)

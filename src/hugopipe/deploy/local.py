@@ -9,15 +9,12 @@ directory links are not descended (a loop or a second copy of the site).
 from __future__ import annotations
 
 import hashlib
-import os
-import unicodedata
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hugopipe.deploy.headers import Headers, default_content_type, first_matcher, headers_for
+from hugopipe.deploy.scan import Scan, scan_public
 from hugopipe.deploy.targets import DeployTarget
-from hugopipe.errors import ConfigError
 
 
 @dataclass(slots=True)
@@ -48,66 +45,14 @@ class LocalTree:
     skipped: list[str] = field(default_factory=list)  # slash paths not uploaded, with the reason
 
 
-def _hash_many(paths: list[str]) -> list[tuple[str, int]]:
-    out = []
-    for path in paths:
-        with open(path, "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256")
-            out.append((digest.hexdigest(), fh.tell()))
-    return out
-
-
-def _scan(
-    root: str, real_root: str, rel_dir: str, found: list[tuple[str, str]], skipped: list[str]
-) -> None:
-    """Recursive scandir: file types come from the directory entries, not one stat per file."""
-    with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as it:
-        entries = sorted(it, key=lambda e: e.name)
-    for e in entries:
-        rel = rel_dir + e.name
-        if e.is_symlink():
-            real = os.path.realpath(e.path)
-            if os.path.commonpath([real_root, real]) != real_root:
-                skipped.append(f"{rel} (symlink pointing outside public/, not followed)")
-            elif os.path.isdir(real):
-                skipped.append(f"{rel}/ (directory symlink, not followed)")
-            elif os.path.isfile(real):
-                found.append((rel, real))
-            else:
-                skipped.append(f"{rel} (symlink to a non-file)")
-        elif e.is_dir(follow_symlinks=False):
-            if e.name.startswith(".") and e.name != ".well-known":
-                skipped.append(f"{rel}/ (hidden directory)")
-            else:
-                _scan(root, real_root, rel + "/", found, skipped)
-        elif e.is_file(follow_symlinks=False):
-            if e.name != ".DS_Store":
-                found.append((rel, e.path))
-        else:
-            skipped.append(f"{rel} (not a regular file)")
-
-
-def walk_local(public_dir: Path, target: DeployTarget, *, workers: int = 4) -> LocalTree:
-    """Walk ``public_dir`` like ``hugo deploy`` (hidden dirs except ``.well-known`` and ``.DS_Store`` skipped)."""
-    root = Path(public_dir)
-    if not root.is_dir():
-        raise ConfigError(
-            f"nothing to deploy: {root} is not a directory",
-            file=str(root),
-            hint="build the site first (hugopipe validate / hugo), or pass --public DIR",
-        )
-    found: list[tuple[str, str]] = []
-    skipped: list[str] = []
-    _scan(str(root), os.path.realpath(root), "", found, skipped)
-    # S3 keys and URLs use NFC; macOS file systems hand out NFD.
-    found = [(unicodedata.normalize("NFC", rel), full) for rel, full in found]
-    found = sorted(item for item in found if target.selected(item[0]))
-    chunks = [[full for _rel, full in found[i : i + 512]] for i in range(0, len(found), 512)]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        hashes = [h for chunk in pool.map(_hash_many, chunks) for h in chunk]
+def tree_from_scan(scan: Scan, target: DeployTarget) -> LocalTree:
+    """The target's view of a scan: its include/exclude, keys and headers from its matchers."""
     files: dict[str, LocalFile] = {}
     headers_cache: dict[tuple[int, str], tuple[Headers, bool, bool]] = {}
-    for (rel, full), (digest, size) in zip(found, hashes, strict=True):
+    for sf in scan.files:
+        rel = sf.path
+        if not target.selected(rel):
+            continue
         matcher = first_matcher(target.matchers, rel)
         ident = (id(matcher), default_content_type(rel))
         cached = headers_cache.get(ident)
@@ -121,11 +66,16 @@ def walk_local(public_dir: Path, target: DeployTarget, *, workers: int = 4) -> L
         files[key] = LocalFile(
             path=rel,
             key=key,
-            sha256=digest,
-            fs_path=full,
-            size=size,
+            sha256=sf.sha256,
+            fs_path=sf.fs_path,
+            size=sf.size,
             headers=cached[0],
             gzip=cached[1],
             force=cached[2],
         )
-    return LocalTree(files=files, skipped=skipped)
+    return LocalTree(files=files, skipped=list(scan.skipped))
+
+
+def walk_local(public_dir: Path, target: DeployTarget, *, workers: int = 4) -> LocalTree:
+    """Walk and hash ``public_dir`` (see ``scan.scan_public``) and apply the target's matchers."""
+    return tree_from_scan(scan_public(public_dir, select=target.selected, workers=workers), target)
