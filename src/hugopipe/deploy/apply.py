@@ -217,6 +217,8 @@ def apply_plan(
         report.status = ApplyStatus.NOTHING_TO_DO
         report.duration_s = time.monotonic() - started
         return report
+    if plan.invalidation_paths and plan.cloudfront_distribution_id:
+        clients.prepare_cloudfront()
     etag, release_id = manifest_head(clients, target)
     if etag != plan.base_manifest_etag:
         if release_id == plan.release_id:

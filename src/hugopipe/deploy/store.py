@@ -8,8 +8,10 @@ retry can fix.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -72,13 +74,30 @@ class Clients:
         self.fast = fast  # FastPut for path-style custom endpoints, else None
         self._cloudfront_factory = cloudfront_factory
         self._cloudfront: Any | None = None
+        self._cloudfront_lock = threading.Lock()
         self.endpoint_url = endpoint_url
 
     @property
     def cloudfront(self) -> Any | None:
-        if self._cloudfront is None and self._cloudfront_factory is not None:
-            self._cloudfront = self._cloudfront_factory()
-        return self._cloudfront
+        with self._cloudfront_lock:
+            if self._cloudfront is None and self._cloudfront_factory is not None:
+                self._cloudfront = self._cloudfront_factory()
+            return self._cloudfront
+
+    def prepare_cloudfront(self) -> None:
+        """Build the CloudFront client on a thread while uploads wait on the network.
+
+        Creating it loads its service model (~0.1-0.3 s of CPU); a failure here is ignored
+        because ``invalidate`` builds it again and reports the error where it belongs.
+        """
+        if self._cloudfront is not None or self._cloudfront_factory is None:
+            return
+
+        def build() -> None:
+            with contextlib.suppress(Exception):  # retried and reported by invalidate()
+                _ = self.cloudfront
+
+        threading.Thread(target=build, name="cloudfront-client", daemon=True).start()
 
 
 def connect(
