@@ -55,12 +55,17 @@ class Scan:
         )
 
 
-def walk(public: Path, exclude: list[str]) -> dict[str, int]:
-    """Every file in the output with its size (one stat per file via scandir)."""
+def walk(public: Path, exclude: list[str], sizes: bool = True) -> dict[str, int]:
+    """Every file in the output with its size (one stat per file via scandir).
+
+    ``sizes=False`` leaves every size at -1 and costs no stat at all (scandir's file
+    type is enough); ``scan`` fills the sizes in later.
+    """
     out: dict[str, int] = {}
     root = str(public)
     n = len(root) + 1
     stack = [root]
+    sep = os.sep
     while stack:
         d = stack.pop()
         with os.scandir(d) as it:
@@ -68,7 +73,10 @@ def walk(public: Path, exclude: list[str]) -> dict[str, int]:
                 if e.is_dir(follow_symlinks=False):
                     stack.append(e.path)
                 elif e.is_file():
-                    out[e.path[n:].replace(os.sep, "/")] = e.stat().st_size
+                    rel = e.path[n:]
+                    if sep != "/":
+                        rel = rel.replace(sep, "/")
+                    out[rel] = e.stat().st_size if sizes else -1
     if exclude:
         import fnmatch
 
@@ -87,8 +95,21 @@ def _pool_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def _fill_sizes(public: Path, files: dict[str, int]) -> None:
+    """Stat the files no worker reads (images, fonts, PDFs): their size is all we need."""
+    root = str(public) + "/"
+    for rel, size in files.items():
+        if size == -1:
+            try:
+                files[rel] = os.stat(root + rel).st_size
+            except OSError:
+                files[rel] = 0
+
+
 def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None) -> Scan:
-    files = walk(public, cfg.exclude_files)
+    # No stat in the walk: workers learn the size of what they read, and the parent
+    # stats the rest while they work.
+    files = walk(public, cfg.exclude_files, sizes=False)
     fs = frozenset(files)
     lower: dict[str, str] = {}
     for f in fs:
@@ -107,20 +128,35 @@ def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None)
         max_page_bytes=cfg.max_page_kb * 1024,
     )
     work: list[tuple[str, str]] = []
+    text: list[str] = []
     for rel in sorted(files):
         low = rel.lower()
         if low.endswith(HTML_EXT):
             work.append(("html", rel))
+            files[rel] = -2  # a worker reads it and reports the size
         elif low.endswith(".css"):
             work.append(("css", rel))
-        elif low.endswith(TEXT_EXT) and files[rel] < 20 * 1024 * 1024:
-            work.append(("text", rel))
+            files[rel] = -2
+        elif low.endswith(TEXT_EXT):
+            text.append(rel)
+    # feeds and other text files are read whole and are the largest items: size them now
+    # (the 20 MB cap needs it) and put them first so no worker is left with one at the end
+    root = str(public) + "/"
+    for rel in text:
+        try:
+            files[rel] = os.stat(root + rel).st_size
+        except OSError:
+            files[rel] = 0
+    text = [r for r in text if files[r] < 20 * 1024 * 1024]
+    text.sort(key=lambda r: -files[r])
+    work = [("text", r) for r in text] + work
     result = Scan(site=site, files=files)
     jobs = jobs or cfg.jobs or os.cpu_count() or 1
     pages: Iterable[Page]
     if jobs <= 1 or len(work) < 200:
         extract.init_worker(ctx)
         pages = extract.scan_batch(work)
+        _fill_sizes(public, files)
     else:
         size = max(16, min(256, len(work) // (jobs * 8) or 16))
         with ProcessPoolExecutor(
@@ -129,9 +165,12 @@ def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None)
             initializer=extract.init_worker,
             initargs=(ctx,),
         ) as ex:
-            pages = [p for b in ex.map(extract.scan_batch, _batches(work, size)) for p in b]
+            batches = ex.map(extract.scan_batch, _batches(work, size))
+            _fill_sizes(public, files)  # overlaps the workers
+            pages = [p for b in batches for p in b]
     for p in pages:
         result.pages[p.path] = p
+        files[p.path] = p.size
         for rule, url, msg, line in p.findings:
             result.findings.append(_f(rule, p.path, msg, url=url, line=line))
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote, urljoin, urlsplit
 
 SKIP_SCHEMES = ("mailto:", "tel:", "data:", "javascript:", "sms:", "ftp:", "blob:", "about:")
@@ -32,8 +33,8 @@ class Site:
             path += "/"
         return cls(parts.scheme.lower(), parts.netloc.lower(), path)
 
-    @property
-    def origin(self) -> str:
+    @cached_property
+    def origin(self) -> str:  # asked for on every absolute reference: computed once
         return f"{self.scheme}://{self.netloc}" if self.netloc else ""
 
     @property
@@ -120,12 +121,51 @@ def to_path(
     path, frag = split_ref(ref)
     if not path:
         return OK, "", frag
+    return OK, join(page_dir, path), frag
+
+
+_NORMAL_DIRS: dict[str, bool] = {}
+
+
+def join(page_dir: str, path: str) -> str:
+    """``page_dir`` + a relative ``path``, normalised like ``posixpath.normpath`` but keeping
+    a trailing slash.
+
+    The common shapes (``a/b/``, ``./a``, ``../../a/``) are joined by slicing; anything
+    else (``.`` or ``..`` after a name, ``//``, an unusual page directory) goes through
+    normpath. Relative links are a third of a Hugo page's references, so this matters.
+    """
+    normal = _NORMAL_DIRS.get(page_dir)
+    if normal is None:
+        normal = page_dir == "/" or (
+            page_dir.startswith("/")
+            and not page_dir.startswith("//")
+            and page_dir.endswith("/")
+            and posixpath.normpath(page_dir) + "/" == page_dir
+        )
+        if len(_NORMAL_DIRS) < 100_000:
+            _NORMAL_DIRS[page_dir] = normal
+    if normal:
+        d, i = page_dir, 0
+        while True:
+            if path.startswith("../", i):
+                if d != "/":
+                    d = d[: d.rfind("/", 0, len(d) - 1) + 1]
+                i += 3
+            elif path.startswith("./", i):
+                i += 2
+            else:
+                break
+        rest = path[i:]
+        probe = "/" + rest + "/"
+        if "/./" not in probe and "/../" not in probe and "//" not in probe[:-1]:
+            return d + rest
     joined = posixpath.normpath(page_dir + path)
     if path.endswith("/") and not joined.endswith("/"):
         joined += "/"
     if joined.startswith("//"):
         joined = joined[1:]
-    return OK, joined, frag
+    return joined
 
 
 def path_to_file(site: Site, path: str, files: set[str] | frozenset[str]) -> tuple[int, str]:
