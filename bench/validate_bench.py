@@ -61,7 +61,7 @@ def ensure_site(n: int) -> Path:
 def timed(cmd: list[str], out: Path, cap: float, cwd: Path | None = None) -> dict:
     """Run under GNU time; returns wall, rss_mb, rc, timed_out."""
     tfile = out.with_suffix(".time")
-    full = ["/usr/bin/time", "-f", "%e %M %x", "-o", str(tfile), *cmd]
+    full = ["/usr/bin/time", "-f", "%e %M %x %U %S", "-o", str(tfile), *cmd]
     with open(out, "w") as fh:
         try:
             t0 = time.perf_counter()
@@ -73,11 +73,13 @@ def timed(cmd: list[str], out: Path, cap: float, cwd: Path | None = None) -> dic
             os.killpg(proc.pid, 9)
             proc.wait()
             return {"wall": time.perf_counter() - t0, "rss_mb": None, "rc": None, "timed_out": True}
-    parts = tfile.read_text().split()[-3:]
+    parts = tfile.read_text().split()[-5:]
     return {
         "wall": float(parts[0]),
         "rss_mb": int(parts[1]) / 1024,
         "rc": int(parts[2]),
+        "cpu": float(parts[3]) + float(parts[4]),  # user + sys, children included
+        "load": os.getloadavg()[0],
         "timed_out": False,
     }
 
@@ -300,7 +302,7 @@ def main() -> None:
     if args.append and prev.exists():
         running = {"hugopipe validate", *args.peers.split(",")}
         results = [
-            r
+            {**r, "carried": r.get("carried") or r.get("date", "an earlier run")}
             for r in json.loads(prev.read_text())
             if r["size"] not in args.sizes or r["tool"] not in running
         ]
@@ -378,6 +380,9 @@ def main() -> None:
                 "label": t["label"],
                 "runs": [x["wall"] for x in times],
                 "wall": statistics.median(x["wall"] for x in times),
+                "cpu": statistics.median(x.get("cpu") or 0 for x in times),
+                "load": [x.get("load") for x in times],
+                "date": time.strftime("%Y-%m-%d %H:%M"),
                 "rss_mb": max((x["rss_mb"] or 0) for x in times),
                 "timed_out": last["timed_out"],
             }
@@ -432,16 +437,16 @@ def write_markdown(results: list[dict], args) -> None:
         lines += [
             f"### {n:,}-page site ({html:,} HTML files)",
             "",
-            "| tool | runs (s) | wall s (median) | × ours | peak RSS MB | planted found | false alarms | warnings | extras |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| tool | runs (s) | wall s (median) | × ours | CPU s user+sys (median) | load avg (1 min) | peak RSS MB | planted found | false alarms | warnings | extras |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             if "skipped" in r:
-                lines.append(f"| {r['label']} | – | {r['skipped']} | | | | | | |")
+                lines.append(f"| {r['label']} | – | {r['skipped']} | | | | | | | | |")
                 continue
             if r.get("timed_out"):
                 lines.append(
-                    f"| {r['label']} | – | stopped after {r['wall']:.0f} s (cap) | ≥ {r['wall'] / ours['wall']:.0f}× | | | | | |"
+                    f"| {r['label']} | – | stopped after {r['wall']:.0f} s (cap) | ≥ {r['wall'] / ours['wall']:.0f}× | | | | | | | |"
                 )
                 continue
             ratio = f"{r['wall'] / ours['wall']:.1f}×" if ours else ""
@@ -451,8 +456,14 @@ def write_markdown(results: list[dict], args) -> None:
                 "planted"
             ):
                 planted += f" ({r['planted_as_error']} as errors)"
+            label = r["label"]
+            if r.get("carried"):
+                label += f" — *carried over from {r['carried']}*"
+            cpu = f"{r['cpu']:.2f}" if r.get("cpu") else "–"
+            loads = [x for x in r.get("load") or [] if x is not None]
+            load = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "–"
             lines.append(
-                f"| {r['label']} | {runs} | **{r['wall']:.2f}** | {ratio} | {r['rss_mb']:.0f} | {planted} | "
+                f"| {label} | {runs} | **{r['wall']:.2f}** | {ratio} | {cpu} | {load} | {r['rss_mb']:.0f} | {planted} | "
                 f"{r.get('false_alarms', r.get('parse_error', '?'))} | {r.get('warnings', '')} | {', '.join(r.get('extras', [])) or '–'} |"
             )
         lines.append("")

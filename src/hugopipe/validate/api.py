@@ -13,7 +13,6 @@ from hugopipe.validate.findings import ValidationReport
 from hugopipe.validate.publication import publication_rules
 from hugopipe.validate.robots import robots_rules
 from hugopipe.validate.sitemap import sitemap_rules
-from hugopipe.validate.source import source_rules
 from hugopipe.validate.urls import Site
 
 
@@ -107,6 +106,7 @@ def validate_public(
 def validate_source(site_dir: Path, env: str, config: dict | None = None) -> ValidationReport:
     """Front matter rules over content/ and duplicate URLs (``hugo list all``)."""
     from hugopipe.hugo import hugo_list
+    from hugopipe.validate.source import source_rules  # yaml: only the source rules need it
 
     t0 = time.perf_counter()
     site_dir = Path(site_dir)
