@@ -33,6 +33,10 @@ def _keys(s3, bucket: str) -> dict[str, dict]:
     return out
 
 
+def _etags(s3) -> dict[str, str]:
+    return {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
+
+
 @pytest.fixture(scope="module")
 def staging_run(served: dict) -> dict:
     code, out = publish(served["site"], "staging")
@@ -62,7 +66,6 @@ def test_staging_publish_lands_every_file_with_the_right_type(
             assert head["ContentType"].startswith("application/rss+xml"), key
         elif suffix in EXPECTED_TYPES:
             assert head["ContentType"] == EXPECTED_TYPES[suffix], key
-    assert _keys(served["s3"], "hugopipe-example-production") == {}
 
 
 def test_staging_run_writes_a_result_file(staging_run: dict) -> None:
@@ -85,12 +88,16 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
     served: dict, staging_run: dict
 ) -> None:
     api = served["api"]
+    # other tests may have published production already: change a page so there is work to hold back
+    page = served["site"] / "content" / "contact.md"
+    page.write_text(page.read_text() + "\nCall us before noon for same-day quotes.\n")
+    before = _etags(served["s3"])
     code, out = publish(served["site"], "production")
     assert code == 5, out  # paused for approval
     run_id = out["flow_run_id"]
     assert out["state_type"] == "PAUSED" and out["waiting_for_approval"] is True
     assert out["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
-    assert _keys(served["s3"], "hugopipe-example-production") == {}
+    assert _etags(served["s3"]) == before
 
     # the approval form shows what will change
     run = httpx.get(f"{api}/flow_runs/{run_id}").json()
@@ -108,7 +115,7 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
         resp = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": wrong}).json()
         assert resp["status"] == "REJECT", (wrong, resp)
         assert httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] == "PAUSED"
-    assert _keys(served["s3"], "hugopipe-example-production") == {}
+    assert _etags(served["s3"]) == before
 
     resp = httpx.post(
         f"{api}/flow_runs/{run_id}/resume",
@@ -131,7 +138,7 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
 
 def test_cancelled_production_run_deploys_nothing(served: dict, staging_run: dict) -> None:
     s3 = served["s3"]
-    before = {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
+    before = _etags(s3)
     page = served["site"] / "content" / "about.md"
     page.write_text(page.read_text() + "\nA sentence that must not reach production.\n")
     code, out = publish(served["site"], "production")
@@ -149,5 +156,5 @@ def test_cancelled_production_run_deploys_nothing(served: dict, staging_run: dic
         120,
         "the run to be cancelled",
     )
-    after = {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
+    after = _etags(s3)
     assert after == before
