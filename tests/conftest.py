@@ -92,6 +92,9 @@ def prefect_server() -> Iterator[str]:
             "127.0.0.1",
             "--port",
             str(_PREFECT_PORT),
+            # tests start runs on demand: no scheduler or late-run writes competing for SQLite
+            "--no-scheduler",
+            "--no-late-runs",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,

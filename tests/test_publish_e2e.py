@@ -33,6 +33,18 @@ def _keys(s3, bucket: str) -> dict[str, dict]:
     return out
 
 
+def _resume(api: str, run_id: str, run_input: dict | None) -> dict:
+    """POST /resume, retried on a busy-database 5xx as the CLI's client does; returns the verdict."""
+    for _attempt in range(5):
+        resp = httpx.post(
+            f"{api}/flow_runs/{run_id}/resume", json={"run_input": run_input}, timeout=30
+        )
+        if resp.status_code < 500:
+            return resp.json()
+        wait_until(lambda: httpx.get(f"{api}/health").status_code == 200, 30, "the API")
+    raise AssertionError(f"resume kept failing: {resp.status_code} {resp.text[:200]}")
+
+
 def _etags(s3) -> dict[str, str]:
     return {k: v["ETag"] for k, v in _keys(s3, "hugopipe-example-production").items()}
 
@@ -112,15 +124,12 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
         None,
         {"confirmation": "DEPLOY TO PRODUCTION", "skip": True},
     ):
-        resp = httpx.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": wrong}).json()
+        resp = _resume(api, run_id, wrong)
         assert resp["status"] == "REJECT", (wrong, resp)
         assert httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] == "PAUSED"
     assert _etags(served["s3"]) == before
 
-    resp = httpx.post(
-        f"{api}/flow_runs/{run_id}/resume",
-        json={"run_input": {"confirmation": "DEPLOY TO PRODUCTION", "note": "tested"}},
-    ).json()
+    resp = _resume(api, run_id, {"confirmation": "DEPLOY TO PRODUCTION", "note": "tested"})
     assert resp["status"] == "ACCEPT", resp
     proc = hugopipe("status", run_id, "--wait", "--timeout", "300", "--json")
     code, done = proc.returncode, json.loads(proc.stdout)
