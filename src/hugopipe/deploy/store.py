@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -107,7 +108,7 @@ def connect(
     *,
     max_attempts: int = 6,
     max_pool_connections: int | None = None,
-    fast_put: bool = True,
+    fast_put: bool | None = None,
 ) -> Clients:
     """S3 (and CloudFront when the target has a distribution) clients for ``target``.
 
@@ -150,6 +151,8 @@ def connect(
                 config=Config(retries={"max_attempts": max_attempts, "mode": "standard"}),
             )
 
+    if fast_put is None:  # HUGOPIPE_FAST_PUT=0 sends every PUT through botocore instead
+        fast_put = os.environ.get("HUGOPIPE_FAST_PUT", "1") != "0"
     fast = None
     if fast_put and endpoint and target.path_style and not (target.anonymous or target.accelerate):
         from hugopipe.deploy.fastput import FastPut
