@@ -46,7 +46,11 @@ def _object(s3, key: str) -> bytes | None:
     return gzip.decompress(body) if obj.get("ContentEncoding") == "gzip" else body
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}], ids=["laptop"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+    ids=["laptop", "phone"],  # the user approves from a phone
+)
 def test_human_approves_production_in_the_v2_ui(
     served: dict, tmp_path: Path, viewport: dict
 ) -> None:
@@ -55,7 +59,7 @@ def test_human_approves_production_in_the_v2_ui(
     assert Path(CHROMIUM).exists(), "Debian's chromium is required (scripts/test.sh installs it)"
     api, s3 = served["api"], served["s3"]
     page_md = served["site"] / "content" / "privacy.md"
-    marker = "Approved through the browser test."
+    marker = f"Approved through the browser test at {viewport['width']} px."
     page_md.write_text(page_md.read_text() + f"\n{marker}\n")
 
     code, run = publish(served["site"], "production")
