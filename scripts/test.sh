@@ -13,4 +13,5 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 uv run ruff check --quiet .
+uv run ruff format --check --quiet .
 exec uv run pytest "$@"

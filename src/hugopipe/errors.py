@@ -18,7 +18,7 @@ class FailureClass(StrEnum):
     TRANSIENT = "transient"  # network blip, 5xx, SlowDown: retry with backoff
     CONTENT = "content"  # front matter, broken link: Claude fixes the content and retries
     TEMPLATE = "template"  # Hugo template error: Claude fixes the layout and retries
-    CONFIGURATION = "configuration"  # hugopipe.toml / hugo config / deployment target: escalate or fix config
+    CONFIGURATION = "configuration"  # hugopipe.toml, hugo config, [deployment]: fix or escalate
     CREDENTIALS = "credentials"  # AWS credentials, access denied: escalate to the user
     UNKNOWN = "unknown"  # anything else: escalate with the message
 

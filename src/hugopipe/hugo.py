@@ -69,7 +69,9 @@ def hugo_version() -> str:
 
 def _require_site(site: Path) -> None:
     if not site.is_dir():
-        raise ConfigError(f"site directory not found: {site}", hint="pass --site PATH to a Hugo site")
+        raise ConfigError(
+            f"site directory not found: {site}", hint="pass --site PATH to a Hugo site"
+        )
     names = ("hugo.toml", "hugo.yaml", "hugo.json", "config.toml", "config.yaml", "config.json")
     if not any((site / n).exists() for n in names) and not (site / "config").is_dir():
         raise ConfigError(
