@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hugopipe.errors import ConfigError, ProductionRefused
+from hugopipe.production import is_production_env
 
 CONFIG_NAME = "hugopipe.toml"
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
@@ -110,10 +111,11 @@ class ProjectConfig(BaseModel):
             ) from None
 
     def is_production(self, name: str) -> bool:
-        if name == "production":
-            return True
-        env = self.environments.get(name)
-        return bool(env and env.is_production)
+        raw = {
+            n: {"production": e.production, "target": e.target}
+            for n, e in self.environments.items()
+        }
+        return is_production_env(name, raw)
 
     def refuse_production(self, name: str, what: str) -> None:
         """Every path except the publish flow's approval step calls this before touching an environment."""

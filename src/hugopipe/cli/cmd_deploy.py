@@ -89,10 +89,9 @@ def environment_for(site: Path, target: str, env: str | None) -> str:
 
 def is_production_target(site: Path, target: str, env: str | None) -> bool:
     """``production`` is always production; so is any environment marked ``production = true``."""
-    envs = _environments(site)
-    names = {target} | ({env} if env else set())
-    names |= {n for n, cfg in envs.items() if cfg.get("target", n) == target}
-    return any(n == "production" or bool(envs.get(n, {}).get("production")) for n in names)
+    from hugopipe.production import is_production_target as rule
+
+    return rule(target, env, _environments(site))
 
 
 def git_commit(site: Path) -> str | None:

@@ -39,6 +39,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from hugopipe.errors import ConfigError
+from hugopipe.production import is_production_env
 from hugopipe.validate.findings import Finding
 from hugopipe.validate.rules import RULES, Level
 
@@ -158,10 +159,7 @@ def read_site_config(site_dir: Path | None) -> dict[str, Any]:
 
 
 def is_production(env: str, site_conf: dict[str, Any]) -> bool:
-    if env == "production":
-        return True
-    envs = site_conf.get("environments") or {}
-    return bool((envs.get(env) or {}).get("production", False))
+    return is_production_env(env, site_conf.get("environments"))
 
 
 def load_config(
