@@ -55,7 +55,11 @@ def test_target_rule(target: str, env: str | None, expected: bool) -> None:
 def test_project_config_uses_the_same_rule(tmp_path: Path) -> None:
     (tmp_path / "hugopipe.toml").write_text(
         '[environments.live]\ntarget = "www"\nproduction = true\n[environments.staging]\n'
+        '[environments.preview]\ntarget = "www"\n'
     )
     cfg = ProjectConfig.load(tmp_path)
     assert cfg.is_production("live") and cfg.is_production("production")
+    assert cfg.is_production(
+        "preview"
+    )  # same target as production: the publish flow pauses for it too
     assert not cfg.is_production("staging")

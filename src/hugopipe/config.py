@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hugopipe.errors import ConfigError, ProductionRefused
-from hugopipe.production import is_production_env
+from hugopipe.production import is_production_target
 
 CONFIG_NAME = "hugopipe.toml"
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
@@ -111,11 +111,13 @@ class ProjectConfig(BaseModel):
             ) from None
 
     def is_production(self, name: str) -> bool:
+        """Production by name or mark, or deploying to a target a production environment uses."""
         raw = {
             n: {"production": e.production, "target": e.target}
             for n, e in self.environments.items()
         }
-        return is_production_env(name, raw)
+        env = self.environments.get(name)
+        return is_production_target(env.target if env else name, name, raw)
 
     def refuse_production(self, name: str, what: str) -> None:
         """Every path except the publish flow's approval step calls this before touching an environment."""
