@@ -14,7 +14,7 @@ from prefect.artifacts import (
 
 from hugopipe import deploy as core
 from hugopipe.errors import HugopipeError
-from tasks.aws import aws_session
+from tasks.aws import target_clients
 from tasks.faults import maybe_fail
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 
@@ -36,9 +36,7 @@ def plan_deploy(
     full_check: bool = False,
 ) -> core.DeployPlan:
     maybe_fail("plan-deploy")
-    session, endpoint = aws_session(credentials_block)
-    tgt = core.load_target(Path(site), target)
-    clients = core.connect(tgt, session=session, endpoint_url=endpoint)
+    tgt, clients = target_clients(site, target, credentials_block)
     plan = core.plan_deploy(Path(public_dir), tgt, clients, full_check=full_check)
     create_markdown_artifact(
         plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
@@ -64,9 +62,7 @@ def apply_deploy(
     production: bool,
 ) -> core.ApplyReport:
     maybe_fail("apply-deploy")
-    session, endpoint = aws_session(credentials_block)
-    tgt = core.load_target(Path(site), target)
-    clients = core.connect(tgt, session=session, endpoint_url=endpoint)
+    tgt, clients = target_clients(site, target, credentials_block)
     progress_id = create_progress_artifact(0.0, description=f"Uploading to {env}")
 
     shown = [0.0]

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from hugopipe import deploy
 from hugopipe import validate as checks
-from tasks.aws import aws_session
+from tasks.aws import target_clients
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 
 
@@ -42,9 +42,7 @@ def audit_site(site: str, env: str, public_dir: str, production: bool, external:
 )
 def check_drift(site: str, env: str, target: str, public_dir: str, credentials_block: str) -> dict:
     """A full remote listing against the last release: finds hand edits in the bucket. Read-only."""
-    session, endpoint = aws_session(credentials_block)
-    tgt = deploy.load_target(Path(site), target)
-    clients = deploy.connect(tgt, session=session, endpoint_url=endpoint)
+    tgt, clients = target_clients(site, target, credentials_block)
     plan = deploy.plan_deploy(Path(public_dir), tgt, clients, full_check=True)
     create_markdown_artifact(
         plan.to_markdown(), key=f"drift-{env}", description=f"Drift check of {env}"

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
 from hugopipe import deploy as core
-from tasks.aws import aws_session
+from tasks.aws import target_clients
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
-
-
-def _clients(site: str, target: str, env: str, credentials_block: str):
-    session, endpoint = aws_session(credentials_block)
-    tgt = core.load_target(Path(site), target, environment=env)
-    return tgt, core.connect(tgt, session=session, endpoint_url=endpoint)
 
 
 @task(
@@ -29,7 +21,7 @@ def _clients(site: str, target: str, env: str, credentials_block: str):
 def plan_rollback(
     site: str, env: str, target: str, credentials_block: str, to_release: str | None = None
 ) -> core.RollbackPlan:
-    tgt, clients = _clients(site, target, env, credentials_block)
+    tgt, clients = target_clients(site, target, credentials_block, environment=env)
     plan = core.plan_rollback(tgt, clients, to_release)
     create_markdown_artifact(
         plan.to_markdown(), key=f"rollback-plan-{env}", description=f"Rollback plan for {env}"
@@ -48,7 +40,7 @@ def plan_rollback(
 def apply_rollback(
     site: str, env: str, target: str, credentials_block: str, plan: core.RollbackPlan
 ) -> core.ApplyReport:
-    tgt, clients = _clients(site, target, env, credentials_block)
+    tgt, clients = target_clients(site, target, credentials_block, environment=env)
     report = core.apply_rollback(plan, tgt, clients)
     create_markdown_artifact(
         report.to_markdown(), key=f"rollback-{env}", description=f"Rollback of {env}"
