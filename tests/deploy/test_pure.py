@@ -122,6 +122,33 @@ def test_collapse_keeps_every_path_covered():
     assert collapse([f"/d{i}/x" for i in range(50)], 5) == ["/*"]
 
 
+def test_dedupe_drops_exactly_the_paths_another_wildcard_covers():
+    # the prefix-set lookup must agree with the definition: covered by a wildcard other than itself
+    import random
+
+    from hugopipe.deploy.cloudfront import _dedupe
+
+    rng = random.Random(7)
+    parts = ["a", "b", "ab", "c"]
+    for _ in range(300):
+        paths = set()
+        for _ in range(rng.randint(1, 12)):
+            p = "/" + "/".join(rng.choice(parts) for _ in range(rng.randint(0, 3)))
+            paths.add(p + rng.choice(["", "/", "*", "/*"]))
+        expected = {
+            p
+            for p in paths
+            if not any(w != p and w.endswith("*") and p.startswith(w[:-1]) for w in paths)
+        }
+        assert _dedupe(set(paths)) == expected, sorted(paths)
+
+
+def test_first_deploy_of_a_large_site_collapses_to_few_wildcards():
+    files = [f"posts/post-{i:05d}/index.html" for i in range(5000)] + ["index.html", "css/a.css"]
+    out = invalidation_paths(files, threshold=100)
+    assert out == ["/", "/css/a.css", "/index.html", "/posts/*"]
+
+
 def test_fingerprinted_assets_need_no_invalidation():
     assert invalidation_paths(["css/main.0123456789abcdef0123456789abcdef.css"], threshold=8) == []
 
