@@ -202,6 +202,9 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
     """Phase 2: rules that need every page (fragments, aliases, duplicates, sizes, empties)."""
     out: list[Finding] = []
     pages = sc.pages
+    # L4: one C-level set intersection per page instead of a lookup per link
+    aliases = {path for path, p in pages.items() if p.alias_url is not None}
+    check_l4 = cfg.enabled("L4") and bool(aliases)
     # L2 cross-page fragments, L4 links to alias pages
     for p in pages.values():
         for target, frag, raw in p.frag_refs:
@@ -221,18 +224,16 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
                     line=_line(public, p.path, raw),
                 )
             )
-        if cfg.enabled("L4"):
-            for target in p.links:
-                tp = pages.get(target)
-                if tp is not None and tp.alias_url is not None and p.alias_url is None:
-                    out.append(
-                        _f(
-                            "L4",
-                            p.path,
-                            f"links to alias page {target}, which redirects to {tp.alias_url}",
-                            url=sc.site.page_url(target),
-                        )
+        if check_l4 and p.alias_url is None:
+            for target in sorted(p.links.intersection(aliases)):
+                out.append(
+                    _f(
+                        "L4",
+                        p.path,
+                        f"links to alias page {target}, which redirects to {pages[target].alias_url}",
+                        url=sc.site.page_url(target),
                     )
+                )
     # S/A/P rules on documents
     titles: dict[str, list[str]] = defaultdict(list)
     descs: dict[str, list[str]] = defaultdict(list)

@@ -9,6 +9,7 @@ fragment references and the set of pages it links to.
 
 from __future__ import annotations
 
+import gc
 import os
 import posixpath
 import re
@@ -76,6 +77,7 @@ class Page:
     frag_refs: list[tuple[str, str, str]] = field(default_factory=list)  # (file, fragment, raw)
     externals: set[str] = field(default_factory=set)
     findings: list[tuple[str, str | None, str, int | None]] = field(default_factory=list)
+    sitemap: tuple[str, list[str]] | str | None = None  # parsed sitemap*.xml, or why not
 
     def __reduce__(self):
         # Workers send 23,000 of these to the parent: one tuple of flat strings pickles
@@ -87,6 +89,7 @@ class Page:
                 "\0".join(self.ids), self.title, self.description, self.lang, self.doctype,
                 self.canonical, self.noindex, self.empty, "\0".join(self.links),
                 self.frag_refs or None, "\0".join(self.externals), self.findings or None,
+                self.sitemap,
             ),
         )  # fmt: skip
 
@@ -97,12 +100,12 @@ def _split(s: str) -> set[str]:
 
 def _unpack(
     path, size, is_doc, alias_target, alias_url, ids, title, description, lang, doctype,
-    canonical, noindex, empty, links, frag_refs, externals, findings,
+    canonical, noindex, empty, links, frag_refs, externals, findings, sitemap=None,
 ) -> Page:  # fmt: skip
     return Page(
         path, size, is_doc, alias_target, alias_url, _split(ids), title, description, lang,
         doctype, canonical, noindex, empty, _split(links), frag_refs or [], _split(externals),
-        findings or [],
+        findings or [], sitemap,
     )  # fmt: skip
 
 
@@ -568,10 +571,26 @@ def scan_text(rel: str) -> Page:
     page = Page(path=rel, size=len(data), is_doc=False)
     if may_leak(data):
         scan_leaks(data.decode("utf-8", "replace"), rel, page.findings)
+    if rel.endswith(".xml") and rel.rsplit("/", 1)[-1].startswith("sitemap"):
+        from hugopipe.validate.sitemap import parse
+
+        page.sitemap = parse(data, rel)
     return page
 
 
 def scan_batch(batch: list[tuple[str, str]]) -> list[Page]:
+    # A batch allocates tens of thousands of small objects and frees none that form
+    # cycles; the cyclic collector would walk them all again and again for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan_batch(batch)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan_batch(batch: list[tuple[str, str]]) -> list[Page]:
     out = []
     for kind, rel in batch:
         if kind == "html":

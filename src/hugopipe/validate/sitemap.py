@@ -13,19 +13,33 @@ NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 MAX_URLS = 50_000
 
 
-def _locs(public: Path, rel: str, out: list[Finding]) -> tuple[str, list[str]] | None:
+def parse(data: bytes, rel: str) -> tuple[str, list[str]] | str:
+    """(root element kind, <loc> values), or the reason it is not a sitemap.
+
+    Runs in the scan workers for every ``sitemap*.xml`` (they read the file anyway), so the
+    parent does not parse a 20,000-URL sitemap on its own after the scan.
+    """
     try:
-        root = ET.parse(public / rel).getroot()
-    except (ET.ParseError, OSError) as exc:
-        out.append(_f("M1", rel, f"{rel} does not parse as XML: {exc}"))
-        return None
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return f"{rel} does not parse as XML: {exc}"
     if not root.tag.startswith(NS):
-        out.append(
-            _f("M1", rel, f"{rel} is not in the sitemaps.org namespace (root is {root.tag})")
-        )
+        return f"{rel} is not in the sitemaps.org namespace (root is {root.tag})"
+    return root.tag[len(NS) :], [(e.text or "").strip() for e in root.iter(NS + "loc")]
+
+
+def _locs(sc: Scan, public: Path, rel: str, out: list[Finding]) -> tuple[str, list[str]] | None:
+    page = sc.pages.get(rel)
+    parsed = page.sitemap if page is not None else None
+    if parsed is None:
+        try:
+            parsed = parse((public / rel).read_bytes(), rel)
+        except OSError as exc:
+            parsed = f"{rel} cannot be read: {exc}"
+    if isinstance(parsed, str):
+        out.append(_f("M1", rel, parsed))
         return None
-    kind = root.tag[len(NS) :]
-    locs = [(e.text or "").strip() for e in root.iter(NS + "loc")]
+    kind, locs = parsed
     if len(locs) > MAX_URLS:
         out.append(_f("M1", rel, f"{rel} lists {len(locs)} URLs (limit {MAX_URLS})"))
     return kind, locs
@@ -45,7 +59,7 @@ def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Findi
         if rel in seen:
             continue
         seen.add(rel)
-        parsed = _locs(public, rel, out)
+        parsed = _locs(sc, public, rel, out)
         if parsed is None:
             continue
         kind, locs = parsed
