@@ -158,3 +158,17 @@ def test_matcher_uses_hugo_field_names():
         {"pattern": "x", "cachecontrol": "c", "contenttype": "t", "gzip": True}
     )
     assert (m.cache_control, m.content_type, m.gzip) == ("c", "t", True)
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 10_000])
+def test_scan_hashes_whole_files_across_read_chunks(tmp_path, monkeypatch, size):
+    """The hash and size cover every byte, whether a file fits one read or needs several."""
+    import hashlib
+
+    from hugopipe.deploy import scan
+
+    monkeypatch.setattr(scan, "BIG", 4096)
+    data = bytes(i % 251 for i in range(size))
+    (tmp_path / "f.bin").write_bytes(data)
+    (sf,) = scan.scan_public(tmp_path, workers=1).files
+    assert (sf.sha256, sf.size) == (hashlib.sha256(data).hexdigest(), size)

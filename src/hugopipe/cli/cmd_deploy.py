@@ -158,9 +158,9 @@ def run(args: argparse.Namespace) -> int:
     from hugopipe.deploy.scan import scan_public
 
     public = args.public or site / "public"
+    # One hashing thread: more only fight the importing main thread for the GIL.
     scan_pool = ThreadPoolExecutor(max_workers=1)
-    scan_future = scan_pool.submit(scan_public, public)
-    scan_pool.shutdown(wait=False)
+    scan_future = scan_pool.submit(scan_public, public, workers=1)
     from hugopipe.deploy import apply_plan, connect, load_target, plan_deploy, target_from_config
     from hugopipe.deploy.targets import site_config_file
 
@@ -173,6 +173,12 @@ def run(args: argparse.Namespace) -> int:
             )
     if target is None:  # let load_target raise the error with Hugo's message
         target = load_target(site, args.target, environment=env)
+    # The target's headers for each file are worked out on the scan thread, queued behind
+    # the walk, while this thread builds the S3 client and waits for the state file.
+    from hugopipe.deploy.local import tree_from_scan
+
+    tree_future = scan_pool.submit(lambda: tree_from_scan(scan_future.result(), target))
+    scan_pool.shutdown(wait=False)
     clients = connect(target, endpoint_url=args.endpoint_url)
     try:
         plan = plan_deploy(
@@ -183,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
             max_deletes=args.max_deletes,
             force=args.force,
             git_commit=git_commit(site),
-            local_scan=scan_future.result,
+            local_tree=tree_future.result,
         )
     except TransientError as exc:
         error(exc.message, hint=exc.hint)

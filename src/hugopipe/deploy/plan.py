@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from hugopipe.deploy.cloudfront import invalidation_paths
 from hugopipe.deploy.headers import Headers, UploadClass, upload_class
-from hugopipe.deploy.local import LocalFile, LocalTree, tree_from_scan, walk_local
+from hugopipe.deploy.local import LocalFile, LocalTree, walk_local
 from hugopipe.deploy.models import (
     DeleteItem,
     DriftItem,
@@ -27,7 +27,6 @@ from hugopipe.deploy.models import (
     UploadItem,
     UploadReason,
 )
-from hugopipe.deploy.scan import Scan
 from hugopipe.deploy.store import Clients, head_many, list_objects, read_manifest, read_pending
 from hugopipe.deploy.targets import DeployTarget
 
@@ -284,22 +283,18 @@ def plan_deploy(
     force: bool = False,
     git_commit: str | None = None,
     build_hash: str | None = None,
-    local_scan: Callable[[], Scan] | None = None,
+    local_tree: Callable[[], LocalTree] | None = None,
 ) -> DeployPlan:
     """Read local and remote state and decide. Writes nothing.
 
-    ``local_scan`` hands over a walk of ``public_dir`` already under way (the CLI starts
+    ``local_tree`` hands over a walk of ``public_dir`` already under way (the CLI starts
     it before the heavy imports); it is waited for only after the state file request is sent.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The state file and the pending list are fetched while public/ is hashed.
         f_manifest = pool.submit(read_manifest, clients, target)
         f_pending = pool.submit(read_pending, clients, target)
-        local = (
-            tree_from_scan(local_scan(), target)
-            if local_scan is not None
-            else walk_local(public_dir, target)
-        )
+        local = local_tree() if local_tree is not None else walk_local(public_dir, target)
         manifest, etag = f_manifest.result()
         pending = set(f_pending.result())
 
