@@ -181,3 +181,28 @@ def test_cli_rollback_dev(tmp_path, s3, bucket, moto_endpoint, capsys):
     assert snapshot(s3, bucket) == v1
     assert main(["rollback", "--site", str(site), "--env", "production"]) == 3
     assert "rollback flow" in capsys.readouterr().err
+
+
+def test_installed_command_flushes_everything_before_its_quick_exit(
+    tmp_path, s3, bucket, moto_endpoint
+):
+    """The console script ends deploys with os._exit: stdout on a pipe must still be whole,
+    and every exit code must survive (0 on success, 1 on a refused plan, 3 for production)."""
+    from tests.support import hugopipe
+
+    site = _hugo_site(tmp_path / "site", moto_endpoint, bucket)
+    public = write_site(site / "public")
+    for i in range(300):  # a plan JSON far larger than a pipe buffer (64 KiB)
+        (public / f"bulk/page-{i:03d}/index.html").parent.mkdir(parents=True)
+        (public / f"bulk/page-{i:03d}/index.html").write_text(f"<html>page {i}</html>")
+    proc = hugopipe("deploy", "--site", str(site), "--target", "dev", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) > 65536
+    out = json.loads(proc.stdout)
+    assert out["report"]["status"] == "succeeded" and len(out["plan"]["uploads"]) > 300
+    for i in range(3):
+        os.remove(public / f"bulk/page-{i:03d}/index.html")
+    proc = hugopipe("deploy", "--site", str(site), "--target", "dev", "--max-deletes", "1")
+    assert proc.returncode == 1 and "max-deletes" in proc.stderr
+    proc = hugopipe("deploy", "--site", str(site), "--target", "production")
+    assert proc.returncode == 3 and "DEPLOY TO PRODUCTION" in proc.stderr

@@ -4,6 +4,6 @@ Read commands talk to Prefect's REST API with httpx and never import Prefect
 (importing it costs ~1.1 s, too slow for an agent polling in a loop).
 """
 
-from hugopipe.cli.main import main
+from hugopipe.cli.main import entry, main
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]

@@ -95,13 +95,38 @@ def _command(argv: list[str]) -> str | None:
     return None
 
 
+_fast_exit = False
+
+
+def entry() -> None:
+    """The console script: ``main``, then a quick exit for commands that ask for one.
+
+    After a deploy, tearing down the interpreter (botocore's service models, boto3's
+    modules) costs 0.1-0.2 s, a tenth of a no-change deploy. Those commands
+    (``set_defaults(fast_exit=True)``) hold no Prefect client and no buffered logs,
+    and their thread pools are finished when they return, so once stdout and stderr
+    are flushed there is nothing left to clean up and the process ends with
+    ``os._exit``. ``main`` itself never exits: tests call it in-process.
+    """
+    code = main()
+    if _fast_exit:
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
+    global _fast_exit
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return Exit.USAGE
+    _fast_exit = bool(getattr(args, "fast_exit", False))
     try:
         return int(args.func(args))
     except ProductionRefused as exc:
@@ -126,4 +151,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
