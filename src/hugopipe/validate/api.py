@@ -9,6 +9,7 @@ from typing import Any
 from hugopipe.errors import ConfigError
 from hugopipe.validate.config import is_production, load_config, read_site_config
 from hugopipe.validate.engine import scan, site_rules
+from hugopipe.validate.extract import no_cyclic_gc
 from hugopipe.validate.findings import ValidationReport
 from hugopipe.validate.publication import publication_rules
 from hugopipe.validate.robots import robots_rules
@@ -80,12 +81,13 @@ def validate_public(
     _, raw = _raw_validate(site_dir, config)
     cfg = load_config(raw, env, production)
     site = Site.from_base_url(base_url)
-    sc = scan(public_dir, site, cfg, jobs=jobs)
-    findings = sc.findings + site_rules(sc, public_dir, cfg)
-    findings += sitemap_rules(sc, public_dir, production)
-    findings += robots_rules(sc, public_dir, cfg)
-    if site_dir is not None:
-        findings += publication_rules(sc, Path(site_dir), env)
+    with no_cyclic_gc():  # the page records from the workers are unpickled in this process
+        sc = scan(public_dir, site, cfg, jobs=jobs)
+        findings = sc.findings + site_rules(sc, public_dir, cfg)
+        findings += sitemap_rules(sc, public_dir, production)
+        findings += robots_rules(sc, public_dir, cfg)
+        if site_dir is not None:
+            findings += publication_rules(sc, Path(site_dir), env)
     report = ValidationReport(
         env=env,
         production=production,
