@@ -104,12 +104,14 @@ def entry() -> None:
     After a deploy, tearing down the interpreter (botocore's service models, boto3's
     modules) costs 0.1-0.2 s, a tenth of a no-change deploy. Those commands
     (``set_defaults(fast_exit=True)``) hold no Prefect client and no buffered logs,
-    and their thread pools are finished when they return, so once stdout and stderr
-    are flushed there is nothing left to clean up and the process ends with
-    ``os._exit``. ``main`` itself never exits: tests call it in-process.
+    and every write they start has finished when they return (at most a read-only
+    hashing thread is left after an early error), so once stdout and stderr are
+    flushed the process ends with ``os._exit``. After Ctrl-C (130) it exits normally,
+    so uploads already in flight finish. ``main`` itself never exits: tests call it
+    in-process.
     """
     code = main()
-    if _fast_exit:
+    if _fast_exit and code != 130:
         import os
 
         sys.stdout.flush()
