@@ -58,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="wait until CloudFront completes the invalidation",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    p.set_defaults(func=run, fast_exit=True)
+    p.set_defaults(func=run)
 
 
 def _environments(site: Path) -> dict[str, dict]:

@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--endpoint-url", help="S3 endpoint (overrides the target URL's endpoint)")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
-    p.set_defaults(func=run, fast_exit=True)
+    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-build", action="store_true", help="check the source (front matter) only, no build"
     )
     p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
-    p.set_defaults(func=run, fast_exit=True)
+    p.set_defaults(func=run)
 
 
 def _environments(site: Path) -> set[str]:

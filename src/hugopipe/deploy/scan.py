@@ -115,10 +115,10 @@ def scan_public(
         if select is None or select(unicodedata.normalize("NFC", rel))
     )
     chunks = [[full for _rel, full in found[i : i + CHUNK]] for i in range(0, len(found), CHUNK)]
-    if len(chunks) <= 1:
+    if len(chunks) <= 1 or workers <= 1:  # a one-thread pool would only add a hand-off
         hashes = [h for chunk in chunks for h in _hash_many(chunk)]
     else:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             hashes = [h for chunk in pool.map(_hash_many, chunks) for h in chunk]
     files = [
         ScannedFile(path=rel, fs_path=full, sha256=digest, size=size)
