@@ -76,9 +76,41 @@ def test_leak_search_finds_what_the_full_regex_finds() -> None:
         expected = [(m.group(0), m.group(1)) for m in full.finditer(text)]
         assert extract.leak_matches(text) == expected, text
         hits += bool(expected)
-        # the byte-level pre-check never skips a text the regex would match
-        if expected:
-            assert extract.may_leak(text.encode()) or not any(t in text for t in extract._TRIGGERS)
+    assert hits > 1000
+
+
+def _leaks_of_whole_text(text: str, own: str) -> list[tuple]:
+    """E1 the plain way: the full regex over the whole decoded text."""
+    full = re.compile(extract.leak_pattern(["staging.example.org"]), re.I)
+    out, seen = [], set()
+    for m in full.finditer(text):
+        url = extract._ENTITY.split(m.group(0), 1)[0]
+        if url in seen or m.group(1).lower() == own:
+            continue
+        seen.add(url)
+        out.append(("E1", url, f"{url} points at {m.group(1)}", extract.line_of(text, url)))
+    return out
+
+
+def test_leak_scan_of_trigger_lines_finds_what_the_whole_text_gives() -> None:
+    """Only lines holding a trigger are decoded; the findings (urls, order, lines) match a
+    search of the whole text, including upper-case hosts and bytes that are not UTF-8."""
+    extract.init_worker(_ctx(["staging.example.org"]))
+    pieces = [
+        "http://", "https://", "HTTP://", "ftp://", "://", "localhost", "LocalHost", "127.0.0.1",
+        "10.1.2.3", "example.org", "Staging.Example.org", "foo.local", "FOO.LOCAL", ".local",
+        ":1313", "/x", "\n", "\n", " ", '"', "é", "\xff", "&#34;", "[::1]", "172.16.0.1",
+    ]  # fmt: skip
+    rnd = random.Random(11)
+    hits = 0
+    for _ in range(20_000):
+        raw = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 16)))
+        data = raw.encode("utf-8").replace("\xff".encode(), b"\xff")
+        expected = _leaks_of_whole_text(data.decode("utf-8", "replace"), "example.org")
+        got: list = []
+        extract.scan_leaks(data, "f.xml", got)
+        assert got == expected, data
+        hits += bool(expected)
     assert hits > 1000
 
 
