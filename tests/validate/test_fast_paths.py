@@ -147,4 +147,4 @@ def test_scan_reports_the_same_sizes_as_a_stat_of_every_file(tmp_path: Path) -> 
             if p.is_file()
         }
         assert sc.files == expected
-        assert [f.rule for f in sc.findings] == ["E1"]
+        assert [(f.rule, f.file) for f in sc.findings if f.rule == "E1"] == [("E1", "index.xml")]

@@ -81,13 +81,21 @@ def validate_public(
     _, raw = _raw_validate(site_dir, config)
     cfg = load_config(raw, env, production)
     site = Site.from_base_url(base_url)
-    with no_cyclic_gc():  # the page records from the workers are unpickled in this process
+    # The page records from the workers are unpickled in this process: no cyclic collector
+    # while they live. They are dropped before it runs again, or its first pass would walk
+    # every one of them (0.1 s on 20,000 pages).
+    with no_cyclic_gc():
         sc = scan(public_dir, site, cfg, jobs=jobs)
         findings = sc.findings + site_rules(sc, public_dir, cfg)
         findings += sitemap_rules(sc, public_dir, production)
         findings += robots_rules(sc, public_dir, cfg)
         if site_dir is not None:
             findings += publication_rules(sc, Path(site_dir), env)
+        checked = {
+            "files": len(sc.files),
+            "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
+        }
+        del sc
     report = ValidationReport(
         env=env,
         production=production,
@@ -95,10 +103,7 @@ def validate_public(
         public_dir=str(public_dir),
         base_url=base_url,
         findings=cfg.apply(findings),
-        checked={
-            "files": len(sc.files),
-            "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
-        },
+        checked=checked,
     )
     report.sort()
     report.duration_s = time.perf_counter() - t0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -25,10 +24,9 @@ from hugopipe.validate.findings import Finding
 from hugopipe.validate.rules import RULES
 from hugopipe.validate.urls import Site
 
-HTML_EXT = (".html", ".htm")
+HTML_EXT = extract.HTML_EXT
 TEXT_EXT = (".xml", ".txt", ".json", ".js", ".mjs", ".webmanifest", ".rss", ".atom", ".svg")
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp", ".tif", ".tiff")
-PAGER = re.compile(r"(^|/)page/\d+/index\.html$")
 
 
 @dataclass
@@ -45,14 +43,7 @@ class Scan:
         return p is not None and p.alias_url is not None
 
     def indexable(self, p: Page) -> bool:
-        return (
-            p.is_doc
-            and p.alias_url is None
-            and not p.noindex
-            and p.path.endswith(HTML_EXT)
-            and not p.path.endswith("404.html")
-            and not PAGER.search(p.path)
-        )
+        return p.indexable  # worked out by the worker that parsed the page
 
 
 def walk(public: Path, exclude: list[str], sizes: bool = True) -> dict[str, int]:
@@ -126,6 +117,8 @@ def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None)
         l7=cfg.enabled("L7"),
         check_mixed=site.scheme == "https",
         max_page_bytes=cfg.max_page_kb * 1024,
+        title_range=(cfg.title_min, cfg.title_max),
+        description_range=(cfg.description_min, cfg.description_max),
     )
     work: list[tuple[str, str]] = []
     text: list[str] = []
@@ -234,39 +227,15 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
                         url=sc.site.page_url(target),
                     )
                 )
-    # S/A/P rules on documents
+    # S3/S5 duplicates; the per-page S/A/P rules ran in the workers
     titles: dict[str, list[str]] = defaultdict(list)
     descs: dict[str, list[str]] = defaultdict(list)
     for p in pages.values():
-        if not p.path.endswith(HTML_EXT) or not p.is_doc or p.alias_url is not None:
-            if not p.is_doc and p.path.endswith(HTML_EXT) and p.size == 0:
-                out.append(_f("P1", p.path, "the file is empty"))
-            continue
-        if p.empty:
-            out.append(_f("P1", p.path, "the page has no visible content"))
-        if not p.title:
-            out.append(_f("S1", p.path, "no <title> (or it is empty)"))
-        else:
-            n = len(p.title)
-            if n < cfg.title_min or n > cfg.title_max:
-                out.append(_f("S2", p.path, f"title is {n} characters: {p.title!r}"))
-        if not p.lang:
-            out.append(_f("S6", p.path, "<html> has no lang attribute"))
-        if not p.doctype:
-            out.append(_f("S6", p.path, "no <!doctype html>"))
-        index = sc.indexable(p)
-        if index:
+        if p.indexable:
             if p.title:
                 titles[p.title].append(p.path)
-            if p.description is None or not p.description:
-                out.append(_f("S4", p.path, "no meta description"))
-            else:
-                n = len(p.description)
-                if n < cfg.description_min or n > cfg.description_max:
-                    out.append(_f("S4", p.path, f"meta description is {n} characters"))
+            if p.description:
                 descs[p.description].append(p.path)
-            if not p.canonical:
-                out.append(_f("S7", p.path, "no <link rel=canonical>"))
     for title, paths in titles.items():
         if len(paths) > 1:
             for other in paths[1:]:

@@ -58,6 +58,8 @@ class Context:
     check_mixed: bool
     max_page_bytes: int
     l7: bool = False  # L7 is off by default: Hugo themes often use .Permalink in menus
+    title_range: tuple[int, int] = (0, 1 << 30)  # S2
+    description_range: tuple[int, int] = (0, 1 << 30)  # S4
 
 
 @dataclass
@@ -79,7 +81,9 @@ class Page:
     frag_refs: list[tuple[str, str, str]] = field(default_factory=list)  # (file, fragment, raw)
     externals: set[str] = field(default_factory=set)
     findings: list[tuple[str, str | None, str, int | None]] = field(default_factory=list)
-    sitemap: tuple[str, list[str]] | str | None = None  # parsed sitemap*.xml, or why not
+    # a parsed sitemap*.xml: its root kind and each <loc> with its verdict, or why it is not one
+    sitemap: tuple[str, list[tuple[str, str, str]]] | str | None = None
+    indexable: bool = False  # a document search engines should list (and the sitemap hold)
 
     def __reduce__(self):
         # Workers send 23,000 of these to the parent: one tuple of flat strings pickles
@@ -91,7 +95,7 @@ class Page:
                 "\0".join(self.ids), self.title, self.description, self.lang, self.doctype,
                 self.canonical, self.noindex, self.empty, "\0".join(self.links),
                 self.frag_refs or None, "\0".join(self.externals), self.findings or None,
-                self.sitemap,
+                self.sitemap, self.indexable,
             ),
         )  # fmt: skip
 
@@ -103,18 +107,24 @@ def _split(s: str) -> set[str]:
 def _unpack(
     path, size, is_doc, alias_target, alias_url, ids, title, description, lang, doctype,
     canonical, noindex, empty, links, frag_refs, externals, findings, sitemap=None,
+    indexable=False,
 ) -> Page:  # fmt: skip
     return Page(
         path, size, is_doc, alias_target, alias_url, _split(ids), title, description, lang,
         doctype, canonical, noindex, empty, _split(links), frag_refs or [], _split(externals),
-        findings or [], sitemap,
+        findings or [], sitemap, indexable,
     )  # fmt: skip
 
 
 _CTX: Context | None = None
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|quot|lt|gt|apos);", re.I)
 _CACHE: dict[str, tuple[int, str]] = {}
-_OK_CACHE: dict[str, str] = {}  # root-relative ref -> html file ("" for other files)
+# kind -> reference -> its outcome on any page (link, fragment target, fragment, external)
+_SEEN: dict[str, dict[str, tuple[str, str, str | None, str]]] = {
+    "nav": {}, "res": {}, "meta": {}, "self": {}
+}  # fmt: skip
+_SEEN_MAX = 500_000  # per kind: bounds a worker's memory on a very large site
+_NOTHING: tuple[str, str, str | None, str] = ("", "", None, "")
 _MAYBE_UNNAMED = re.compile(
     r"<a\b[^>]*>\s*(?:<(?:img|svg|i|span)\b[^>]*>\s*(?:</(?:svg|i|span)>\s*)?)*</a>", re.I
 )
@@ -147,7 +157,8 @@ def init_worker(ctx: Context) -> None:
         b"://(?:" + b"|".join(re.escape(t[3:]) for t in trig if t != b".local") + b")", re.I
     )
     _CACHE.clear()
-    _OK_CACHE.clear()
+    for known in _SEEN.values():
+        known.clear()
     leak = ctx.leak_re
     _COMPILED = (
         [re.compile(p) for p in ctx.skip_fragments],
@@ -271,35 +282,61 @@ class _Resolver:
 
     def ref(self, raw: str, kind: str, tag: str) -> None:
         """kind: 'nav' (a/area: L3/L4 apply), 'res' (subresource), 'meta', 'self' (canonical/og:url)."""
-        # Fast path: a root-relative reference to an existing file without fragment, seen
-        # before in this worker (menus, assets, RelPermalinks) costs one dict lookup.
-        hit = _OK_CACHE.get(raw)
+        # Fast path: what a reference that does not depend on the page's own URL (root-
+        # relative, absolute, mailto:) did on an earlier page of this worker, replayed with
+        # one dict lookup: menus, assets, cross links, canonical images, outside links.
+        known = _SEEN[kind]
+        hit = known.get(raw)
         if hit is not None and self.base is None:
-            if kind == "nav" and hit:
-                self.page.links.add(hit)
+            link, target, frag, ext = hit
+            page = self.page
+            if link:
+                page.links.add(link)
+            if frag is not None:
+                if target == page.path:
+                    self.same_page.append((frag, raw))
+                else:
+                    page.frag_refs.append((target, frag, raw))
+            if ext:
+                page.externals.add(ext)
             return
+        before = len(self.page.findings)
+        outcome = self._resolve(raw, kind, tag)
+        if (
+            outcome is not None
+            and self.base is None
+            and len(self.page.findings) == before
+            and len(known) < _SEEN_MAX
+        ):
+            known[raw] = outcome
+
+    def _resolve(self, raw: str, kind: str, tag: str) -> tuple[str, str, str | None, str] | None:
+        """Resolve one reference; returns its outcome (link, fragment target, fragment,
+        external URL) when that outcome is the same from every page, else None."""
         ctx = self.ctx
         if self.ignore and any(p.search(raw) for p in self.ignore):
-            return
+            return _NOTHING
         k, path, frag = urls.to_path(ctx.site, self.page_dir, raw, self.base)
         if k == urls.EMPTY:
             self.add("L5", raw, f"empty reference in <{tag}>")
-            return
+            return None
         if k == urls.SKIP:
-            return
+            return _NOTHING
         if k == urls.EXTERNAL:
             if kind == "self":
                 self.add("E3", raw, f"{tag} {raw} is not on {ctx.site.origin}")
-                return
+                return None
             if ctx.check_mixed and kind == "res" and path.startswith("http://"):
                 self.add("E4", raw, f"<{tag}> loads {raw} over http:// on an https site")
             if kind == "nav" or kind == "res":
-                self.page.externals.add(path.split("#", 1)[0])
-            return
+                ext = path.split("#", 1)[0]
+                self.page.externals.add(ext)
+                return ("", "", None, ext)
+            return _NOTHING
         if path == "":
             if frag is not None:
                 self.same_page.append((frag, raw))
-            return
+            return None
         hit = _CACHE.get(path)
         if hit is None:
             hit = urls.path_to_file(ctx.site, path, ctx.files)
@@ -316,7 +353,7 @@ class _Resolver:
                 )
         elif status == urls.OUTSIDE:
             self.add("L1", raw, f"{raw} is outside the site's base path {ctx.site.base_path}")
-            return
+            return None
         else:
             other = ctx.lower_files.get(f.lower()) or ctx.lower_files.get(
                 (f + "/index.html").lower()
@@ -325,28 +362,31 @@ class _Resolver:
                 self.add("L6", raw, f"{raw} matches {other} only with different letter case")
             else:
                 self.add("L1", raw, f"<{tag}> {raw} does not resolve: {f} is not in the output")
-            return
+            return None
+        link = ""
         if kind == "nav" and f.endswith(".html"):
+            link = f
             self.page.links.add(f)
         if kind == "nav" and raw[:1] != "/" and "//" in raw[:8] and ctx.l7:
             self.add("L7", raw, f"{raw} is this site's own URL written absolutely")
-        if (
-            frag is None
-            and status == urls.OK
-            and self.base is None
-            and (
-                (raw[:1] == "/" and raw[1:2] != "/")
-                # this site's own absolute URLs (canonical, og:url, og:image): same outcome
-                # from any page, unless L7 wants to report each of them
-                or (not ctx.l7 and raw.startswith(("https://", "http://")))
-            )
-        ):
-            _OK_CACHE[raw] = f if f.endswith(".html") else ""
+        target = ""
         if frag is not None and f.endswith(".html"):
-            if f == self.page.path:
+            if self._frag_exempt(frag, raw):
+                frag = None
+            elif f == self.page.path:
                 self.same_page.append((frag, raw))
-            elif not self._frag_exempt(frag, raw):
+                target = f
+            else:
                 self.page.frag_refs.append((f, frag, raw))
+                target = f
+        else:
+            frag = None
+        # the same outcome from any page: root-relative, or this site's own absolute URL
+        # (canonical, og:url, og:image); a relative reference depends on the page's folder
+        stripped = raw.lstrip()
+        if stripped[:1] == "/" or stripped[:8].lower().startswith(("http://", "https://")):
+            return (link, target, frag, "")
+        return None
 
     def _frag_exempt(self, frag: str, raw: str) -> bool:
         if frag in FRAGMENT_EXEMPT or frag.startswith(":~:"):
@@ -403,6 +443,8 @@ def scan_html(rel: str) -> Page:
     low = data[:4000].lower()
     if b"<html" not in low and b"<head" not in low and b"<body" not in low:
         page.is_doc = False  # e.g. a search-console verification file
+        if not data and rel.endswith(HTML_EXT):
+            page.findings.append(("P1", None, "the file is empty", None))
         scan_leaks(data, rel, page.findings)
         return page
     text = data.decode("utf-8", "replace")
@@ -540,8 +582,48 @@ def scan_html(rel: str) -> Page:
         and body.css_first("img,video,iframe,svg,canvas,object,input,picture") is None
     ):
         page.empty = True
+    if page.alias_url is None and rel.endswith(HTML_EXT):
+        _page_rules(page, ctx)
     scan_leaks(data, rel, page.findings)
     return page
+
+
+HTML_EXT = (".html", ".htm")
+PAGER = re.compile(r"(^|/)page/\d+/index\.html$")
+
+
+def _page_rules(page: Page, ctx: Context) -> None:
+    """The rules on one document that need no other page, run where it was parsed.
+
+    The parent keeps only what compares pages (duplicate titles and descriptions).
+    """
+    add = page.findings.append
+    if page.empty:
+        add(("P1", None, "the page has no visible content", None))
+    if not page.title:
+        add(("S1", None, "no <title> (or it is empty)", None))
+    else:
+        n = len(page.title)
+        lo, hi = ctx.title_range
+        if n < lo or n > hi:
+            add(("S2", None, f"title is {n} characters: {page.title!r}", None))
+    if not page.lang:
+        add(("S6", None, "<html> has no lang attribute", None))
+    if not page.doctype:
+        add(("S6", None, "no <!doctype html>", None))
+    path = page.path
+    page.indexable = not page.noindex and not path.endswith("404.html") and not PAGER.search(path)
+    if not page.indexable:
+        return
+    if not page.description:
+        add(("S4", None, "no meta description", None))
+    else:
+        n = len(page.description)
+        lo, hi = ctx.description_range
+        if n < lo or n > hi:
+            add(("S4", None, f"meta description is {n} characters", None))
+    if not page.canonical:
+        add(("S7", None, "no <link rel=canonical>", None))
 
 
 def _no_name(n, a) -> bool:
@@ -598,9 +680,12 @@ def scan_text(rel: str) -> Page:
     page = Page(path=rel, size=len(data), is_doc=False)
     scan_leaks(data, rel, page.findings)
     if rel.endswith(".xml") and rel.rsplit("/", 1)[-1].startswith("sitemap"):
-        from hugopipe.validate.sitemap import parse
+        from hugopipe.validate.sitemap import parse, resolve_locs
 
-        page.sitemap = parse(data, rel)
+        parsed = parse(data, rel)
+        page.sitemap = (
+            parsed if isinstance(parsed, str) else resolve_locs(ctx.site, ctx.files, parsed)
+        )
     return page
 
 

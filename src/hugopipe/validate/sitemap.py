@@ -28,14 +28,36 @@ def parse(data: bytes, rel: str) -> tuple[str, list[str]] | str:
     return root.tag[len(NS) :], [(e.text or "").strip() for e in root.iter(NS + "loc")]
 
 
-def _locs(sc: Scan, public: Path, rel: str, out: list[Finding]) -> tuple[str, list[str]] | None:
+def resolve_locs(
+    site: urls.Site, files: set[str] | frozenset[str], parsed: tuple[str, list[str]]
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """Each <loc> with its verdict: ("ok", file), ("external", ""), ("relative", "") or
+    ("missing", what was looked for). Runs in the worker that parsed the sitemap."""
+    kind, locs = parsed
+    out: list[tuple[str, str, str]] = []
+    for loc in locs:
+        k, path, _ = urls.to_path(site, "/", loc, None)
+        if k == urls.EXTERNAL:
+            out.append((loc, "external", ""))
+        elif k != urls.OK or not loc.lower().startswith(("http://", "https://")):
+            out.append((loc, "relative", ""))
+        else:
+            st, f = urls.path_to_file(site, path, files)
+            out.append((loc, "ok" if st in (urls.OK, urls.SLASHLESS) else "missing", f))
+    return kind, out
+
+
+def _locs(
+    sc: Scan, public: Path, rel: str, out: list[Finding]
+) -> tuple[str, list[tuple[str, str, str]]] | None:
     page = sc.pages.get(rel)
     parsed = page.sitemap if page is not None else None
-    if parsed is None:
+    if parsed is None:  # not read by a worker (e.g. above the size cap for text files)
         try:
-            parsed = parse((public / rel).read_bytes(), rel)
+            raw = parse((public / rel).read_bytes(), rel)
         except OSError as exc:
-            parsed = f"{rel} cannot be read: {exc}"
+            raw = f"{rel} cannot be read: {exc}"
+        parsed = raw if isinstance(raw, str) else resolve_locs(sc.site, sc.files, raw)
     if isinstance(parsed, str):
         out.append(_f("M1", rel, parsed))
         return None
@@ -63,16 +85,14 @@ def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Findi
         if parsed is None:
             continue
         kind, locs = parsed
-        for loc in locs:
-            k, path, _ = urls.to_path(sc.site, "/", loc, None)
-            if k == urls.EXTERNAL:
+        for loc, verdict, f in locs:
+            if verdict == "external":
                 out.append(_f("E3", rel, f"<loc> {loc} is not on {sc.site.origin}", url=loc))
                 continue
-            if k != urls.OK or not loc.lower().startswith(("http://", "https://")):
+            if verdict == "relative":
                 out.append(_f("M1", rel, f"<loc> {loc} is not an absolute URL", url=loc))
                 continue
-            st, f = urls.path_to_file(sc.site, path, sc.files)
-            if st not in (urls.OK, urls.SLASHLESS):
+            if verdict != "ok":
                 out.append(_f("M2", rel, f"<loc> {loc} is not in the output ({f})", url=loc))
                 continue
             if kind == "sitemapindex":
@@ -87,7 +107,7 @@ def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Findi
             elif p.noindex and production:
                 out.append(_f("M2", rel, f"<loc> {loc} is marked noindex", url=loc))
     for p in sc.pages.values():
-        if sc.indexable(p) and p.path not in listed:
+        if p.indexable and p.path not in listed:
             out.append(
                 _f(
                     "M3",
