@@ -9,6 +9,7 @@ invented finding on a real site.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import pickle
 import posixpath
@@ -148,3 +149,51 @@ def test_scan_reports_the_same_sizes_as_a_stat_of_every_file(tmp_path: Path) -> 
         }
         assert sc.files == expected
         assert [(f.rule, f.file) for f in sc.findings if f.rule == "E1"] == [("E1", "index.xml")]
+
+
+def test_prewalk_in_a_child_lists_what_a_walk_in_this_process_lists(tmp_path: Path) -> None:
+    """The listing crosses a pipe (well over its 64 KiB buffer here) and keeps every name,
+    including one that is not UTF-8; ``close()`` stops a child nobody asked."""
+    import subprocess
+    import sys
+
+    pub = tmp_path / "public"
+    for i in range(3000):
+        d = pub / f"section-{i % 40}" / f"a-rather-long-page-name-{i:05d}"
+        d.mkdir(parents=True)
+        (d / "index.html").write_text("<p>x</p>")
+    (pub / os.fsdecode(b"caf\xe9.html")).write_bytes(b"x")
+    script = f"""
+import json, os, sys
+from hugopipe.outputwalk import Prewalk, walk
+pub = {str(pub)!r}
+pw = Prewalk(pub)
+forked = pw.pid != 0
+got = pw.files()
+unused = Prewalk(pub)
+pid = unused.pid
+unused.close()
+try:
+    os.kill(pid, 0)
+    alive = True
+except (ProcessLookupError, PermissionError):
+    alive = False
+print(json.dumps({{"forked": forked, "same": got == dict.fromkeys(walk(pub, sizes=False), -1),
+                  "n": len(got), "alive": alive, "after": pw.pid}}))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    res = json.loads(out)
+    assert res == {"forked": sys.platform == "linux", "same": True, "n": 3001, "alive": False,
+                   "after": 0}  # fmt: skip
+
+
+def test_prewalk_without_a_child_walks_here(tmp_path: Path) -> None:
+    from hugopipe.outputwalk import Prewalk, walk
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text("x")
+    pw = Prewalk(tmp_path)
+    pw.close()  # no child (or a stopped one): files() lists in this process
+    assert pw.files() == dict.fromkeys(walk(tmp_path, sizes=False), -1) == {"a/index.html": -1}

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.outputwalk import Prewalk
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +53,18 @@ def _is_site(site: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    # list the output in a child process while this one imports the validator
+    prewalk = None
+    if args.public is not None and args.public.is_dir():
+        prewalk = Prewalk(args.public.resolve())
+    try:
+        return _run(args, prewalk)
+    finally:
+        if prewalk is not None:
+            prewalk.close()
+
+
+def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
     from hugopipe.validate import ValidationReport, check_external, validate_public, validate_site
     from hugopipe.validate.config import is_production, read_site_config
 
@@ -96,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             config=raw,
             site_dir=site if has_site else None,
             jobs=args.jobs,
+            prewalk=prewalk,
         )
     elif args.no_build:
         from hugopipe.validate import validate_source

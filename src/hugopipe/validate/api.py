@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hugopipe.errors import ConfigError
+from hugopipe.outputwalk import Prewalk
 from hugopipe.validate.config import is_production, load_config, read_site_config
 from hugopipe.validate.engine import scan, site_rules
 from hugopipe.validate.extract import no_cyclic_gc
@@ -69,8 +70,12 @@ def validate_public(
     config: dict | None = None,
     site_dir: Path | None = None,
     jobs: int | None = None,
+    prewalk: Prewalk | None = None,
 ) -> ValidationReport:
-    """Rules on an output that is already built (no build, no Hugo needed unless site_dir is given)."""
+    """Rules on an output that is already built (no build, no Hugo needed unless site_dir is given).
+
+    ``prewalk``: the listing of ``public_dir``, already started (see ``hugopipe.outputwalk``).
+    """
     t0 = time.perf_counter()
     public_dir = Path(public_dir)
     if not public_dir.is_dir():
@@ -85,7 +90,7 @@ def validate_public(
     # while they live. They are dropped before it runs again, or its first pass would walk
     # every one of them (0.1 s on 20,000 pages).
     with no_cyclic_gc():
-        sc = scan(public_dir, site, cfg, jobs=jobs)
+        sc = scan(public_dir, site, cfg, jobs=jobs, prewalk=prewalk)
         findings = sc.findings + site_rules(sc, public_dir, cfg)
         findings += sitemap_rules(sc, public_dir, production)
         findings += robots_rules(sc, public_dir, cfg)

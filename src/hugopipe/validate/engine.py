@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from hugopipe import outputwalk
 from hugopipe.validate import extract
 from hugopipe.validate.config import ValidateConfig
 from hugopipe.validate.extract import Context, Page
@@ -47,32 +48,16 @@ class Scan:
 
 
 def walk(public: Path, exclude: list[str], sizes: bool = True) -> dict[str, int]:
-    """Every file in the output with its size (one stat per file via scandir).
+    """Every file in the output with its size, less the excluded ones (see ``outputwalk``)."""
+    return _exclude(outputwalk.walk(public, sizes), exclude)
 
-    ``sizes=False`` leaves every size at -1 and costs no stat at all (scandir's file
-    type is enough); ``scan`` fills the sizes in later.
-    """
-    out: dict[str, int] = {}
-    root = str(public)
-    n = len(root) + 1
-    stack = [root]
-    sep = os.sep
-    while stack:
-        d = stack.pop()
-        with os.scandir(d) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                elif e.is_file():
-                    rel = e.path[n:]
-                    if sep != "/":
-                        rel = rel.replace(sep, "/")
-                    out[rel] = e.stat().st_size if sizes else -1
-    if exclude:
-        import fnmatch
 
-        out = {k: v for k, v in out.items() if not any(fnmatch.fnmatchcase(k, g) for g in exclude)}
-    return out
+def _exclude(files: dict[str, int], exclude: list[str]) -> dict[str, int]:
+    if not exclude:
+        return files
+    import fnmatch
+
+    return {k: v for k, v in files.items() if not any(fnmatch.fnmatchcase(k, g) for g in exclude)}
 
 
 def _batches(items: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
@@ -97,10 +82,19 @@ def _fill_sizes(public: Path, files: dict[str, int]) -> None:
                 files[rel] = 0
 
 
-def scan(public: Path, site: Site, cfg: ValidateConfig, jobs: int | None = None) -> Scan:
+def scan(
+    public: Path,
+    site: Site,
+    cfg: ValidateConfig,
+    jobs: int | None = None,
+    prewalk: outputwalk.Prewalk | None = None,
+) -> Scan:
     # No stat in the walk: workers learn the size of what they read, and the parent
     # stats the rest while they work.
-    files = walk(public, cfg.exclude_files, sizes=False)
+    if prewalk is not None:
+        files = _exclude(prewalk.files(), cfg.exclude_files)
+    else:
+        files = walk(public, cfg.exclude_files, sizes=False)
     fs = frozenset(files)
     lower: dict[str, str] = {}
     for f in fs:
