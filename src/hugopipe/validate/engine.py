@@ -192,26 +192,14 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
     # L4: one C-level set intersection per page instead of a lookup per link
     aliases = {path for path, p in pages.items() if p.alias_url is not None}
     check_l4 = cfg.enabled("L4") and bool(aliases)
-    # L2 cross-page fragments, L4 links to alias pages
+    # L2 cross-page fragments, L4 links to alias pages, and the S3/S5 duplicates (the
+    # per-page S/A/P rules ran in the workers): one pass over the page records
+    titles: dict[str, list[str]] = defaultdict(list)
+    descs: dict[str, list[str]] = defaultdict(list)
     for p in pages.values():
-        for target, frag, raw in p.frag_refs:
-            tp = pages.get(target)
-            if tp is None:
-                continue
-            if tp.alias_target and tp.alias_target in pages:
-                tp = pages[tp.alias_target]
-            if frag in tp.ids or unquote(frag) in tp.ids:
-                continue
-            out.append(
-                _f(
-                    "L2",
-                    p.path,
-                    f"{raw}: #{frag} is not an id on {tp.path}",
-                    url=raw,
-                    line=_line(public, p.path, raw),
-                )
-            )
-        if check_l4 and p.alias_url is None:
+        if p.frag_refs:
+            out += _fragment_findings(p, pages, public)
+        if check_l4 and p.alias_url is None and not p.links.isdisjoint(aliases):
             for target in sorted(p.links.intersection(aliases)):
                 out.append(
                     _f(
@@ -221,10 +209,6 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
                         url=sc.site.page_url(target),
                     )
                 )
-    # S3/S5 duplicates; the per-page S/A/P rules ran in the workers
-    titles: dict[str, list[str]] = defaultdict(list)
-    descs: dict[str, list[str]] = defaultdict(list)
-    for p in pages.values():
         if p.indexable:
             if p.title:
                 titles[p.title].append(p.path)
@@ -239,10 +223,37 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
             for other in paths[1:]:
                 out.append(_f("S5", other, f"description is also used by {paths[0]}"))
     # P2 sizes
+    page_max, image_max = cfg.max_page_kb * 1024, cfg.max_image_kb * 1024
+    small = min(page_max, image_max)
     for rel, size in sc.files.items():
+        if size <= small:
+            continue
         low = rel.lower()
-        if low.endswith(HTML_EXT) and size > cfg.max_page_kb * 1024:
+        if low.endswith(HTML_EXT) and size > page_max:
             out.append(_f("P2", rel, f"page is {size // 1024} KB (limit {cfg.max_page_kb} KB)"))
-        elif low.endswith(IMAGE_EXT) and size > cfg.max_image_kb * 1024:
+        elif low.endswith(IMAGE_EXT) and size > image_max:
             out.append(_f("P2", rel, f"image is {size // 1024} KB (limit {cfg.max_image_kb} KB)"))
+    return out
+
+
+def _fragment_findings(p: Page, pages: dict[str, Page], public: Path) -> list[Finding]:
+    """L2 for the links of ``p`` to a #fragment on another page."""
+    out: list[Finding] = []
+    for target, frag, raw in p.frag_refs:
+        tp = pages.get(target)
+        if tp is None:
+            continue
+        if tp.alias_target and tp.alias_target in pages:
+            tp = pages[tp.alias_target]
+        if frag in tp.ids or unquote(frag) in tp.ids:
+            continue
+        out.append(
+            _f(
+                "L2",
+                p.path,
+                f"{raw}: #{frag} is not an id on {tp.path}",
+                url=raw,
+                line=_line(public, p.path, raw),
+            )
+        )
     return out
