@@ -60,8 +60,17 @@ def _exclude(files: dict[str, int], exclude: list[str]) -> dict[str, int]:
     return {k: v for k, v in files.items() if not any(fnmatch.fnmatchcase(k, g) for g in exclude)}
 
 
-def _batches(items: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
-    return [items[i : i + n] for i in range(0, len(items), n)]
+def _batches(items: list[tuple[str, str]], jobs: int) -> list[list[tuple[str, str]]]:
+    """Batches that shrink towards the end (guided scheduling): large ones keep the
+    per-task overhead low, small last ones keep one worker from finishing a big batch
+    alone while the others wait."""
+    out: list[list[tuple[str, str]]] = []
+    i, n = 0, len(items)
+    while i < n:
+        size = max(16, min(256, (n - i) // (jobs * 4)))
+        out.append(items[i : i + size])
+        i += size
+    return out
 
 
 def _pool_context() -> mp.context.BaseContext:
@@ -145,14 +154,13 @@ def scan(
         pages = extract.scan_batch(work)
         _fill_sizes(public, files)
     else:
-        size = max(16, min(256, len(work) // (jobs * 8) or 16))
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=_pool_context(),
             initializer=extract.init_worker,
             initargs=(ctx,),
         ) as ex:
-            batches = ex.map(extract.scan_batch, _batches(work, size))
+            batches = ex.map(extract.scan_batch, _batches(work, jobs))
             _fill_sizes(public, files)  # overlaps the workers
             pages = [p for b in batches for p in b]
     for p in pages:
