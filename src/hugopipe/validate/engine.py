@@ -104,15 +104,11 @@ def scan(
         files = _exclude(prewalk.files(), cfg.exclude_files)
     else:
         files = walk(public, cfg.exclude_files, sizes=False)
-    fs = frozenset(files)
-    lower: dict[str, str] = {}
-    for f in fs:
-        lower.setdefault(f.lower(), f)
     ctx = Context(
         root=str(public),
         site=site,
-        files=fs,
-        lower_files=lower,
+        files=frozenset(files),
+        lower_files=None,
         skip_fragments=cfg.skip_fragments,
         ignore_urls=cfg.ignore_urls,
         leak_re=extract.leak_pattern(cfg.other_hosts),

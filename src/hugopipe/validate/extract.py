@@ -50,7 +50,7 @@ class Context:
     root: str
     site: Site
     files: frozenset[str]
-    lower_files: dict[str, str]
+    lower_files: dict[str, str] | None  # lower-cased path -> path; None: built on first need
     skip_fragments: list[str]
     ignore_urls: list[str]
     leak_re: str
@@ -358,9 +358,8 @@ class _Resolver:
             self.add("L1", raw, f"{raw} is outside the site's base path {ctx.site.base_path}")
             return None
         else:
-            other = ctx.lower_files.get(f.lower()) or ctx.lower_files.get(
-                (f + "/index.html").lower()
-            )
+            lower = _lower_files(ctx)
+            other = lower.get(f.lower()) or lower.get((f + "/index.html").lower())
             if other:
                 self.add("L6", raw, f"{raw} matches {other} only with different letter case")
             else:
@@ -421,6 +420,18 @@ def _open_root(root: str) -> None:
             _ROOT_FD = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             _ROOT_FD = None  # reads name the whole path and report the error there
+
+
+def _lower_files(ctx: Context) -> dict[str, str]:
+    """For L6 (a link that matches a file only in another letter case): built by the worker
+    on its first broken link, so a site without any costs nothing. Sorted, so the same
+    file wins a clash on every run."""
+    if ctx.lower_files is None:
+        lower: dict[str, str] = {}
+        for f in sorted(ctx.files):
+            lower.setdefault(f.lower(), f)
+        ctx.lower_files = lower
+    return ctx.lower_files
 
 
 def _read(rel: str) -> bytes:
