@@ -130,7 +130,6 @@ _MAYBE_UNNAMED = re.compile(
 )
 
 
-_TRIGGERS: tuple[str, ...] = ()
 _TRIGGER_RX: re.Pattern[bytes] = re.compile(b"(?!)")
 _LOCAL_RX = re.compile(rb"\.local", re.I)
 LEAK_TRIGGERS = (
@@ -146,10 +145,10 @@ LEAK_TRIGGERS = (
 
 
 def init_worker(ctx: Context) -> None:
-    global _CTX, _COMPILED, _TRIGGERS, _TRIGGER_RX
+    global _CTX, _COMPILED, _TRIGGER_RX
     _CTX = ctx
-    _TRIGGERS = LEAK_TRIGGERS + tuple("://" + h.lower() for h in ctx.other_hosts)
-    trig = tuple(t.encode("utf-8") for t in _TRIGGERS)
+    triggers = LEAK_TRIGGERS + tuple("://" + h.lower() for h in ctx.other_hosts)
+    trig = tuple(t.encode("utf-8") for t in triggers)
     assert all(t.startswith(b"://") or t == b".local" for t in trig)
     # one search for the "://host" triggers, in any letter case: the literal "://" lets the
     # regex engine skip ahead, so this costs about what a case-sensitive search does
