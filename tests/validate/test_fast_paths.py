@@ -197,3 +197,36 @@ def test_prewalk_without_a_child_walks_here(tmp_path: Path) -> None:
     pw = Prewalk(tmp_path)
     pw.close()  # no child (or a stopped one): files() lists in this process
     assert pw.files() == dict.fromkeys(walk(tmp_path, sizes=False), -1) == {"a/index.html": -1}
+
+
+YAML_FRONT_MATTER = [
+    "title: Hello\ndate: 2024-05-01\ndraft: false\n",
+    "title: 'Quoted: colon'\ndate: 2024-05-01T10:20:30+02:00\ntags: [a, b]\n",
+    'title: "Ünïcödé ✓"\nweight: 3\nratio: 1.5\nempty:\nnull_value: null\n',
+    "aliases:\n  - /old/\n  - /older.html\nparams:\n  nested: {a: 1, b: [x, y]}\n",
+    "draft: yes\npublishDate: 2024-01-01 12:00:00\nexpiryDate: '2030-01-01'\n",
+    "description: >\n  folded\n  text\nsummary: |\n  literal\n  block\n",
+    "title: &anchor Shared\nlinkTitle: *anchor\noctal: 010\nsexagesimal: 1:30\n",
+    "lastmod: 2024-13-45\n",  # an impossible date: both loaders raise ValueError
+    "title: [unclosed\n",  # a syntax error
+]
+
+
+def test_libyaml_front_matter_loads_what_the_pure_python_loader_loads() -> None:
+    """The source rules read front matter with libyaml when PyYAML has it; data and errors
+    must be what ``yaml.safe_load`` gives (errors are re-parsed by it for their message)."""
+    import yaml
+
+    from hugopipe.validate import source
+
+    assert source._FAST_YAML is not None  # the wheel on every CI platform bundles libyaml
+    for text in YAML_FRONT_MATTER:
+        try:
+            expected: object = yaml.safe_load(text)
+        except (yaml.YAMLError, ValueError) as exc:
+            expected = (type(exc), str(exc))
+        try:
+            got: object = source._load_yaml(text)
+        except (yaml.YAMLError, ValueError) as exc:
+            got = (type(exc), str(exc))
+        assert got == expected, text

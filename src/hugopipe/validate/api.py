@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +126,17 @@ def validate_source(site_dir: Path, env: str, config: dict | None = None) -> Val
     site_conf, raw = _raw_validate(site_dir, config)
     prod = is_production(env, site_conf)
     cfg = load_config(raw, env, prod, source=str(site_dir / "hugopipe.toml"))
-    try:
-        rows = hugo_list(site_dir, env, "all")
-    except ConfigError:
-        rows = None  # a front matter error stops Hugo; our own parse names the file and line
-    findings, n = source_rules(site_dir, cfg, rows)
+
+    def rows() -> list[dict[str, str]] | None:
+        try:
+            return hugo_list(site_dir, env, "all")
+        except ConfigError:
+            return None  # a front matter error stops Hugo; our own parse names the file and line
+
+    # Hugo lists the pages (seconds on a large site) while this thread reads the front matter
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        listing = ex.submit(rows)
+        findings, n = source_rules(site_dir, cfg, listing.result)
     report = ValidationReport(
         env=env,
         production=prod,

@@ -11,6 +11,7 @@ import json
 import re
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,21 @@ def split(raw: str) -> FrontMatter | None:
     return None
 
 
+_FAST_YAML = getattr(yaml, "CSafeLoader", None)  # libyaml, bundled with PyYAML's wheels
+
+
+def _load_yaml(text: str) -> Any:
+    """libyaml where PyYAML has it: the pure-Python parser spent ~10 s on the front matter
+    of a 20,000-page site. Anything libyaml rejects is parsed again by the pure-Python
+    loader, so an error carries the same message and line as it always did."""
+    if _FAST_YAML is not None:
+        try:
+            return yaml.load(text, Loader=_FAST_YAML)
+        except (yaml.YAMLError, ValueError):
+            pass
+    return yaml.safe_load(text)
+
+
 def parse(fm: FrontMatter, rel: str) -> tuple[dict[str, Any] | None, Finding | None]:
     """Parse the block; on failure a finding with the file and line of the error."""
     if fm.fmt in ("yaml-unclosed", "toml-unclosed"):
@@ -100,7 +116,7 @@ def parse(fm: FrontMatter, rel: str) -> tuple[dict[str, Any] | None, Finding | N
         return None, _f("F1", rel, f"front matter opened with {delim} on line 1 is never closed", 1)
     try:
         if fm.fmt == "yaml":
-            data = yaml.safe_load(fm.text)
+            data = _load_yaml(fm.text)
         elif fm.fmt == "toml":
             data = tomllib.loads(fm.text)
         else:
@@ -192,9 +208,15 @@ def _required_for(cfg: ValidateConfig, section: str, data: dict[str, Any]) -> li
 
 
 def source_rules(
-    site: Path, cfg: ValidateConfig, rows: list[dict[str, str]] | None = None
+    site: Path,
+    cfg: ValidateConfig,
+    rows: list[dict[str, str]] | Callable[[], list[dict[str, str]] | None] | None = None,
 ) -> tuple[list[Finding], int]:
-    """Front matter rules over content/ (and duplicate URLs from ``hugo list all`` rows)."""
+    """Front matter rules over content/ (and duplicate URLs from ``hugo list all`` rows).
+
+    ``rows`` may be a callable, asked only after every file is parsed: ``hugo list``
+    then runs while the front matter is read.
+    """
     out: list[Finding] = []
     content = site / "content"
     n = 0
@@ -281,6 +303,8 @@ def source_rules(
                         aliases["/" + a.strip("/") + "/" if not a.endswith(".html") else a].append(
                             rel
                         )
+    if callable(rows):
+        rows = rows()
     if rows:
         from urllib.parse import urlsplit
 
