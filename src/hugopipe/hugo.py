@@ -104,14 +104,76 @@ def hugo_list(site: Path, env: str, kind: str) -> list[dict[str, str]]:
     Hugo, not our YAML parser, is the truth for publication state: ``draft: yes``
     is not a draft to Hugo 0.168 but is ``True`` to PyYAML.
     """
-    if kind not in {"drafts", "future", "expired", "all", "published"}:
-        raise ValueError(kind)
-    _require_site(site)
-    proc = run_hugo(["list", kind, "--environment", env], cwd=site)
-    if proc.returncode != 0:
-        raise ConfigError(
-            f"hugo list {kind} failed: {proc.stderr.strip()}",
-            file=str(site),
-            hint="fix the error Hugo names, then run again",
+    return HugoList(site, env, kind).rows()
+
+
+class HugoList:
+    """``hugo list KIND`` started now, its rows read when asked (``rows()``).
+
+    Hugo needs seconds to list a large site; the validator starts it before scanning
+    the output and reads it afterwards. Output goes to temporary files, not pipes, so
+    Hugo never waits for us to read.
+    """
+
+    def __init__(self, site: Path, env: str, kind: str) -> None:
+        import tempfile
+
+        if kind not in {"drafts", "future", "expired", "all", "published"}:
+            raise ValueError(kind)
+        _require_site(site)
+        self.kind = kind
+        self.site = site
+        self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._err = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self._result: list[dict[str, str]] | ConfigError | None = None
+        self._proc = subprocess.Popen(
+            [str(hugo_binary()), "list", kind, "--environment", env],
+            cwd=site,
+            env=hugo_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
         )
-    return list(csv.DictReader(io.StringIO(proc.stdout)))
+
+    def rows(self, timeout: float = 900) -> list[dict[str, str]]:
+        """The rows (the same list on every call); ConfigError if Hugo failed."""
+        if self._result is None:
+            try:
+                self._result = self._collect(timeout)
+            except ConfigError as exc:
+                self._result = exc
+            except subprocess.TimeoutExpired:
+                self._result = ConfigError(
+                    f"hugo list {self.kind} took longer than {timeout:.0f} s and was stopped",
+                    file=str(self.site),
+                )
+        if isinstance(self._result, ConfigError):
+            raise self._result
+        return self._result
+
+    def _collect(self, timeout: float) -> list[dict[str, str]]:
+        if self._out.closed:
+            raise ConfigError(f"hugo list {self.kind} was stopped before it finished")
+        try:
+            code = self._proc.wait(timeout=timeout)
+            self._out.seek(0)
+            self._err.seek(0)
+            out = self._out.read().decode("utf-8", "replace")
+            err = self._err.read().decode("utf-8", "replace")
+        finally:
+            self.close()
+        if code != 0:
+            raise ConfigError(
+                f"hugo list {self.kind} failed: {err.strip()}",
+                file=str(self.site),
+                hint="fix the error Hugo names, then run again",
+            )
+        return list(csv.DictReader(io.StringIO(out)))
+
+    def close(self) -> None:
+        """Stop Hugo if it still runs (nobody will read its rows) and drop the files."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._out.close()
+        self._err.close()

@@ -107,3 +107,20 @@ def test_cli_front_matter_error_names_file_and_line(tmp_path: Path, site: Path) 
     assert proc.returncode == 1
     f1 = [f for f in json.loads(proc.stdout)["findings"] if f["rule"] == "F1"]
     assert f1 and f1[0]["file"] == "content/blog/broken.md" and f1[0]["line"] in (3, 4)
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_one_hugo_list_all_splits_like_hugos_own_lists(site: Path, env: str) -> None:
+    """The publication rules read ``hugo list all`` once and split it into drafts, future
+    and expired pages; the split must be exactly what Hugo's own three lists give."""
+    import datetime as dt
+
+    from hugopipe.hugo import hugo_list
+    from hugopipe.validate.publication import KINDS, by_kind
+
+    split = by_kind(hugo_list(site, env, "all"), dt.datetime.now(dt.UTC))
+    for kind in KINDS:
+        assert sorted(r["path"] for r in split[kind]) == sorted(
+            r["path"] for r in hugo_list(site, env, kind)
+        ), kind
+    assert all(split[kind] for kind in KINDS)  # the example site has each kind

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from hugopipe.errors import ConfigError
+from hugopipe.hugo import HugoList
 from hugopipe.outputwalk import Prewalk
-from hugopipe.validate.config import is_production, load_config, read_site_config
+from hugopipe.validate.config import (
+    ValidateConfig,
+    is_production,
+    load_config,
+    read_site_config,
+)
 from hugopipe.validate.engine import scan, site_rules
 from hugopipe.validate.extract import no_cyclic_gc
 from hugopipe.validate.findings import ValidationReport
@@ -72,10 +77,13 @@ def validate_public(
     site_dir: Path | None = None,
     jobs: int | None = None,
     prewalk: Prewalk | None = None,
+    listing: HugoList | None = None,
 ) -> ValidationReport:
     """Rules on an output that is already built (no build, no Hugo needed unless site_dir is given).
 
     ``prewalk``: the listing of ``public_dir``, already started (see ``hugopipe.outputwalk``).
+    ``listing``: ``hugo list all`` for ``env``, already started; with ``site_dir`` and no
+    listing, one is started here, so Hugo lists the pages while the output is scanned.
     """
     t0 = time.perf_counter()
     public_dir = Path(public_dir)
@@ -87,6 +95,31 @@ def validate_public(
     _, raw = _raw_validate(site_dir, config)
     cfg = load_config(raw, env, production)
     site = Site.from_base_url(base_url)
+    own_listing = listing is None and site_dir is not None
+    if own_listing:
+        listing = HugoList(Path(site_dir), env, "all")
+    try:
+        return _validate_public(
+            public_dir, base_url, env, production, cfg, site, site_dir, jobs, prewalk, listing, t0
+        )
+    finally:
+        if own_listing and listing is not None:
+            listing.close()
+
+
+def _validate_public(
+    public_dir: Path,
+    base_url: str,
+    env: str,
+    production: bool,
+    cfg: ValidateConfig,
+    site: Site,
+    site_dir: Path | None,
+    jobs: int | None,
+    prewalk: Prewalk | None,
+    listing: HugoList | None,
+    t0: float,
+) -> ValidationReport:
     # The page records from the workers are unpickled in this process: no cyclic collector
     # while they live. They are dropped before it runs again, or its first pass would walk
     # every one of them (0.1 s on 20,000 pages).
@@ -95,8 +128,8 @@ def validate_public(
         findings = sc.findings + site_rules(sc, public_dir, cfg)
         findings += sitemap_rules(sc, public_dir, production)
         findings += robots_rules(sc, public_dir, cfg)
-        if site_dir is not None:
-            findings += publication_rules(sc, Path(site_dir), env)
+        if site_dir is not None and listing is not None:
+            findings += publication_rules(sc, Path(site_dir), env, rows=listing.rows())
         checked = {
             "files": len(sc.files),
             "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
@@ -116,9 +149,14 @@ def validate_public(
     return report
 
 
-def validate_source(site_dir: Path, env: str, config: dict | None = None) -> ValidationReport:
-    """Front matter rules over content/ and duplicate URLs (``hugo list all``)."""
-    from hugopipe.hugo import hugo_list
+def validate_source(
+    site_dir: Path, env: str, config: dict | None = None, listing: HugoList | None = None
+) -> ValidationReport:
+    """Front matter rules over content/ and duplicate URLs (``hugo list all``).
+
+    ``listing``: ``hugo list all`` for ``env``, already started (``validate_site`` shares
+    one run between these rules and the publication rules).
+    """
     from hugopipe.validate.source import source_rules  # yaml: only the source rules need it
 
     t0 = time.perf_counter()
@@ -127,16 +165,21 @@ def validate_source(site_dir: Path, env: str, config: dict | None = None) -> Val
     prod = is_production(env, site_conf)
     cfg = load_config(raw, env, prod, source=str(site_dir / "hugopipe.toml"))
 
+    own_listing = listing is None
+    if listing is None:
+        listing = HugoList(site_dir, env, "all")  # Hugo lists while the front matter is read
+
     def rows() -> list[dict[str, str]] | None:
         try:
-            return hugo_list(site_dir, env, "all")
+            return listing.rows()
         except ConfigError:
             return None  # a front matter error stops Hugo; our own parse names the file and line
 
-    # Hugo lists the pages (seconds on a large site) while this thread reads the front matter
-    with ThreadPoolExecutor(max_workers=1) as ex:
-        listing = ex.submit(rows)
-        findings, n = source_rules(site_dir, cfg, listing.result)
+    try:
+        findings, n = source_rules(site_dir, cfg, rows)
+    finally:
+        if own_listing:
+            listing.close()
     report = ValidationReport(
         env=env,
         production=prod,
@@ -169,17 +212,22 @@ def validate_site(
     if "other_hosts" not in raw:
         raw["other_hosts"] = other_env_hosts(site_dir, env, site_conf)
     base_url = _base_url(hugo_config(site_dir, env))
-    report = validate_source(site_dir, env, config=raw)
-    report.production = production
-    out = validate_public(
-        public_dir,
-        base_url=base_url,
-        env=env,
-        production=production,
-        config=raw,
-        site_dir=site_dir,
-        jobs=jobs,
-    )
+    listing = HugoList(site_dir, env, "all")  # one Hugo run for the source and publication rules
+    try:
+        report = validate_source(site_dir, env, config=raw, listing=listing)
+        report.production = production
+        out = validate_public(
+            public_dir,
+            base_url=base_url,
+            env=env,
+            production=production,
+            config=raw,
+            site_dir=site_dir,
+            jobs=jobs,
+            listing=listing,
+        )
+    finally:
+        listing.close()
     report.merge(out)
     report.env, report.production = env, production
     return report
