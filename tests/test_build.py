@@ -146,3 +146,28 @@ def test_template_errorf_lines_name_the_page_and_summary_lines_are_dropped(tmp_p
     )
     assert first.message.startswith('link "/offers/2019/"')
     assert second.file is None and second.message.startswith("nowhere/missing.md")
+
+
+def test_hash_tree_keeps_to_its_plain_definition(tmp_path: Path) -> None:
+    """The fast walk hashes the same files in the same order as the pathlib definition:
+    hidden files count, symlinks do not, and "a/x" sorts before "a-b/x" (path parts)."""
+    from hugopipe.build import _hash_tree_plain
+
+    root = tmp_path / "public"
+    for rel, data in {
+        "a/x": b"1",
+        "a-b/x": b"2",
+        "a.b": b"3",
+        ".well-known/security.txt": b"4",
+        ".hidden": b"",
+        "deep/er/still/index.html": b"<p>5</p>" * 1000,
+        "Z/upper": b"6",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    (root / "link.html").symlink_to(root / "a" / "x")
+    (root / "dirlink").symlink_to(root / "deep", target_is_directory=True)
+    assert hash_tree(root) == _hash_tree_plain(root)
+    assert hash_tree(root)[1] == 7
+    (root / "a-b" / "x").write_bytes(b"changed")
+    assert hash_tree(root) == _hash_tree_plain(root)

@@ -166,8 +166,53 @@ def _stats(stdout: str) -> dict[str, int]:
 def hash_tree(root: Path) -> tuple[str, int, int]:
     """A content hash of a built tree (paths + bytes), its file count and total size.
 
-    Two builds with the same hash publish the same bytes, whatever their mtimes.
+    Two builds with the same hash publish the same bytes, whatever their mtimes. Every
+    regular file counts (hidden ones too, symlinks not), in the order of their path parts.
+    One thread: with pages of a few KB, a second one only trades the GIL back and forth
+    around every read.
     """
+    found: list[tuple[tuple[str, ...], str]] = []
+    base = str(root)
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(os.path.join(base, rel_dir) if rel_dir else base) as it:
+            for e in it:
+                if e.is_symlink():
+                    continue
+                rel = rel_dir + e.name
+                if e.is_dir():
+                    stack.append(rel + "/")
+                elif e.is_file():
+                    found.append((tuple(rel.split("/")), e.path))
+    found.sort()
+    digests = _digest_many([full for _, full in found])
+    digest = hashlib.sha256()
+    size = 0
+    for (parts, _), (file_digest, n) in zip(found, digests, strict=True):
+        digest.update("/".join(parts).encode() + b"\0" + file_digest)
+        size += n
+    return digest.hexdigest(), len(found), size
+
+
+def _digest_many(paths: list[str]) -> list[tuple[bytes, int]]:
+    out = []
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            h = hashlib.sha256()
+            n = 0
+            while chunk := os.read(fd, 1 << 22):
+                h.update(chunk)
+                n += len(chunk)
+        finally:
+            os.close(fd)
+        out.append((h.digest(), n))
+    return out
+
+
+def _hash_tree_plain(root: Path) -> tuple[str, int, int]:
+    """The definition ``hash_tree`` keeps to (tests compare the two)."""
     digest = hashlib.sha256()
     files = 0
     size = 0
