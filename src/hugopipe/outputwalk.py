@@ -1,4 +1,5 @@
-"""List the files of a built site, optionally in a forked child while the parent imports.
+"""List the files of a built site (optionally in a forked child while the parent imports),
+and remove a temporary one without making the caller wait.
 
 Kept free of pydantic and of the rest of hugopipe: ``hugopipe validate --public`` starts
 the walk before it imports the validator (pydantic alone is a quarter of a second), so
@@ -9,6 +10,7 @@ the other.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -97,3 +99,33 @@ class Prewalk:
             return walk(self.public, sizes=False)
         data = b"".join(chunks).decode("utf-8", "surrogateescape")
         return dict.fromkeys(data.split("\0"), -1) if data else {}
+
+
+def remove_later(path: Path | str) -> None:
+    """Delete a temporary output tree in a detached process; return at once.
+
+    Deleting 23,000 files took 10 s on this project's VM, long after the report was ready.
+    A grandchild (double fork: no zombie, nothing to wait for) does it with stdin, stdout
+    and stderr on /dev/null, so a caller reading our output sees its end when we exit.
+    Off Linux, or with threads running (forking then is unsafe), it is deleted here.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:  # the child: detach, fork the remover, leave at once
+            try:
+                os.setsid()
+                null = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                os.closerange(3, 65536)
+                if os.fork() == 0:
+                    shutil.rmtree(path, ignore_errors=True)
+            finally:
+                os._exit(0)
+        if pid > 0:
+            os.waitpid(pid, 0)
+            return
+    shutil.rmtree(path, ignore_errors=True)

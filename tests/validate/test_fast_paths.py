@@ -230,3 +230,47 @@ def test_libyaml_front_matter_loads_what_the_pure_python_loader_loads() -> None:
         except (yaml.YAMLError, ValueError) as exc:
             got = (type(exc), str(exc))
         assert got == expected, text
+
+
+def test_remove_later_deletes_in_a_detached_process_and_keeps_no_output_open(
+    tmp_path: Path,
+) -> None:
+    """The caller reads our stdout to its end: the remover must not hold it open."""
+    import subprocess
+    import sys
+    import time
+
+    tree = tmp_path / "hugopipe-validate-x" / "public"
+    for i in range(200):
+        (tree / f"p{i}").mkdir(parents=True)
+        (tree / f"p{i}" / "index.html").write_text("x")
+    script = (
+        "import os, threading; from hugopipe.outputwalk import remove_later; "
+        f"remove_later({str(tree.parent)!r}); print('returned', threading.active_count())"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.split() == ["returned", "1"], proc.stderr
+    deadline = time.monotonic() + 60  # the remover is not our child: wait for its result
+    while tree.parent.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not tree.parent.exists()
+
+
+def test_remove_later_with_threads_running_deletes_before_returning(tmp_path: Path) -> None:
+    import threading
+
+    from hugopipe.outputwalk import remove_later
+
+    (tmp_path / "t" / "a").mkdir(parents=True)
+    (tmp_path / "t" / "a" / "f").write_text("x")
+    release = threading.Event()
+    th = threading.Thread(target=release.wait)
+    th.start()
+    try:
+        remove_later(tmp_path / "t")
+        assert not (tmp_path / "t").exists()
+    finally:
+        release.set()
+        th.join()

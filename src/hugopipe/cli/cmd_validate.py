@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from hugopipe.cli.output import Exit, emit, error, info
-from hugopipe.outputwalk import Prewalk
+from hugopipe.outputwalk import Prewalk, remove_later
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -118,7 +118,8 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
     else:
         from hugopipe.build import build_site
 
-        with tempfile.TemporaryDirectory(prefix="hugopipe-validate-") as tmp:
+        tmp = tempfile.mkdtemp(prefix="hugopipe-validate-")
+        try:
             info(f"building {args.site} for {args.env} …")
             build = build_site(site, args.env, destination=Path(tmp) / "public")
             if not build.success:
@@ -142,6 +143,8 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
                             env=args.env,
                         )
                     )
+        finally:
+            remove_later(tmp)  # the report does not wait for 20,000 files to be deleted
     if args.external and args.public is not None:
         report.merge(
             check_external(args.public, config=raw, base_url=report.base_url, env=args.env)
