@@ -274,3 +274,25 @@ def test_remove_later_with_threads_running_deletes_before_returning(tmp_path: Pa
     finally:
         release.set()
         th.join()
+
+
+def test_walk_shares_together_list_exactly_what_walk_lists(tmp_path: Path) -> None:
+    from hugopipe.outputwalk import walk, walk_share
+
+    pub = tmp_path / "public"
+    for rel in [
+        "index.html", "robots.txt", "posts/index.xml", "posts/a/index.html", "posts/b/index.html",
+        "posts/b/img.png", "posts/c/d/e/index.html", "tags/x/index.html", "css/site.css",
+        "s/1/index.html", "s/2/index.html", "s/3/index.html", "deep/er/still/more/f.txt",
+    ]:  # fmt: skip
+        (pub / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pub / rel).write_text("x")
+    (pub / "link.html").symlink_to(pub / "index.html")
+    (pub / "posts" / "dirlink").symlink_to(pub / "tags", target_is_directory=True)
+    (pub / "emptydir" / "sub").mkdir(parents=True)
+    expected = walk(pub, sizes=False)
+    for of in (1, 2, 3, 5):
+        shares = [walk_share(pub, i, of) for i in range(of)]
+        names = [n for share in shares for n in share]
+        assert len(names) == len(set(names)), of  # no file in two shares
+        assert dict.fromkeys(names, -1) == expected, of

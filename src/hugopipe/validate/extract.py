@@ -521,9 +521,7 @@ def scan_html(rel: str) -> Page:
                     r.ref(u, "res", "style url()")
     # A2 needs the DOM only where the raw HTML has an <a> with no text at all
     wanted = _wanted_ids()
-    check_names = (
-        _UNNAMED_GATE.search(text) is not None and _MAYBE_UNNAMED.search(text) is not None
-    )
+    check_names = _UNNAMED_GATE.search(text) is not None and _MAYBE_UNNAMED.search(text) is not None
     root = tree.root
     for n in root.traverse() if root is not None else ():
         i = n.id
