@@ -10,7 +10,6 @@ from hugopipe.errors import ConfigError
 from hugopipe.hugo import HugoList
 from hugopipe.outputwalk import Prewalk
 from hugopipe.validate.config import (
-    ValidateConfig,
     is_production,
     load_config,
     read_site_config,
@@ -97,44 +96,26 @@ def validate_public(
     site = Site.from_base_url(base_url)
     own_listing = listing is None and site_dir is not None
     if own_listing:
-        listing = HugoList(Path(site_dir), env, "all")
+        listing = HugoList(Path(site_dir), env, "all")  # Hugo lists while the output is scanned
     try:
-        return _validate_public(
-            public_dir, base_url, env, production, cfg, site, site_dir, jobs, prewalk, listing, t0
-        )
+        # The page records from the workers are unpickled in this process: no cyclic
+        # collector while they live. They are dropped before it runs again, or its first
+        # pass would walk every one of them (0.1 s on 20,000 pages).
+        with no_cyclic_gc():
+            sc = scan(public_dir, site, cfg, jobs=jobs, prewalk=prewalk)
+            findings = sc.findings + site_rules(sc, public_dir, cfg)
+            findings += sitemap_rules(sc, public_dir, production)
+            findings += robots_rules(sc, public_dir, cfg)
+            if site_dir is not None and listing is not None:
+                findings += publication_rules(sc, Path(site_dir), env, rows=listing.rows())
+            checked = {
+                "files": len(sc.files),
+                "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
+            }
+            del sc
     finally:
         if own_listing and listing is not None:
             listing.close()
-
-
-def _validate_public(
-    public_dir: Path,
-    base_url: str,
-    env: str,
-    production: bool,
-    cfg: ValidateConfig,
-    site: Site,
-    site_dir: Path | None,
-    jobs: int | None,
-    prewalk: Prewalk | None,
-    listing: HugoList | None,
-    t0: float,
-) -> ValidationReport:
-    # The page records from the workers are unpickled in this process: no cyclic collector
-    # while they live. They are dropped before it runs again, or its first pass would walk
-    # every one of them (0.1 s on 20,000 pages).
-    with no_cyclic_gc():
-        sc = scan(public_dir, site, cfg, jobs=jobs, prewalk=prewalk)
-        findings = sc.findings + site_rules(sc, public_dir, cfg)
-        findings += sitemap_rules(sc, public_dir, production)
-        findings += robots_rules(sc, public_dir, cfg)
-        if site_dir is not None and listing is not None:
-            findings += publication_rules(sc, Path(site_dir), env, rows=listing.rows())
-        checked = {
-            "files": len(sc.files),
-            "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
-        }
-        del sc
     report = ValidationReport(
         env=env,
         production=production,
@@ -167,9 +148,14 @@ def validate_source(
 
     own_listing = listing is None
     if listing is None:
-        listing = HugoList(site_dir, env, "all")  # Hugo lists while the front matter is read
+        try:
+            listing = HugoList(site_dir, env, "all")  # Hugo lists while the front matter is read
+        except ConfigError:
+            listing = None  # not a site Hugo can read: the front matter rules still run
 
     def rows() -> list[dict[str, str]] | None:
+        if listing is None:
+            return None
         try:
             return listing.rows()
         except ConfigError:
@@ -178,7 +164,7 @@ def validate_source(
     try:
         findings, n = source_rules(site_dir, cfg, rows)
     finally:
-        if own_listing:
+        if own_listing and listing is not None:
             listing.close()
     report = ValidationReport(
         env=env,
