@@ -39,13 +39,6 @@ class Scan:
     pages: dict[str, Page] = field(default_factory=dict)  # html and css records
     findings: list[Finding] = field(default_factory=list)
 
-    def is_alias(self, rel: str) -> bool:
-        p = self.pages.get(rel)
-        return p is not None and p.alias_url is not None
-
-    def indexable(self, p: Page) -> bool:
-        return p.indexable  # worked out by the worker that parsed the page
-
 
 def walk(public: Path, exclude: list[str], sizes: bool = True) -> dict[str, int]:
     """Every file in the output with its size, less the excluded ones (see ``outputwalk``)."""
