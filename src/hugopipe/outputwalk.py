@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -25,8 +26,17 @@ def walk(public: Path | str, sizes: bool = True) -> dict[str, int]:
     out: dict[str, int] = {}
     root = str(public)
     n = len(root) + 1
-    stack = [root]
     sep = os.sep
+    for e in _files([root]):
+        rel = e.path[n:]
+        if sep != "/":
+            rel = rel.replace(sep, "/")
+        out[rel] = e.stat().st_size if sizes else -1
+    return out
+
+
+def _files(stack: list[str]) -> Iterator[os.DirEntry[str]]:
+    """The files under the folders in ``stack`` (links to files too, not links to folders)."""
     while stack:
         d = stack.pop()
         with os.scandir(d) as it:
@@ -34,11 +44,7 @@ def walk(public: Path | str, sizes: bool = True) -> dict[str, int]:
                 if e.is_dir(follow_symlinks=False):
                     stack.append(e.path)
                 elif e.is_file():
-                    rel = e.path[n:]
-                    if sep != "/":
-                        rel = rel.replace(sep, "/")
-                    out[rel] = e.stat().st_size if sizes else -1
-    return out
+                    yield e
 
 
 def walk_share(public: Path | str, share: int, of: int) -> list[str]:
@@ -69,14 +75,7 @@ def walk_share(public: Path | str, share: int, of: int) -> list[str]:
                     out.append(e2.path[n:])
         elif share == 0 and e.is_file():
             out.append(e.path[n:])
-    while stack:
-        d = stack.pop()
-        with os.scandir(d) as it:
-            for e in it:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(e.path)
-                elif e.is_file():
-                    out.append(e.path[n:])
+    out += [e.path[n:] for e in _files(stack)]
     if os.sep != "/":
         out = [r.replace(os.sep, "/") for r in out]
     return out
