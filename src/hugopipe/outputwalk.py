@@ -1,5 +1,5 @@
-"""List the files of a built site (optionally in a forked child while the parent imports),
-and remove a temporary one without making the caller wait.
+"""List the files of a built site (optionally in forked children while the parent
+imports), and remove a temporary one without making the caller wait.
 
 Kept free of pydantic and of the rest of hugopipe: ``hugopipe validate --public`` starts
 the walk before it imports the validator (pydantic alone is a quarter of a second), so
