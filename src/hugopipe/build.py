@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from hugopipe.errors import FailureClass
 from hugopipe.hugo import hugo_version, run_hugo
+from hugopipe.outputwalk import sha256_file
 
 _LOCATED = re.compile(r'"(?P<file>[^"]+?):(?P<line>\d+):(?P<col>\d+)":\s*(?P<msg>.*)')
 _LEADING_FILE = re.compile(r"(?P<file>[\w./-]+\.\w+)(?::(?P<line>\d+))?(?::\d+)?:\s")
@@ -186,29 +187,13 @@ def hash_tree(root: Path) -> tuple[str, int, int]:
                 elif e.is_file():
                     found.append((tuple(rel.split("/")), e.path))
     found.sort()
-    digests = _digest_many([full for _, full in found])
+    digests = [sha256_file(full) for _, full in found]
     digest = hashlib.sha256()
     size = 0
     for (parts, _), (file_digest, n) in zip(found, digests, strict=True):
         digest.update("/".join(parts).encode() + b"\0" + file_digest)
         size += n
     return digest.hexdigest(), len(found), size
-
-
-def _digest_many(paths: list[str]) -> list[tuple[bytes, int]]:
-    out = []
-    for path in paths:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            h = hashlib.sha256()
-            n = 0
-            while chunk := os.read(fd, 1 << 22):
-                h.update(chunk)
-                n += len(chunk)
-        finally:
-            os.close(fd)
-        out.append((h.digest(), n))
-    return out
 
 
 def _hash_tree_plain(root: Path) -> tuple[str, int, int]:

@@ -1,5 +1,5 @@
-"""List the files of a built site (optionally in forked children while the parent
-imports), and remove a temporary one without making the caller wait.
+"""The files of a built site: list them (optionally in forked children while the parent
+imports), hash one, and remove a temporary output without making the caller wait.
 
 Kept free of pydantic and of the rest of hugopipe: ``hugopipe validate --public`` starts
 the walk before it imports the validator (pydantic alone is a quarter of a second), so
@@ -9,6 +9,7 @@ the other.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -45,6 +46,27 @@ def _files(stack: list[str]) -> Iterator[os.DirEntry[str]]:
                     stack.append(e.path)
                 elif e.is_file():
                     yield e
+
+
+READ_CHUNK = 1 << 22  # files above this are hashed in pieces instead of read whole
+
+
+def sha256_file(path: str) -> tuple[bytes, int]:
+    """SHA-256 of a file's bytes and its size.
+
+    os.open/os.read: a buffered open() adds an fstat, an ioctl and an lseek per file, and
+    with another thread running each syscall hands the GIL over and back.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        h = hashlib.sha256()
+        size = 0
+        while chunk := os.read(fd, READ_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return h.digest(), size
 
 
 def walk_share(public: Path | str, share: int, of: int) -> list[str]:

@@ -165,9 +165,10 @@ def test_scan_hashes_whole_files_across_read_chunks(tmp_path, monkeypatch, size)
     """The hash and size cover every byte, whether a file fits one read or needs several."""
     import hashlib
 
+    from hugopipe import outputwalk
     from hugopipe.deploy import scan
 
-    monkeypatch.setattr(scan, "BIG", 4096)
+    monkeypatch.setattr(outputwalk, "READ_CHUNK", 4096)
     data = bytes(i % 251 for i in range(size))
     (tmp_path / "f.bin").write_bytes(data)
     (sf,) = scan.scan_public(tmp_path, workers=1).files

@@ -107,9 +107,9 @@ def entry() -> None:
     modules) costs 0.1-0.2 s, a tenth of a no-change deploy. Those commands hold no
     Prefect client and no buffered logs, and every write they start has finished when
     they return (at most a read-only hashing thread is left after an early error), so
-    once stdout and stderr are flushed the process ends with ``os._exit``. After Ctrl-C (130) it exits normally,
-    so uploads already in flight finish. ``main`` itself never exits: tests call it
-    in-process.
+    once stdout and stderr are flushed the process ends with ``os._exit``. After Ctrl-C
+    (130) it exits normally, so uploads already in flight finish. ``main`` itself never
+    exits: tests call it in-process.
     """
     code = main()
     if code != 130 and _command(sys.argv[1:]) in QUICK_EXIT:

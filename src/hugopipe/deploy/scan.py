@@ -8,7 +8,6 @@ hides behind the imports.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import unicodedata
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hugopipe.errors import ConfigError
+from hugopipe.outputwalk import sha256_file
 
 CHUNK = 512  # files per hashing task: few enough tasks that pool overhead stays small
 
@@ -35,22 +35,9 @@ class Scan:
     skipped: list[str] = field(default_factory=list)  # slash paths not uploaded, with the reason
 
 
-BIG = 1 << 22  # files above this are hashed in chunks instead of read whole
-
-
 def _hash_file(path: str) -> tuple[str, int]:
-    # os.open/os.read: a buffered open() adds an fstat, an ioctl and an lseek per file, and
-    # each syscall hands the GIL over to the importing main thread and back
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        h = hashlib.sha256()
-        size = 0
-        while chunk := os.read(fd, BIG):
-            h.update(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    return h.hexdigest(), size
+    digest, size = sha256_file(path)
+    return digest.hex(), size
 
 
 def _hash_many(paths: list[str]) -> list[tuple[str, int]]:

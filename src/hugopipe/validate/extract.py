@@ -158,6 +158,8 @@ def init_worker(ctx: Context) -> None:
         b"://(?:" + b"|".join(re.escape(t[3:]) for t in trig if t != b".local") + b")", re.I
     )
     _open_root(ctx.root)
+    if not _WANTED_IDS:
+        _WANTED_IDS.update(_wanted_ids())
     _CACHE.clear()
     for known in _SEEN.values():
         known.clear()
@@ -458,29 +460,21 @@ def _read(rel: str) -> bytes:
     return data
 
 
-def _text(path: str) -> str:
-    with open(path, "rb") as fh:
-        return fh.read().decode("utf-8", "replace")
-
-
 WANTED = frozenset(
     ("a", "area", "link", "img", "script", "source", "video", "audio", "iframe", "track",
      "embed", "object", "meta", "title", "base", "style")
 )  # fmt: skip
 
 
-_WANTED_IDS: dict[int, str] = {}
-
-
 def _wanted_ids() -> dict[int, str]:
     """lexbor's tag id -> name for the WANTED tags (the ids are lexbor constants)."""
-    if not _WANTED_IDS:
-        doc = LexborHTMLParser("".join(f"<{t}></{t}>" for t in sorted(WANTED)))
-        for n in doc.root.traverse():
-            if n.tag in WANTED:
-                _WANTED_IDS[n.tag_id] = n.tag
-        assert set(_WANTED_IDS.values()) == WANTED, _WANTED_IDS
-    return _WANTED_IDS
+    doc = LexborHTMLParser("".join(f"<{t}></{t}>" for t in sorted(WANTED)))
+    ids = {n.tag_id: n.tag for n in doc.root.traverse() if n.tag in WANTED}
+    assert set(ids.values()) == WANTED, ids
+    return ids
+
+
+_WANTED_IDS: dict[int, str] = {}  # filled by init_worker
 
 
 def scan_html(rel: str) -> Page:
@@ -520,7 +514,7 @@ def scan_html(rel: str) -> Page:
                 for u in css_urls(st):
                     r.ref(u, "res", "style url()")
     # A2 needs the DOM only where the raw HTML has an <a> with no text at all
-    wanted = _wanted_ids()
+    wanted = _WANTED_IDS
     check_names = _UNNAMED_GATE.search(text) is not None and _MAYBE_UNNAMED.search(text) is not None
     root = tree.root
     for n in root.traverse() if root is not None else ():
