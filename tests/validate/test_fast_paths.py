@@ -296,3 +296,50 @@ def test_walk_shares_together_list_exactly_what_walk_lists(tmp_path: Path) -> No
         names = [n for share in shares for n in share]
         assert len(names) == len(set(names)), of  # no file in two shares
         assert dict.fromkeys(names, -1) == expected, of
+
+
+_TRICKY_PAGES = {
+    "index.html": "<!doctype html><html lang=en><head><title>Home</title>"
+    '<meta name="description" content="d"><link rel=canonical href="https://example.org/">'
+    "<style>.h{background:url(/img/a.png)}</style></head><body><h1 id=top>Hi</h1>"
+    '<a href="/a/#x">a</a><a href="/b/"></a><a href="#top"><img src=/img/a.png></a>'
+    "<template><a href=/in-template/>t</a></template><svg><a href=/in-svg/>s</a></svg>"
+    '<div style="background:url(/img/missing.png)">x</div></body></html>',
+    "a/index.html": "<html><head><base href=/b/><title>A</title></head><body>"
+    '<p id=x>x<a href="c.html#nope">c</a><img src=a.png srcset="/img/a.png 1x, z.png 2x">'
+    "<!-- <a href=/commented/> --><script>var s='<a href=/in-script/>'</script></body></html>",
+    "b/index.html": "<p>no html element<table><tr><td><a name=n href=#n>t</a></table>",
+    "c/index.html": "<html><head><title>C</title></head><body>   </body></html>",
+    "d/index.html": "<html><head><meta http-equiv=refresh content='0; url=/a/'></head></html>",
+    "e/index.html": "",
+    "f/index.html": "<html lang=fr><body><h1 id=\u00e9t\u00e9>\u00e9t\u00e9</h1>"
+    '<a href="#%C3%A9t%C3%A9">e</a><a href=http://localhost:1313/x>l</a></body></html>' * 50,
+}
+
+
+def test_pages_parsed_into_one_reused_document_give_what_fresh_parsers_give(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The worker parses every page into one lexbor document (extract._parse): in any
+    order, each page's record is the one a parser of its own gives."""
+    for rel, text in _TRICKY_PAGES.items():
+        f = tmp_path / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text)
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.png").write_bytes(b"png")
+    ctx = _ctx(["staging.example.org"])
+    ctx.root = str(tmp_path)
+    ctx.files = frozenset(engine.walk(tmp_path, [], sizes=False))
+    work = [("html", rel) for rel in _TRICKY_PAGES]
+    rnd = random.Random(3)
+    orders = [rnd.sample(work, len(work)) * 2 for _ in range(5)]
+    extract.init_worker(ctx)
+    assert extract._REUSED is not None  # this platform and selectolax take the fast path
+    fast = [extract.scan_batch(order) for order in orders]
+    monkeypatch.setattr(extract, "_REUSED", None)
+    monkeypatch.setattr(extract, "_reuse_check", lambda: None)
+    extract.init_worker(ctx)
+    plain = [extract.scan_batch(order) for order in orders]
+    assert fast == plain
+    assert all(any(p.findings for p in b) and any(p.ids for p in b) for b in plain)
