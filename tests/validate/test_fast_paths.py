@@ -33,6 +33,9 @@ def _normpath_join(page_dir: str, path: str) -> str:
 
 def test_join_matches_normpath_on_every_short_relative_path() -> None:
     dirs = ["/", "/a/", "/a/b/", "/docs/x/y/", "//a/", "/a/./b/", "/a/../b/", "/a//b/", "/a/b"]
+    # every page directory of up to two segments drawn from the awkward ones
+    segs = ["", ".", "..", "a", ".a", "a.", "..a", "..."]
+    dirs += ["/" + "/".join(c) + "/" for k in (1, 2) for c in itertools.product(segs, repeat=k)]
     parts = ["..", ".", "a", "...", "", "x.html", "..a", ".a"]
     n = 0
     for d in dirs:
@@ -43,7 +46,7 @@ def test_join_matches_normpath_on_every_short_relative_path() -> None:
                     if p and not p.startswith("/"):
                         assert join(d, p) == _normpath_join(d, p), (d, p)
                         n += 1
-    assert n > 10_000
+    assert n > 100_000
 
 
 def _ctx(other_hosts: list[str]) -> extract.Context:
@@ -101,6 +104,7 @@ def test_leak_scan_of_trigger_lines_finds_what_the_whole_text_gives() -> None:
         "http://", "https://", "HTTP://", "ftp://", "://", "localhost", "LocalHost", "127.0.0.1",
         "10.1.2.3", "example.org", "Staging.Example.org", "foo.local", "FOO.LOCAL", ".local",
         ":1313", "/x", "\n", "\n", " ", '"', "é", "\xff", "&#34;", "[::1]", "172.16.0.1",
+        "\u017f", "\u212a", "a-b", ".", "LOCAL",
     ]  # fmt: skip
     rnd = random.Random(11)
     hits = 0
@@ -343,3 +347,21 @@ def test_pages_parsed_into_one_reused_document_give_what_fresh_parsers_give(
     plain = [extract.scan_batch(order) for order in orders]
     assert fast == plain
     assert all(any(p.findings for p in b) and any(p.ids for p in b) for b in plain)
+
+
+def test_unnamed_link_gate_lets_through_every_page_the_text_pattern_would_match() -> None:
+    """A2's cheap test runs on the bytes: wherever the decoded text has ">", white space,
+    "</a>" (any Unicode white space, any letter case), the test on the bytes passes."""
+    text_gate = re.compile(r">\s*</a>", re.I)
+    pieces = [
+        "<a href=x>", "</a>", "</A>", ">", " ", "\n", "\t", "\x0b", "\x0c", "\x1c", "\x1f",
+        "\x85", "\xa0", "\u2003", "\u3000", "\u2028", "é", "x", "<", "/", "a", "\ufffd",
+    ]  # fmt: skip
+    rnd = random.Random(5)
+    hits = 0
+    for _ in range(50_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 10)))
+        if text_gate.search(text):
+            hits += 1
+            assert extract._UNNAMED_GATE.search(text.encode("utf-8")), text
+    assert hits > 5000

@@ -125,15 +125,17 @@ _SEEN: dict[str, dict[str, tuple[str, str, str | None, str]]] = {
 }  # fmt: skip
 _SEEN_MAX = 500_000  # per kind: bounds a worker's memory on a very large site
 _NOTHING: tuple[str, str, str | None, str] = ("", "", None, "")
-# every match of _MAYBE_UNNAMED holds ">", white space, "</a>": the cheap test goes first
-_UNNAMED_GATE = re.compile(r">\s*</a>", re.I)
+# Every match of _MAYBE_UNNAMED ends in ">", white space, "</a>", so in the bytes "</a>"
+# follows ">" or the last byte of a white-space character (ASCII, or any byte of a UTF-8
+# sequence): searched for from the literal "</", the cheap test costs half of searching
+# the decoded text for ">\s*</a>", and it lets through everything that could match.
+_UNNAMED_GATE = re.compile(rb"</a>(?<=[>\s\x1c-\x1f\x80-\xff]</a>)", re.I)
 _MAYBE_UNNAMED = re.compile(
     r"<a\b[^>]*>\s*(?:<(?:img|svg|i|span)\b[^>]*>\s*(?:</(?:svg|i|span)>\s*)?)*</a>", re.I
 )
 
 
 _TRIGGER_RX: re.Pattern[bytes] = re.compile(b"(?!)")
-_LOCAL_RX = re.compile(rb"\.local", re.I)
 LEAK_TRIGGERS = (
     "://localhost",
     "://127.",
@@ -142,8 +144,11 @@ LEAK_TRIGGERS = (
     "://10.",
     "://192.168.",
     "://172.",
-    ".local",
 )
+# A *.local host: "://", host characters, ".local". The leak regex matches its host
+# letters case-insensitively on decoded text, where "K" (Kelvin) and "ſ" count as
+# letters too: any byte of a UTF-8 sequence is let through for them.
+_LOCAL_TRIGGER = rb"[a-z0-9.\x80-\xff-]*\.local"
 
 
 def init_worker(ctx: Context) -> None:
@@ -151,12 +156,11 @@ def init_worker(ctx: Context) -> None:
     _CTX = ctx
     triggers = LEAK_TRIGGERS + tuple("://" + h.lower() for h in ctx.other_hosts)
     trig = tuple(t.encode("utf-8") for t in triggers)
-    assert all(t.startswith(b"://") or t == b".local" for t in trig)
+    assert all(t.startswith(b"://") for t in trig)
     # one search for the "://host" triggers, in any letter case: the literal "://" lets the
     # regex engine skip ahead, so this costs about what a case-sensitive search does
-    _TRIGGER_RX = re.compile(
-        b"://(?:" + b"|".join(re.escape(t[3:]) for t in trig if t != b".local") + b")", re.I
-    )
+    alternatives = [re.escape(t[3:]) for t in trig] + [_LOCAL_TRIGGER]
+    _TRIGGER_RX = re.compile(b"://(?:" + b"|".join(alternatives) + b")", re.I)
     _open_root(ctx.root)
     if not _WANTED_IDS:
         _WANTED_IDS.update(_wanted_ids())
@@ -191,14 +195,12 @@ def line_of(text: str, needle: str | None) -> int | None:
 
 def _trigger_lines(data: bytes) -> list[tuple[int, int]]:
     """(start, end) of each line of ``data`` that holds a trigger in any letter case, in
-    order, each once. Two searches over the bytes; nothing is decoded or copied."""
-    if _TRIGGER_RX.search(data) is None and _LOCAL_RX.search(data) is None:
-        return []  # almost every page: two searches, no lists
-    hits = [m.start() for m in _TRIGGER_RX.finditer(data)]
-    hits += [m.start() for m in _LOCAL_RX.finditer(data)]
+    order, each once. One search over the bytes; nothing is decoded or copied."""
+    if _TRIGGER_RX.search(data) is None:
+        return []  # almost every page: one search, no lists
     spans: list[tuple[int, int]] = []
     end = -1
-    for h in sorted(hits):
+    for h in [m.start() for m in _TRIGGER_RX.finditer(data)]:
         if h < end:
             continue  # on the line just taken
         a = data.rfind(b"\n", 0, h) + 1
@@ -274,7 +276,15 @@ def leak_matches(text: str) -> list[tuple[str, str]]:
 class _Resolver:
     """Resolve references of one page; results for repeated targets are cached per worker."""
 
-    def __init__(self, ctx: Context, page: Page, page_dir: str, base_href: str | None, text: str):
+    def __init__(
+        self,
+        ctx: Context,
+        page: Page,
+        page_dir: str,
+        base_href: str | None,
+        text: str,
+        own_url: str | None = None,
+    ):
         self.ctx, self.page, self.page_dir, self.base, self.text = (
             ctx,
             page,
@@ -284,12 +294,15 @@ class _Resolver:
         )
         self.skip_frag, self.ignore = _COMPILED[0], _COMPILED[1]
         self.same_page: list[tuple[str, str]] = []  # checked once all ids are known
+        self.own = own_url  # the page's own absolute URL, as canonical and og:url give it
 
     def add(self, rule: str, url: str | None, msg: str) -> None:
         self.page.findings.append((rule, url, msg, line_of(self.text, url)))
 
     def ref(self, raw: str, kind: str, tag: str) -> None:
         """kind: 'nav' (a/area: L3/L4 apply), 'res' (subresource), 'meta', 'self' (canonical/og:url)."""
+        if kind == "self" and raw == self.own:
+            return  # canonical/og:url naming the page itself: a new string on every page
         # Fast path: what a reference that does not depend on the page's own URL (root-
         # relative, absolute, mailto:) did on an earlier page of this worker, replayed with
         # one dict lookup: menus, assets, cross links, canonical images, outside links.
@@ -570,7 +583,7 @@ def scan_html(rel: str) -> Page:
 
             base_href = urljoin(ctx.site.origin + page_url, base_node.attributes.get("href") or "")
     ids = page.ids
-    r = _Resolver(ctx, page, page_dir, base_href, text)
+    r = _Resolver(ctx, page, page_dir, base_href, text, ctx.site.origin + page_url)
     refresh = None
     has_css_url = "url(" in text
     if has_css_url:
@@ -581,7 +594,7 @@ def scan_html(rel: str) -> Page:
                     r.ref(u, "res", "style url()")
     # A2 needs the DOM only where the raw HTML has an <a> with no text at all
     wanted = _WANTED_IDS
-    check_names = _UNNAMED_GATE.search(text) is not None and _MAYBE_UNNAMED.search(text) is not None
+    check_names = _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(text) is not None
     root = tree.root
     for n in root.traverse() if root is not None else ():
         i = n.id

@@ -137,11 +137,14 @@ def join(page_dir: str, path: str) -> str:
     """
     normal = _NORMAL_DIRS.get(page_dir)
     if normal is None:
+        # what normpath would leave alone: no empty, "." or ".." segment (a test checks
+        # this against normpath); three substring tests cost a tenth of normpath
         normal = page_dir == "/" or (
-            page_dir.startswith("/")
-            and not page_dir.startswith("//")
-            and page_dir.endswith("/")
-            and posixpath.normpath(page_dir) + "/" == page_dir
+            page_dir[:1] == "/"
+            and page_dir[-1:] == "/"
+            and "//" not in page_dir
+            and "/./" not in page_dir
+            and "/../" not in page_dir
         )
         if len(_NORMAL_DIRS) < 100_000:
             _NORMAL_DIRS[page_dir] = normal
