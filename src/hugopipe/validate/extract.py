@@ -282,19 +282,22 @@ class _Resolver:
         page: Page,
         page_dir: str,
         base_href: str | None,
-        text: str,
+        content: bytes | str,
         own_url: str | None = None,
     ):
-        self.ctx, self.page, self.page_dir, self.base, self.text = (
-            ctx,
-            page,
-            page_dir,
-            base_href,
-            text,
-        )
+        self.ctx, self.page, self.page_dir, self.base = ctx, page, page_dir, base_href
+        self._content = content  # decoded when a finding needs its line
+        self._text = content if isinstance(content, str) else None
         self.skip_frag, self.ignore = _COMPILED[0], _COMPILED[1]
         self.same_page: list[tuple[str, str]] = []  # checked once all ids are known
         self.own = own_url  # the page's own absolute URL, as canonical and og:url give it
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert isinstance(self._content, bytes)
+            self._text = self._content.decode("utf-8", "replace")
+        return self._text
 
     def add(self, rule: str, url: str | None, msg: str) -> None:
         self.page.findings.append((rule, url, msg, line_of(self.text, url)))
@@ -561,31 +564,29 @@ def scan_html(rel: str) -> Page:
     assert ctx is not None
     data = _read(rel)
     page = Page(path=rel, size=len(data))
-    page.doctype = data[:300].lstrip().lower().startswith(b"<!doctype")
-    low = data[:4000].lower()
-    if b"<html" not in low and b"<head" not in low and b"<body" not in low:
+    page.doctype = _DOCTYPE.match(data, 0, 300) is not None
+    if _DOCUMENT.search(data, 0, 4000) is None:
         page.is_doc = False  # e.g. a search-console verification file
         if not data and rel.endswith(HTML_EXT):
             page.findings.append(("P1", None, "the file is empty", None))
         scan_leaks(data, rel, page.findings)
         return page
-    text = data.decode("utf-8", "replace")
     # lexbor parses bytes without a re-encode; one tree walk in Python is ~4x cheaper
     # than one big comma-separated CSS selector (measured with selectolax 1.0.2)
     tree = _parse(data)
     page_url = ctx.site.page_url(rel)
     page_dir = page_url if page_url.endswith("/") else posixpath.dirname(page_url) + "/"
     base_href = None
-    if b"<base" in low:
+    if _BASE.search(data, 0, 4000) is not None:
         base_node = tree.css_first("base[href]")
         if base_node is not None:
             from urllib.parse import urljoin
 
             base_href = urljoin(ctx.site.origin + page_url, base_node.attributes.get("href") or "")
     ids = page.ids
-    r = _Resolver(ctx, page, page_dir, base_href, text, ctx.site.origin + page_url)
+    r = _Resolver(ctx, page, page_dir, base_href, data, ctx.site.origin + page_url)
     refresh = None
-    has_css_url = "url(" in text
+    has_css_url = b"url(" in data  # ASCII: in the bytes exactly when in the decoded text
     if has_css_url:
         for n in tree.css("[style]"):
             st = n.attributes.get("style") or ""
@@ -594,16 +595,19 @@ def scan_html(rel: str) -> Page:
                     r.ref(u, "res", "style url()")
     # A2 needs the DOM only where the raw HTML has an <a> with no text at all
     wanted = _WANTED_IDS
-    check_names = _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(text) is not None
+    check_names = _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(r.text) is not None
     root = tree.root
     for n in root.traverse() if root is not None else ():
-        i = n.id
-        if i:
-            ids.add(i)
         tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
         if tag is None:
+            i = n.id
+            if i:
+                ids.add(i)
             continue
         a = n.attributes
+        i = a.get("id")  # what n.id gives (lexbor drops repeated attributes), one C call less
+        if i:
+            ids.add(i)
         if "data-proofer-ignore" in a:
             continue
         if tag == "a" or tag == "area":
@@ -690,8 +694,7 @@ def scan_html(rel: str) -> Page:
     html = tree.root
     page.lang = bool(html is not None and (html.attributes.get("lang") or "").strip())
     body = tree.body
-    body_empty = body is None or not _has_children(body)
-    if refresh is not None and body_empty:
+    if refresh is not None and (body is None or not _has_children(body)):
         k, p, _ = urls.to_path(ctx.site, page_dir, refresh, base_href)
         page.alias_url = refresh
         if k == urls.OK:
@@ -700,7 +703,7 @@ def scan_html(rel: str) -> Page:
     elif body is None or (
         # textContent has a non-space character exactly when some text node has one;
         # the one C call settles almost every page, the per-node walk only empty ones
-        not body.text_lexbor().strip()
+        _blank(body.text_lexbor())
         and not body.text(deep=True, strip=True)
         and body.css_first("img,video,iframe,svg,canvas,object,input,picture") is None
     ):
@@ -711,7 +714,15 @@ def scan_html(rel: str) -> Page:
     return page
 
 
+def _blank(s: str) -> bool:
+    return not s or s.isspace()  # not s.strip(), without copying a page of text
+
+
 HTML_EXT = (".html", ".htm")
+# the tests in the first bytes, without lower-casing a copy of them
+_DOCTYPE = re.compile(rb"\s*<!doctype", re.I)  # \s is what bytes.lstrip() strips
+_DOCUMENT = re.compile(rb"<(?:html|head|body)", re.I)
+_BASE = re.compile(rb"<base", re.I)
 PAGER = re.compile(r"(^|/)page/\d+/index\.html$")
 
 
