@@ -365,3 +365,19 @@ def test_unnamed_link_gate_lets_through_every_page_the_text_pattern_would_match(
             hits += 1
             assert extract._UNNAMED_GATE.search(text.encode("utf-8")), text
     assert hits > 5000
+
+
+def test_case_index_for_l6_picks_the_same_file_on_every_run() -> None:
+    """L6 names the file a link matches only in another letter case; when several names
+    differ only in case, the first in sorted order is named, whatever the set order."""
+    for files in (
+        {"a/index.html", "B.css", "c/D.png"},
+        {"Docs/x.html", "DOCS/x.html", "docs/X.html", "e.html"},
+    ):
+        for _ in range(5):
+            ctx = _ctx([])
+            ctx.files, ctx.lower_files = frozenset(files), None
+            lower = extract._lower_files(ctx)
+            assert set(lower) == {f.lower() for f in files}
+            for key, f in lower.items():
+                assert f == min(g for g in files if g.lower() == key)

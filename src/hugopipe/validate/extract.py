@@ -448,9 +448,11 @@ def _lower_files(ctx: Context) -> dict[str, str]:
     on its first broken link, so a site without any costs nothing. Sorted, so the same
     file wins a clash on every run."""
     if ctx.lower_files is None:
-        lower: dict[str, str] = {}
-        for f in sorted(ctx.files):
-            lower.setdefault(f.lower(), f)
+        lower = {f.lower(): f for f in ctx.files}
+        if len(lower) != len(ctx.files):  # names that differ only in case: sort, first wins
+            lower = {}
+            for f in sorted(ctx.files):
+                lower.setdefault(f.lower(), f)
         ctx.lower_files = lower
     return ctx.lower_files
 
@@ -595,7 +597,9 @@ def scan_html(rel: str) -> Page:
                     r.ref(u, "res", "style url()")
     # A2 needs the DOM only where the raw HTML has an <a> with no text at all
     wanted = _WANTED_IDS
-    check_names = _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(r.text) is not None
+    check_names = (
+        _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(r.text) is not None
+    )
     root = tree.root
     for n in root.traverse() if root is not None else ():
         tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
