@@ -381,3 +381,20 @@ def test_case_index_for_l6_picks_the_same_file_on_every_run() -> None:
             assert set(lower) == {f.lower() for f in files}
             for key, f in lower.items():
                 assert f == min(g for g in files if g.lower() == key)
+
+
+def test_reused_document_is_parsed_into_only_by_the_thread_that_made_it(tmp_path: Path) -> None:
+    """Another thread (a validation run in-process from a thread pool) gets a parser of
+    its own: two threads parsing into one lexbor document would corrupt it."""
+    import threading
+
+    extract.init_worker(_ctx([]))
+    assert extract._REUSED is not None
+    mine = extract._parse(b"<p id=a>")
+    assert mine is extract._REUSED[0]
+    other: list = []
+    t = threading.Thread(target=lambda: other.append(extract._parse(b"<p id=b>")))
+    t.start()
+    t.join()
+    assert other[0] is not extract._REUSED[0]
+    assert [n.id for n in other[0].root.traverse() if n.id] == ["b"]

@@ -13,6 +13,7 @@ import gc
 import os
 import posixpath
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -503,8 +504,10 @@ _WANTED_IDS: dict[int, str] = {}  # filled by init_worker
 # every page into one document through lexbor's own entry point. The document's address
 # comes from selectolax's public ``mem_id`` of the document node, and ``_reuse_check``
 # compares a few parses both ways before this path is trusted; anything odd, and each
-# page gets a parser of its own as before.
-_REUSED: tuple[LexborHTMLParser, object, int] | None = None
+# page gets a parser of its own as before. Only the thread that made the document parses
+# into it (ctypes lets go of the GIL during the parse): a validation run in-process from
+# another thread gets fresh parsers.
+_REUSED: tuple[LexborHTMLParser, object, int, int] | None = None
 _REUSE_PROBES = (
     b"<!doctype html><html lang=en><head><title>a</title><base href=/x/></head>"
     b"<body><a href='/b/#c' id=d>e &amp; f</a><img src=g.png srcset='h 1x, i 2x'></body></html>",
@@ -526,7 +529,7 @@ def _lexbor_parse_fn():
     return fn
 
 
-def _reuse_check() -> tuple[LexborHTMLParser, object, int] | None:
+def _reuse_check() -> tuple[LexborHTMLParser, object, int, int] | None:
     """A document to parse every page into, once parses into it match fresh ones."""
     try:
         fn = _lexbor_parse_fn()
@@ -541,7 +544,7 @@ def _reuse_check() -> tuple[LexborHTMLParser, object, int] | None:
             fresh = LexborHTMLParser(probe)
             if _shape(tree) != _shape(fresh):
                 return None
-        return tree, fn, addr
+        return tree, fn, addr, threading.get_ident()
     except Exception:  # no symbol, another selectolax: parse page by page as before
         return None
 
@@ -555,8 +558,8 @@ def _shape(tree: LexborHTMLParser) -> tuple:
 def _parse(data: bytes) -> LexborHTMLParser:
     """The page's tree; valid until the next call (see _REUSED)."""
     if _REUSED is not None:
-        tree, fn, addr = _REUSED
-        if fn(addr, data, len(data)) == 0:  # type: ignore[operator]
+        tree, fn, addr, owner = _REUSED
+        if owner == threading.get_ident() and fn(addr, data, len(data)) == 0:  # type: ignore[operator]
             return tree
     return LexborHTMLParser(data)
 
