@@ -446,8 +446,8 @@ def _open_root(root: str) -> None:
 
 def _lower_files(ctx: Context) -> dict[str, str]:
     """For L6 (a link that matches a file only in another letter case): built by the worker
-    on its first broken link, so a site without any costs nothing. Sorted, so the same
-    file wins a clash on every run."""
+    on its first broken link, so a site without any costs nothing. Where names differ only
+    in case, the first in sorted order wins, so a clash resolves the same way on every run."""
     if ctx.lower_files is None:
         lower = {f.lower(): f for f in ctx.files}
         if len(lower) != len(ctx.files):  # names that differ only in case: sort, first wins
