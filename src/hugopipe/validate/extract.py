@@ -168,8 +168,7 @@ def init_worker(ctx: Context) -> None:
         _TITLE_ID = next(i for i, t in _WANTED_IDS.items() if t == "title")
     if _REUSED is None:
         _REUSED = _reuse_check()
-    if _CWALK is None:
-        _CWALK = _cwalk_check()  # None again without _REUSED: C reads that document
+        _CWALK = _cwalk_check()
     _CACHE.clear()
     for known in _SEEN.values():
         known.clear()
@@ -561,8 +560,8 @@ _WALK_PROBES = (
 
 def _cwalk_check() -> lexwalk.CWalk | None:
     """The C walk, once it gives what the Python walk gives on the probes."""
-    if _REUSED is None or _REUSED[3] != threading.get_ident() or not lexwalk.LIBRARY.exists():
-        return None  # the probes parse into the document: only its own thread may
+    if _REUSED is None or not lexwalk.LIBRARY.exists():
+        return None
     try:
         walk = lexwalk.CWalk(lexwalk.LIBRARY, _WANTED_IDS)
         tree, parse, addr, _ = _REUSED
