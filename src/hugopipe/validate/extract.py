@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
-from hugopipe.validate import lexwalk, urls
+from hugopipe.validate import urls
 from hugopipe.validate.urls import Site
 
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
@@ -153,7 +153,7 @@ _LOCAL_TRIGGER = rb"[a-z0-9.\x80-\xff-]*\.local"
 
 
 def init_worker(ctx: Context) -> None:
-    global _CTX, _COMPILED, _TRIGGER_RX, _REUSED, _CWALK, _TITLE_ID
+    global _CTX, _COMPILED, _TRIGGER_RX, _REUSED
     _CTX = ctx
     triggers = LEAK_TRIGGERS + tuple("://" + h.lower() for h in ctx.other_hosts)
     trig = tuple(t.encode("utf-8") for t in triggers)
@@ -164,11 +164,9 @@ def init_worker(ctx: Context) -> None:
     _TRIGGER_RX = re.compile(b"://(?:" + b"|".join(alternatives) + b")", re.I)
     _open_root(ctx.root)
     if not _WANTED_IDS:
-        _WANTED_IDS.update(lexwalk.wanted_ids())
-        _TITLE_ID = next(i for i, t in _WANTED_IDS.items() if t == "title")
+        _WANTED_IDS.update(_wanted_ids())
     if _REUSED is None:
         _REUSED = _reuse_check()
-        _CWALK = _cwalk_check()
     _CACHE.clear()
     for known in _SEEN.values():
         known.clear()
@@ -483,9 +481,21 @@ def _read(rel: str) -> bytes:
     return data
 
 
+WANTED = frozenset(
+    ("a", "area", "link", "img", "script", "source", "video", "audio", "iframe", "track",
+     "embed", "object", "meta", "title", "base", "style")
+)  # fmt: skip
+
+
+def _wanted_ids() -> dict[int, str]:
+    """lexbor's tag id -> name for the WANTED tags (the ids are lexbor constants)."""
+    doc = LexborHTMLParser("".join(f"<{t}></{t}>" for t in sorted(WANTED)))
+    ids = {n.tag_id: n.tag for n in doc.root.traverse() if n.tag in WANTED}
+    assert set(ids.values()) == WANTED, ids
+    return ids
+
+
 _WANTED_IDS: dict[int, str] = {}  # filled by init_worker
-_TITLE_ID = 0
-_CWALK: lexwalk.CWalk | None = None  # the C walk, where it is built and agrees with Python
 
 # Creating and destroying a lexbor document costs about a quarter of parsing a 1.6 KB
 # page (callgrind: 207k instructions per page fresh, 149k when one document is parsed
@@ -539,54 +549,6 @@ def _reuse_check() -> tuple[LexborHTMLParser, object, int, int] | None:
         return None
 
 
-_WALK_PROBES = (
-    b"<html><head><meta charset=utf-8><title> T &amp; t </title><meta name=description "
-    b"content=' d '><meta property=og:url content=/u/><meta http-equiv=Refresh content='0; "
-    b"url=/r/'><meta name=robots content=NoIndex><meta name><link rel=canonical href=/c/>"
-    b"<link rel='preconnect' href=//x><link href><link rel=stylesheet href=s.css id=k></head>"
-    b"<body id=b><a href=/a/ name=n id=i>a</a><a href>b</a><a id>c</a><a name=''>d</a>"
-    b"<area href=#m><img src=i.png srcset='a.png 1x, b.png 2x'><img alt><img src='' alt=''>"
-    b"<picture><source srcset=p.webp><source src=q></picture><video src=v poster=w>"
-    b"<track src=t></video><audio src=au></audio><iframe src=f></iframe><embed src=e>"
-    b"<object data=o></object><script src=livereload.js></script><base href=/x/>"
-    b"<p data-proofer-ignore id=pi><a href=/kept/ data-proofer-ignore id=ig>x</a>"
-    b"<title data-proofer-ignore>no</title><svg><title>s</title><a href=/s/ xlink:href=/x/>"
-    b"</a></svg><template><a href=/t/ id=t></a></template>\xff\xfe<a href='/\xe9\xff'>"
-    b"</a><div id='\xc3\xa9t\xc3\xa9'></div><!-- <a href=/c/> --></body></html>",
-    b"<title></title><title>second</title><a href=/&#x1f;/>sep</a>",
-    b"<p><a href=x id=&#0;>",
-)
-
-
-def _cwalk_check() -> lexwalk.CWalk | None:
-    """The C walk, once it gives what the Python walk gives on the probes."""
-    if _REUSED is None or not lexwalk.LIBRARY.exists():
-        return None
-    try:
-        walk = lexwalk.CWalk(lexwalk.LIBRARY, _WANTED_IDS)
-        tree, parse, addr, _ = _REUSED
-        for probe in _REUSE_PROBES + _WALK_PROBES:
-            if parse(addr, probe, len(probe)) != 0:  # type: ignore[operator]
-                return None
-            events = walk.events(addr, len(probe))
-            expected = lexwalk.node_events(tree, _WANTED_IDS, False, False)
-            if events is None:
-                if b"&#x1f;" in probe:
-                    continue  # gave up on a separator byte, as it should
-                return None
-            # only the first title counts, and C leaves its text to lexwalk.first_title
-            titles = [i for i in range(0, len(events), 2) if events[i] == "T"]
-            if titles:
-                events[titles[0] + 1] = lexwalk.first_title(tree, _TITLE_ID)
-            for i in titles[1:]:
-                events[i + 1] = expected[i + 1]
-            if events != expected:
-                return None
-        return walk
-    except Exception:  # a library from another build, a missing symbol: the Python walk
-        return None
-
-
 def _shape(tree: LexborHTMLParser) -> tuple:
     root = tree.root
     nodes = tuple((n.tag, n.attributes) for n in root.traverse(include_text=True)) if root else ()
@@ -626,7 +588,9 @@ def scan_html(rel: str) -> Page:
             from urllib.parse import urljoin
 
             base_href = urljoin(ctx.site.origin + page_url, base_node.attributes.get("href") or "")
+    ids = page.ids
     r = _Resolver(ctx, page, page_dir, base_href, data, ctx.site.origin + page_url)
+    refresh = None
     has_css_url = b"url(" in data  # ASCII: in the bytes exactly when in the decoded text
     if has_css_url:
         for n in tree.css("[style]"):
@@ -635,18 +599,103 @@ def scan_html(rel: str) -> Page:
                 for u in css_urls(st):
                     r.ref(u, "res", "style url()")
     # A2 needs the DOM only where the raw HTML has an <a> with no text at all
+    wanted = _WANTED_IDS
     check_names = (
         _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(r.text) is not None
     )
-    events = None
-    walk, reused = _CWALK, _REUSED
-    # the C walk for a page parsed into the reused document, unless A2 or inline CSS
-    # need the nodes themselves
-    if walk and reused and tree is reused[0] and not (check_names or has_css_url):
-        events = walk.events(reused[2], len(data))
-    if events is None:
-        events = lexwalk.node_events(tree, _WANTED_IDS, check_names, has_css_url)
-    refresh = _apply(events, r, page, tree)
+    root = tree.root
+    for n in root.traverse() if root is not None else ():
+        tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
+        if tag is None:
+            i = n.id
+            if i:
+                ids.add(i)
+            continue
+        a = n.attributes
+        i = a.get("id")  # what n.id gives (lexbor drops repeated attributes), one C call less
+        if i:
+            ids.add(i)
+        if "data-proofer-ignore" in a:
+            continue
+        if tag == "a" or tag == "area":
+            if tag == "a":
+                nm = a.get("name")
+                if nm:
+                    ids.add(nm)
+            href = a.get("href")
+            if href is not None:
+                r.ref(href, "nav", tag)
+                if tag == "a" and check_names and _no_name(n, a):
+                    r.add("A2", href, f"link to {href} has no text, aria-label or image alt")
+        elif tag == "link":
+            href = a.get("href")
+            rel_attr = (a.get("rel") or "").lower()
+            if href is None:
+                r.add("L5", None, "<link> without href")
+                continue
+            if "preconnect" in rel_attr or "dns-prefetch" in rel_attr:
+                continue
+            if "canonical" in rel_attr:
+                page.canonical = href
+                r.ref(href, "self", "link rel=canonical")
+            else:
+                r.ref(
+                    href,
+                    "res" if "stylesheet" in rel_attr or "icon" in rel_attr else "meta",
+                    "link",
+                )
+        elif tag == "img" or tag == "source":
+            src = a.get("src")
+            if src is not None:
+                r.ref(src, "res", tag)
+            elif tag == "img":
+                r.add("L5", None, "<img> without src")
+            srcset = a.get("srcset")
+            if srcset:
+                for part in srcset.split(","):
+                    u = part.strip().split(" ", 1)[0]
+                    if u:
+                        r.ref(u, "res", tag + " srcset")
+            if tag == "img" and "alt" not in a:
+                r.add("A1", src, f"<img src={src}> has no alt attribute")
+        elif tag in ("script", "iframe", "track", "embed"):
+            src = a.get("src")
+            if src is not None:
+                r.ref(src, "res", tag)
+                if tag == "script" and "livereload" in src:
+                    r.add("E2", src, "livereload script: this is `hugo server` output")
+        elif tag in ("video", "audio"):
+            for attr in ("src", "poster"):
+                v = a.get(attr)
+                if v is not None:
+                    r.ref(v, "res", tag)
+        elif tag == "object":
+            d = a.get("data")
+            if d is not None:
+                r.ref(d, "res", tag)
+        elif tag == "meta":
+            name = (a.get("name") or a.get("property") or "").lower()
+            if name == "description":
+                page.description = (a.get("content") or "").strip()
+            elif name == "robots" or name == "googlebot":
+                if "noindex" in (a.get("content") or "").lower():
+                    page.noindex = True
+            elif name in ("og:image", "twitter:image", "og:url"):
+                c = a.get("content")
+                if c:
+                    r.ref(c, "self" if name == "og:url" else "meta", f"meta {name}")
+            elif (a.get("http-equiv") or "").lower() == "refresh":
+                c = a.get("content") or ""
+                m = re.search(r"url\s*=\s*['\"]?([^'\"]+)", c, re.I)
+                if m:
+                    refresh = m.group(1).strip()
+                    r.ref(refresh, "meta", "meta refresh")
+        elif tag == "title":
+            if page.title is None:
+                page.title = n.text(strip=True)
+        elif tag == "style" and has_css_url:
+            for u in css_urls(n.text()):
+                r.ref(u, "res", "style url()")
     for frag, raw in r.same_page:
         r.fragment(rel, frag, raw, same_page=True)
     html = tree.root
@@ -670,97 +719,6 @@ def scan_html(rel: str) -> Page:
         _page_rules(page, ctx)
     scan_leaks(data, rel, page.findings)
     return page
-
-
-def _apply(events: list[str], r: _Resolver, page: Page, tree: LexborHTMLParser) -> str | None:
-    """Run the page's events (see lexwalk) through the per-reference rules; returns the
-    meta refresh target, if any."""
-    ids = page.ids
-    refresh = None
-    rel = srcset = prop = content = equiv = ""
-    alt = False
-    it = iter(events)
-    for k, v in zip(it, it, strict=True):
-        if k == "#":
-            ids.add(v)
-        elif k == "a":
-            r.ref(v, "nav", "a")
-        elif k == "M":
-            name = (v or prop).lower()
-            if name == "description":
-                page.description = content.strip()
-            elif name == "robots" or name == "googlebot":
-                if "noindex" in content.lower():
-                    page.noindex = True
-            elif name in ("og:image", "twitter:image", "og:url"):
-                if content:
-                    r.ref(content, "self" if name == "og:url" else "meta", f"meta {name}")
-            elif equiv.lower() == "refresh":
-                m = re.search(r"url\s*=\s*['\"]?([^'\"]+)", content, re.I)
-                if m:
-                    refresh = m.group(1).strip()
-                    r.ref(refresh, "meta", "meta refresh")
-            prop = content = equiv = ""
-        elif k == "p":
-            prop = v
-        elif k == "c":
-            content = v
-        elif k == "h":
-            equiv = v
-        elif k == "L":
-            rel_attr = rel.lower()
-            rel = ""
-            if v == lexwalk.NONE:
-                r.add("L5", None, "<link> without href")
-            elif "preconnect" in rel_attr or "dns-prefetch" in rel_attr:
-                pass
-            elif "canonical" in rel_attr:
-                page.canonical = v
-                r.ref(v, "self", "link rel=canonical")
-            else:
-                kind = "res" if "stylesheet" in rel_attr or "icon" in rel_attr else "meta"
-                r.ref(v, kind, "link")
-        elif k == "l":
-            rel = v
-        elif k == "I" or k == "O":
-            tag = "img" if k == "I" else "source"
-            src = None if v == lexwalk.NONE else v
-            if src is not None:
-                r.ref(src, "res", tag)
-            elif tag == "img":
-                r.add("L5", None, "<img> without src")
-            if srcset:
-                for part in srcset.split(","):
-                    u = part.strip().split(" ", 1)[0]
-                    if u:
-                        r.ref(u, "res", tag + " srcset")
-            if tag == "img" and not alt:
-                r.add("A1", src, f"<img src={src}> has no alt attribute")
-            srcset, alt = "", False
-        elif k == "s":
-            srcset = v
-        elif k == "n":
-            alt = True
-        elif k == "T":
-            if page.title is None:
-                page.title = lexwalk.first_title(tree, _TITLE_ID) if v == lexwalk.LOOKUP else v
-        elif k == "2":
-            r.add("A2", v, f"link to {v} has no text, aria-label or image alt")
-        elif k == "y":
-            for u in css_urls(v):
-                r.ref(u, "res", "style url()")
-        else:
-            tag = _RES_TAG[k]
-            r.ref(v, "nav" if k == "r" else "res", tag)
-            if k == "S" and "livereload" in v:
-                r.add("E2", v, "livereload script: this is `hugo server` output")
-    return refresh
-
-
-_RES_TAG = {
-    "r": "area", "S": "script", "f": "iframe", "t": "track", "e": "embed", "o": "object",
-    "v": "video", "u": "audio",
-}  # fmt: skip
 
 
 def _blank(s: str) -> bool:
@@ -807,6 +765,18 @@ def _page_rules(page: Page, ctx: Context) -> None:
             add(("S4", None, f"meta description is {n} characters", None))
     if not page.canonical:
         add(("S7", None, "no <link rel=canonical>", None))
+
+
+def _no_name(n, a) -> bool:
+    """True when a link has no accessible name (A2); the common case returns on the first child."""
+    if a.get("aria-label") or a.get("title"):
+        return False
+    c = n.child
+    if c is not None and c.tag == "-text" and (c.text_content or "").strip():
+        return False
+    if n.text(deep=True, strip=True):
+        return False
+    return not any((im.attributes.get("alt") or "").strip() for im in n.css("img[alt]"))
 
 
 def _has_children(node) -> bool:
