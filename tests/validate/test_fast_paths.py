@@ -123,11 +123,11 @@ def test_page_records_survive_the_trip_from_a_worker() -> None:
     p = extract.Page(
         path="a/index.html",
         size=12,
-        ids={"x", "y z"},
+        ids=extract.blob(["x", "y z"]),
         title="T",
-        links={"b/index.html"},
+        links=extract.blob(["b/index.html"]),
         frag_refs=[("b/index.html", "f", "/b/#f")],
-        externals={"https://x.org/"},
+        externals=extract.blob(["https://x.org/"]),
         findings=[("L1", "/c/", "missing", 3)],
     )
     assert pickle.loads(pickle.dumps(p)) == p

@@ -108,10 +108,7 @@ def validate_public(
             findings += robots_rules(sc, public_dir, cfg)
             if site_dir is not None and listing is not None:
                 findings += publication_rules(sc, Path(site_dir), env, rows=listing.rows())
-            checked = {
-                "files": len(sc.files),
-                "pages": sum(1 for p in sc.pages.values() if p.path.endswith((".html", ".htm"))),
-            }
+            checked = {"files": len(sc.files), "pages": sc.html_pages}
             del sc
     finally:
         if own_listing and listing is not None:

@@ -68,7 +68,7 @@ def collect_external(
     sc = scan(public, Site.from_base_url(base_url), cfg, jobs=jobs)
     where: dict[str, list[str]] = defaultdict(list)
     for p in sorted(sc.pages.values(), key=lambda p: p.path):
-        for u in sorted(p.externals):
+        for u in sorted(p.external_urls()):
             if u.startswith(("http://", "https://")) and not cfg.url_ignored(u):
                 where[u].append(p.path)
     return dict(where)

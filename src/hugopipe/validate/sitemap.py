@@ -99,21 +99,18 @@ def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Findi
                 todo.append(f)
                 continue
             listed.add(f)
-            p = sc.pages.get(f)
-            if p is None:
-                continue
-            if p.alias_url is not None:
+            if f in sc.aliases:
                 out.append(_f("M2", rel, f"<loc> {loc} is an alias (redirect) page", url=loc))
-            elif p.noindex and production:
+            elif production and f in sc.noindex:
                 out.append(_f("M2", rel, f"<loc> {loc} is marked noindex", url=loc))
-    for p in sc.pages.values():
-        if p.indexable and p.path not in listed:
+    for path in sc.indexable:
+        if path not in listed:
             out.append(
                 _f(
                     "M3",
-                    p.path,
-                    f"{sc.site.page_url(p.path)} is indexable but not in the sitemap",
-                    url=sc.site.page_url(p.path),
+                    path,
+                    f"{sc.site.page_url(path)} is indexable but not in the sitemap",
+                    url=sc.site.page_url(path),
                 )
             )
     return out
