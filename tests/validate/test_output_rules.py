@@ -375,7 +375,8 @@ def test_process_pool_gives_same_result_as_single_process(out: Out) -> None:
             f'<a href="/bulk/missing{i % 3}/">x</a>'
             f'<a href="/bulk/p{(i * 7) % n}/#h{(i * 7) % n}">ok</a>'
             f'<a href="/bulk/p{(i * 11) % n}/#nope">bad</a>'
-            f'<a href="/bulk/old{i % 5}/">old</a>',
+            f'<a href="/bulk/old{i % 5}/#h{i % 5}">old</a>'  # alias before its target
+            f'<a href="/bulk/zz/{"#h1" if i % 10 else "#nope"}">zz</a>',  # alias after it
             title="Same title" if i % 50 == 0 else None,
             description=None if i % 60 == 0 else DESC,
             head=('<meta name="description" content="Same description for these pages">' if i % 60 == 0 else "")
@@ -383,6 +384,7 @@ def test_process_pool_gives_same_result_as_single_process(out: Out) -> None:
         )  # fmt: skip
     for j in range(5):
         out.write(f"bulk/old{j}/index.html", alias(f"/bulk/p{j}/"))
+    out.write("bulk/zz/index.html", alias("/bulk/p1/"))
     out.pages = [u for u in out.pages if u != "/bulk/p3/"] + ["/bulk/old0/"]
     out.refresh_sitemap()
     one = validate_public(out.root, base_url=BASE, env="production", production=True, jobs=1)
@@ -391,9 +393,27 @@ def test_process_pool_gives_same_result_as_single_process(out: Out) -> None:
     assert one.checked == two.checked
     count = {r: sum(f.rule == r for f in two.findings) for r in ("L1", "L2", "L4", "S3", "S5")}
     # same title: p0/50/100/150/200, same description: p0/60/120/180; p0 is noindex
-    assert count == {"L1": n, "L2": n, "L4": n, "S3": 3, "S5": 2}
+    assert count == {"L1": n, "L2": n + n // 10, "L4": 2 * n, "S3": 3, "S5": 2}
     m2 = [f.message for f in two.findings if f.rule == "M2"]
     assert sum("alias" in m for m in m2) == 1  # old0 in the sitemap
     assert sum("noindex" in m for m in m2) == 4  # p0/70/140/210
     m3 = [f.file for f in two.findings if f.rule == "M3"]
     assert m3 == ["bulk/p3/index.html"]
+
+
+def test_cli_in_process_keeps_no_records_and_leaves_the_collector_on(
+    out: Out, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the console script, which ends with os._exit, keeps the page records unfreed
+    and turns the cyclic collector off; ``main`` run in-process must leave neither."""
+    import gc
+    import json
+
+    from hugopipe.cli import cmd_validate
+    from hugopipe.cli.main import main
+
+    code = main(["validate", "--public", str(out.root), "--base-url", BASE, "--env", "production", "--json"])  # fmt: skip
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["checked"]["pages"] == 4
+    assert gc.isenabled()
+    assert cmd_validate._KEEP == []

@@ -13,6 +13,10 @@ import sys
 from enum import IntEnum
 from typing import Any
 
+#: Set by ``hugopipe.cli.main.entry`` for a command that ends with ``os._exit`` (its
+#: process frees nothing one by one); never set when ``main`` runs in-process (tests).
+QUICK_EXIT_AHEAD = False
+
 
 class Exit(IntEnum):
     OK = 0

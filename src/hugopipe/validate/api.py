@@ -77,12 +77,16 @@ def validate_public(
     jobs: int | None = None,
     prewalk: Prewalk | None = None,
     listing: HugoList | None = None,
+    keep: list[object] | None = None,
 ) -> ValidationReport:
     """Rules on an output that is already built (no build, no Hugo needed unless site_dir is given).
 
     ``prewalk``: the listing of ``public_dir``, already started (see ``hugopipe.outputwalk``).
     ``listing``: ``hugo list all`` for ``env``, already started; with ``site_dir`` and no
     listing, one is started here, so Hugo lists the pages while the output is scanned.
+    ``keep``: for a caller that ends its process right after the report (the CLI, with the
+    cyclic collector off): the page records go into it instead of being freed one by one,
+    which costs 0.03-0.05 s on 20,000 pages for memory the exit hands back anyway.
     """
     t0 = time.perf_counter()
     public_dir = Path(public_dir)
@@ -109,6 +113,8 @@ def validate_public(
             if site_dir is not None and listing is not None:
                 findings += publication_rules(sc, Path(site_dir), env, rows=listing.rows())
             checked = {"files": len(sc.files), "pages": sc.html_pages}
+            if keep is not None:
+                keep.append(sc)
             del sc
     finally:
         if own_listing and listing is not None:
@@ -183,8 +189,10 @@ def validate_site(
     production: bool | None = None,
     config: dict | None = None,
     jobs: int | None = None,
+    keep: list[object] | None = None,
 ) -> ValidationReport:
-    """Source rules plus output rules for a site built into ``public_dir`` for ``env``."""
+    """Source rules plus output rules for a site built into ``public_dir`` for ``env``
+    (``keep``: see ``validate_public``)."""
     from hugopipe.hugo import hugo_config
 
     site_dir = Path(site_dir)
@@ -208,6 +216,7 @@ def validate_site(
             site_dir=site_dir,
             jobs=jobs,
             listing=listing,
+            keep=keep,
         )
     finally:
         listing.close()

@@ -51,7 +51,10 @@ class Scan:
     descriptions: dict[str, str] = field(default_factory=dict)
     repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, page, first)
     with_links: list[Page] = field(default_factory=list)  # L4: pages that link to html files
-    with_fragments: list[Page] = field(default_factory=list)  # L2: cross-page fragments
+    # L2, checked when both ends are here: (page, target, fragment, raw) waiting for a
+    # page that has not arrived yet, by that page's path; and what was found missing
+    parked: dict[str, list[tuple[Page, str, str, str]]] = field(default_factory=dict)
+    broken: list[tuple[Page, str, str, str]] = field(default_factory=list)
 
     def add(self, p: Page) -> None:
         path = p.path
@@ -65,8 +68,12 @@ class Scan:
             self.aliases[path] = p.alias_url
         elif p.links:
             self.with_links.append(p)
-        if p.frag_refs:
-            self.with_fragments.append(p)
+        waiting = self.parked.pop(path, None)
+        if waiting:
+            for ref in waiting:
+                self._fragment(*ref)
+        for target, frag, raw in p.frag_refs:
+            self._fragment(p, target, frag, raw)
         if p.noindex:
             self.noindex.add(path)
         if p.indexable:
@@ -79,6 +86,36 @@ class Scan:
                 first = self.descriptions.setdefault(p.description, path)
                 if first is not path:
                     self.repeated.append(("S5", path, first))
+
+    def _fragment(self, p: Page, target: str, frag: str, raw: str, final: bool = False) -> None:
+        """L2 for one link of ``p`` to ``target#frag``, or park it until what it needs is here.
+
+        ``final``: every record is in; a target that never came is no page (another rule
+        reports the link), and a link to an alias page whose own target never came is
+        checked against the alias page itself.
+        """
+        tp = self.pages.get(target)
+        if tp is None:
+            if not final:
+                self.parked.setdefault(target, []).append((p, target, frag, raw))
+            return
+        at = tp.alias_target
+        if at:
+            ap = self.pages.get(at)
+            if ap is not None:
+                tp = ap
+            elif not final:
+                self.parked.setdefault(at, []).append((p, target, frag, raw))
+                return
+        if not (tp.has_id(frag) or tp.has_id(unquote(frag))):
+            self.broken.append((p, tp.path, frag, raw))
+
+    def settle_fragments(self) -> None:
+        """Check what is still parked once every record is in."""
+        parked, self.parked = self.parked, {}
+        for refs in parked.values():
+            for ref in refs:
+                self._fragment(*ref, final=True)
 
 
 def walk(public: Path, exclude: list[str], sizes: bool = True) -> dict[str, int]:
@@ -228,8 +265,17 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
     """
     out: list[Finding] = []
     pages = sc.pages
-    for p in sc.with_fragments:
-        out += _fragment_findings(p, pages, public)
+    sc.settle_fragments()
+    for p, target, frag, raw in sc.broken:
+        out.append(
+            _f(
+                "L2",
+                p.path,
+                f"{raw}: #{frag} is not an id on {target}",
+                url=raw,
+                line=_line(public, p.path, raw),
+            )
+        )
     if cfg.enabled("L4") and sc.aliases:
         # Hugo makes an alias of every list's page/1/: thousands on a big site, so the
         # links of each page are split and looked up (C loops), not searched per alias
@@ -263,27 +309,4 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
             out.append(_f("P2", rel, f"page is {size // 1024} KB (limit {cfg.max_page_kb} KB)"))
         elif low.endswith(IMAGE_EXT) and size > image_max:
             out.append(_f("P2", rel, f"image is {size // 1024} KB (limit {cfg.max_image_kb} KB)"))
-    return out
-
-
-def _fragment_findings(p: Page, pages: dict[str, Page], public: Path) -> list[Finding]:
-    """L2 for the links of ``p`` to a #fragment on another page."""
-    out: list[Finding] = []
-    for target, frag, raw in p.frag_refs:
-        tp = pages.get(target)
-        if tp is None:
-            continue
-        if tp.alias_target and tp.alias_target in pages:
-            tp = pages[tp.alias_target]
-        if tp.has_id(frag) or tp.has_id(unquote(frag)):
-            continue
-        out.append(
-            _f(
-                "L2",
-                p.path,
-                f"{raw}: #{frag} is not an id on {tp.path}",
-                url=raw,
-                line=_line(public, p.path, raw),
-            )
-        )
     return out
