@@ -111,16 +111,19 @@ def entry() -> None:
     (130) it exits normally, so uploads already in flight finish. ``main`` itself never
     exits: tests call it in-process.
     """
-    quick = _command(sys.argv[1:]) in QUICK_EXIT
+    command = _command(sys.argv[1:])
+    quick = command in QUICK_EXIT
     if quick:
-        import gc
-
         from hugopipe.cli import output
 
-        # Nothing such a command allocates needs the cyclic collector before the exit,
-        # and it would walk validate's 23,000 page records once for nothing (0.1 s).
-        gc.disable()
         output.QUICK_EXIT_AHEAD = True
+    if command == "validate":
+        import gc
+
+        # Nothing validation allocates needs the cyclic collector before the exit, and it
+        # would walk the 23,000 page records once for nothing (0.1 s). Not for deploy:
+        # botocore makes reference cycles per request, and a big upload would pile them up.
+        gc.disable()
     code = main()
     if code != 130 and quick:
         import os
