@@ -96,6 +96,34 @@ def _leaks_of_whole_text(text: str, own: str) -> list[tuple]:
     return out
 
 
+def test_non_ascii_folds_are_every_character_re_matches_to_an_ascii_letter() -> None:
+    letter = re.compile("(?i)[a-z]")
+    found: dict[str, str] = {}
+    for cp in range(0x80, 0x110000):
+        c = chr(cp)
+        if 0xD800 <= cp < 0xE000 or not letter.fullmatch(c):
+            continue
+        ascii_twin = next(a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch("(?i)" + a, c))
+        found[ascii_twin] = found.get(ascii_twin, "") + c
+    assert found == extract.NON_ASCII_FOLDS
+
+
+def test_leak_trigger_lets_through_hosts_in_other_letter_cases() -> None:
+    """A host of another environment, with non-ASCII letters or written with the ASCII
+    letters' Unicode twins, is found as a search of the decoded text finds it."""
+    extract.init_worker(_ctx(["b\u00fccher.example", "Kiosk.example"]))
+    lines = [
+        "a https://B\u00dcCHER.example/x b",
+        "https://bücher.EXAMPLE/",
+        "http://\u212a\u0131o\u017fk.example/y",
+        "http://KIOSK.example",
+    ]
+    for line in lines:
+        got: list = []
+        extract.scan_leaks(line.encode(), "f.html", got)
+        assert [g[1] for g in got] == [u for u, _ in extract.leak_matches(line)] != [], line
+
+
 def test_leak_scan_of_trigger_lines_finds_what_the_whole_text_gives() -> None:
     """Only lines holding a trigger are decoded; the findings (urls, order, lines) match a
     search of the whole text, including upper-case hosts and bytes that are not UTF-8."""
@@ -105,6 +133,9 @@ def test_leak_scan_of_trigger_lines_finds_what_the_whole_text_gives() -> None:
         "10.1.2.3", "example.org", "Staging.Example.org", "foo.local", "FOO.LOCAL", ".local",
         ":1313", "/x", "\n", "\n", " ", '"', "é", "\xff", "&#34;", "[::1]", "172.16.0.1",
         "\u017f", "\u212a", "a-b", ".", "LOCAL",
+        # letters Python's re folds to ASCII ones (browsers map them too, UTS #46)
+        "\u017ftaging.example.org", "STAG\u0131NG.example.org", "stag\u0130ng.example.org",
+        "localho\u017ft", "LOCALHO\u017fT",
     ]  # fmt: skip
     rnd = random.Random(11)
     hits = 0

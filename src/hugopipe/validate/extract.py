@@ -178,17 +178,42 @@ LEAK_TRIGGERS = (
 # letters case-insensitively on decoded text, where "K" (Kelvin) and "ſ" count as
 # letters too: any byte of a UTF-8 sequence is let through for them.
 _LOCAL_TRIGGER = rb"[a-z0-9.\x80-\xff-]*\.local"
+# What Python's re matches case-insensitively to an ASCII letter besides its other case
+# (a test checks every code point). The leak regex runs on decoded text, so it finds
+# "https://ſtaging.example.org/", and browsers send that to staging.example.org
+# (UTS #46 maps ſ to s, the Kelvin sign to k): the byte trigger must let it through.
+NON_ASCII_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def trigger_bytes(trigger: str) -> bytes:
+    """A bytes pattern, searched with re.I, that matches wherever ``trigger`` matches
+    the decoded text case-insensitively (it may match more; the text regex decides)."""
+    out = []
+    for ch in trigger:
+        if ch.isascii():
+            piece = re.escape(ch.encode())
+            folds = NON_ASCII_FOLDS.get(ch.lower(), "")
+            if folds:
+                piece = b"(?:" + b"|".join([piece] + [f.encode() for f in folds]) + b")"
+        else:  # any UTF-8 sequence, or an ASCII character re would take for it
+            twins = [chr(a) for a in range(128) if re.fullmatch("(?i)" + re.escape(ch), chr(a))]
+            piece = (
+                b"(?:"
+                + b"|".join([rb"[\x80-\xff]{2,4}"] + [re.escape(t.encode()) for t in twins])
+                + b")"
+            )
+        out.append(piece)
+    return b"".join(out)
 
 
 def init_worker(ctx: Context) -> None:
     global _CTX, _COMPILED, _TRIGGER_RX, _REUSED
     _CTX = ctx
     triggers = LEAK_TRIGGERS + tuple("://" + h.lower() for h in ctx.other_hosts)
-    trig = tuple(t.encode("utf-8") for t in triggers)
-    assert all(t.startswith(b"://") for t in trig)
+    assert all(t.startswith("://") for t in triggers)
     # one search for the "://host" triggers, in any letter case: the literal "://" lets the
     # regex engine skip ahead, so this costs about what a case-sensitive search does
-    alternatives = [re.escape(t[3:]) for t in trig] + [_LOCAL_TRIGGER]
+    alternatives = [trigger_bytes(t[3:]) for t in triggers] + [_LOCAL_TRIGGER]
     _TRIGGER_RX = re.compile(b"://(?:" + b"|".join(alternatives) + b")", re.I)
     _open_root(ctx.root)
     if not _WANTED_IDS:
