@@ -80,7 +80,24 @@ def prefect_server() -> Iterator[str]:
     """A real ``prefect server start`` (SQLite) on a free port; yields the API URL."""
     api = os.environ["PREFECT_API_URL"]
     log = open(_SESSION_DIR / "prefect-server.log", "w")  # noqa: SIM115
-    env = dict(os.environ, PREFECT_UI_API_URL=api, PREFECT_SERVER_API_PORT=str(_PREFECT_PORT))
+    env = dict(
+        os.environ,
+        PREFECT_UI_API_URL=api,
+        PREFECT_SERVER_API_PORT=str(_PREFECT_PORT),
+        # SQLite takes one writer at a time, and every background service below writes on its
+        # own loop. None of them is exercised here (no events are read, no automations, no
+        # workers, no pause reaches its timeout, no run is left cancelling), and a CI run was
+        # lost to a write lock held for over a minute while they ran (server log: "database is
+        # locked" in the task run recorder, then every API call timing out). Kept: the task run
+        # recorder (``hugopipe retries`` reads task runs) and the repossessor (production
+        # deploys hold a concurrency lease).
+        PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED="false",
+        PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED="false",
+        PREFECT_SERVER_SERVICES_FOREMAN_ENABLED="false",
+        PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_ENABLED="false",
+        PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
+        PREFECT_SERVER_SERVICES_CLEANUP_RECONCILER_ENABLED="false",
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -174,7 +191,9 @@ def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Itera
         HUGOPIPE_APPROVAL_POLL_SECONDS="1",
         HUGOPIPE_RETRY_DELAYS="1,1,1",
         HUGOPIPE_FAULT_INJECT="apply-deploy-dev=2",
-        PREFECT_RUNNER_POLL_FREQUENCY="1",
+        # each poll makes the server mark the deployments ready, a SQLite write: every 2 s,
+        # not every second, halves that traffic for half a second more per run start
+        PREFECT_RUNNER_POLL_FREQUENCY="2",
     )
     subprocess.run(
         [sys.executable, str(ROOT / "blocks" / "register.py")], env=env, check=True, cwd=ROOT
