@@ -50,7 +50,6 @@ class Scan:
     titles: dict[str, str] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
     repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, page, first)
-    with_links: list[Page] = field(default_factory=list)  # L4: pages that link to html files
     # L2, checked when both ends are here: (page, target, fragment, raw) waiting for a
     # page that has not arrived yet, by that page's path; and what was found missing
     parked: dict[str, list[tuple[Page, str, str, str]]] = field(default_factory=dict)
@@ -66,8 +65,6 @@ class Scan:
             self.html_pages += 1
         if p.alias_url is not None:
             self.aliases[path] = p.alias_url
-        elif p.links:
-            self.with_links.append(p)
         waiting = self.parked.pop(path, None)
         if waiting:
             for ref in waiting:
@@ -280,7 +277,9 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
         # Hugo makes an alias of every list's page/1/: thousands on a big site, so the
         # links of each page are split and looked up (C loops), not searched per alias
         aliases = sc.aliases.keys()
-        for p in sc.with_links:
+        for p in pages.values():
+            if p.alias_url is not None or not p.links:
+                continue
             links = p.linked()
             if aliases.isdisjoint(links):
                 continue
