@@ -388,7 +388,7 @@ def run_once(name: str, t: dict, pub: Path, outdir: Path, k: int, cap: float) ->
         finally:
             srv.shutdown()
     else:
-        r = timed(t["cmd"], out, cap, cwd=t.get("cwd"))
+        r = timed(t["cmd"], out, cap)
         # a run that crashed before printing a report (e.g. the venv being re-synced
         # by another job mid-run) is repeated once rather than timed
         if name == "hugopipe validate" and '"findings"' not in out.read_text():
