@@ -134,6 +134,7 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
     proc = hugopipe("status", run_id, "--wait", "--timeout", "300", "--json")
     code, done = proc.returncode, json.loads(proc.stdout)
     assert code == 0 and done["state_type"] == "COMPLETED", done
+    assert done["deployment"] == "publish/site", done
     public = served["site"] / ".hugopipe" / "public" / "production"
     local = {p.relative_to(public).as_posix() for p in public.rglob("*") if p.is_file()}
     remote = {

@@ -231,6 +231,19 @@ class PrefectApi:
                 hint="serve the deployments first: `uv run python deployments/serve.py` (the demo does this)",
             ) from None
 
+    def deployment_label(self, run: dict[str, Any]) -> str | None:
+        """``flow/deployment`` of the deployment a run was started from; None for a run
+        started outside a deployment, or whose deployment has since been deleted."""
+        dep_id = run.get("deployment_id")
+        if not dep_id:
+            return None
+        try:
+            dep = self.request("GET", f"/deployments/{dep_id}")
+            flow = self.request("GET", f"/flows/{dep['flow_id']}")
+        except NotFound:
+            return None
+        return f"{flow['name']}/{dep['name']}"
+
     # -- writes ------------------------------------------------------------
     def create_run(
         self,

@@ -68,7 +68,8 @@ def exit_for(o: RunOutcome) -> int:
 
 def _text(o: RunOutcome) -> str:
     lines = [
-        f"run       {o.flow_run_name} ({o.flow_run_id})",
+        f"run       {o.flow_run_name} ({o.flow_run_id})"
+        + (f" of {o.deployment}" if o.deployment else ""),
         f"state     {o.state_name}" + (f" — {o.state_message}" if o.state_message else ""),
         f"ui        {o.ui_url}",
     ]
@@ -187,7 +188,8 @@ def status_cmd(args: argparse.Namespace) -> int:
         run = api.flow_run(args.run)
         if args.wait:
             run = wait_for(api, args.run, args.timeout)
-    o = outcome(run)
+        dep = api.deployment_label(run)
+    o = outcome(run, dep)
     emit(o, json_output=args.json, text=_text(o))
     return exit_for(o)
 
