@@ -153,8 +153,7 @@ def publish(
         result.outputs = outputs
         result.next_step = next_step
         result.summary = result_summary(env, stages, next_step)
-        path = record_result(result)
-        logger.info("result file: %s", path)
+        record_result(result)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact
 
 from hugopipe.results import ResultFile, write_result
@@ -15,4 +15,7 @@ def record_result(result: ResultFile) -> str:
         create_link_artifact(
             result.flow_run_url, link_text="this run in the Prefect UI", key="run-link"
         )
-    return str(path.resolve())
+    where = str(path.resolve())
+    # `hugopipe result RUN` finds the file by this line (also while a production run waits)
+    get_run_logger().info("result file: %s", where)
+    return where

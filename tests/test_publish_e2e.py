@@ -111,6 +111,14 @@ def test_production_pauses_and_only_the_exact_phrase_resumes(
     assert out["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
     assert _etags(served["s3"]) == before
 
+    # while it waits, `result` reads the file the flow wrote (not one assembled from the API)
+    res = hugopipe("result", run_id, "--json")
+    waiting = json.loads(res.stdout)
+    assert res.returncode == 0 and waiting["assembled"] is False, res.stderr
+    assert waiting["result"]["status"] == "paused"
+    assert waiting["result"]["flow_run_id"] == run_id
+    assert "approve" in waiting["result"]["next_step"].lower()
+
     # the approval form shows what will change
     run = httpx.get(f"{api}/flow_runs/{run_id}").json()
     keyset = run["state"]["state_details"]["run_input_keyset"]

@@ -287,10 +287,31 @@ def find_result_file(api: Any, run: dict[str, Any]) -> Path | None:
             return Path(m.group("path"))
     task_id = (run.get("parameters") or {}).get("task_id")
     root = results_root()
-    if task_id and root.is_dir():
+    if not root.is_dir():
+        return None
+    if task_id:
         hits = sorted(root.glob(f"*/{task_id}.result.md"))
         if hits:
             return hits[-1]
+    # logs expired or deleted: the file names its run in its front matter. A file lands in
+    # the folder of the day it was written, so a run that crossed midnight has its final
+    # file in the next day's folder (and its paused one in the start day's): later first,
+    # and what the flow wrote before what `result` assembled (run-<id>.result.md).
+    mark = f"\nflow_run_id: {run['id']}\n".encode()
+    day = str(run.get("start_time") or run.get("expected_start_time") or "")[:10]
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and p.name >= day)[:2] if day else []
+    for folder in reversed(folders):
+        files = sorted(
+            folder.glob("*.result.md"), key=lambda p: (p.name.startswith("run-"), p.name)
+        )
+        for path in files:
+            try:
+                with path.open("rb") as fh:
+                    head = fh.read(2048)
+            except OSError:
+                continue
+            if mark in head:
+                return path
     return None
 
 
