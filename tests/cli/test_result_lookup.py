@@ -85,3 +85,22 @@ def test_task_id_parameter_wins(results: Path) -> None:
         NoLogs(), _run(RUN, start, task_id="2026-11-22-1500-hugo-deploy-staging")
     )
     assert found == named
+
+
+class Logs(NoLogs):
+    def __init__(self, *paths: Path) -> None:
+        self.lines = [{"message": f"result file: {p}"} for p in paths]
+
+    def request(self, method: str, path: str, json: Any = None) -> list:
+        super().request(method, path, json)
+        return self.lines if json["offset"] == 0 else []
+
+
+def test_the_last_file_the_log_names(results: Path) -> None:
+    start = datetime(2026, 11, 22, 23, 59, tzinfo=UTC)
+    task = "2026-11-22-235900-publish-production"
+    paused = _write(task, RUN, start)
+    final = _write(task, RUN, start, status="success", completed_at=start + timedelta(minutes=3))
+    assert find_result_file(Logs(paused, final), _run(RUN, start)) == final
+    final.unlink()  # a path in the log that is gone is skipped
+    assert find_result_file(Logs(paused, final), _run(RUN, start)) == paused

@@ -278,10 +278,11 @@ _RESULT_LOG = re.compile(r"result file: (?P<path>\S+\.result\.md)")
 
 
 def find_result_file(api: Any, run: dict[str, Any]) -> Path | None:
-    """The file the flow wrote: its path is in the flow's log; else search the results folder."""
+    """The file the flow wrote last: its path is in the run's log; else search the results folder."""
     from hugopipe.results import results_root
 
-    for lg in _all_logs(api, {"flow_run_id": {"any_": [run["id"]]}, "level": {"ge_": 20}}):
+    logs = _all_logs(api, {"flow_run_id": {"any_": [run["id"]]}, "level": {"ge_": 20}})
+    for lg in reversed(logs):  # the last file written: a paused run's final one is written later
         m = _RESULT_LOG.search(lg.get("message") or "")
         if m and Path(m.group("path")).is_file():
             return Path(m.group("path"))
