@@ -54,3 +54,18 @@ def request_production_approval(description_md: str) -> ProductionApproval:
         raise RuntimeError("production approval missing or wrong; nothing was deployed")
     logger.info("Production approved%s", f" ({approval.note})" if approval.note else "")
     return approval
+
+
+def stop_reason() -> str | None:
+    """The message on this run's Cancelling state: ``Rejected: <reason>`` from `hugopipe
+    reject`, or whatever the API caller wrote. None when there is none (a cancel in the
+    UI) or the server cannot be asked; the caller then says the run was cancelled."""
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(flow_run.id).state
+    except Exception:  # the process is being stopped: say less rather than fail here
+        return None
+    message = (state.message or "").strip() if state is not None else ""
+    return message or None

@@ -13,9 +13,9 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.approval import approval_link, request_production_approval
+from flows.approval import approval_link, request_production_approval, stop_reason
 from hugopipe.config import ProjectConfig
-from hugopipe.errors import NEXT_STEP, FailureClass, HugopipeError
+from hugopipe.errors import NEXT_STEP, FailureClass, HugopipeError, stopped_next_step
 from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
 from tasks.build import build
@@ -53,6 +53,7 @@ def publish(
         flow_run_id=str(flow_run.id),
         flow_run_url=approval_link(),
     )
+    waiting = deploying = False  # at the approval pause; in apply_deploy
     try:
         report = build(site, env, base_url=env_cfg.base_url)
         stages["build"] = (
@@ -90,6 +91,7 @@ def publish(
             staging = cfg.environments.get("staging")
             plan_md = plan.to_markdown()
             warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
+            waiting = True
             request_production_approval(
                 approval_markdown(
                     env,
@@ -100,7 +102,9 @@ def publish(
                     plain_words=summarize_changes(plan_md, warnings_md),
                 )
             )
+            waiting = False
             stages["approval"] = "approved in the Prefect UI with the typed phrase"
+        deploying = True
         applied = apply_deploy(
             site,
             env,
@@ -133,11 +137,17 @@ def publish(
         )
         return {"status": "success", **outputs}
     except BaseException as exc:
-        result.status = (
-            "cancelled"
-            if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}
-            else "failed"
-        )
+        if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}:
+            # a person stopped it (`hugopipe reject`/`cancel`, the UI): say who and why
+            why = stop_reason() or "Cancelled in the Prefect UI or with `hugopipe cancel`"
+            result.status = "cancelled"
+            if waiting:
+                stages["approval"] = why
+            next_step = stopped_next_step(why, deploying=deploying, deployed="deploy" in stages)
+            outputs["errors"] = [{"message": why}]
+            logger.warning("publish to %s stopped: %s", env, why)
+            raise
+        result.status = "failed"
         fc = exc.failure_class if isinstance(exc, HugopipeError) else FailureClass.UNKNOWN
         result.failure_class = str(fc)
         next_step = NEXT_STEP[fc]

@@ -34,6 +34,21 @@ NEXT_STEP: dict[FailureClass, str] = {
 }
 
 
+def stopped_next_step(why: str, *, deploying: bool, deployed: bool) -> str:
+    """The next step after a person stopped a run (reject, cancel): not a failure to fix or
+    retry, so no failure class. What to say depends on how far the deploy had got."""
+    if deployed:
+        where = "The deploy had finished; the run was stopped while checking the live site."
+    elif deploying:
+        where = (
+            "It was stopped during the deploy: check the target with `hugopipe plan` "
+            "before starting another run."
+        )
+    else:
+        where = "Nothing was deployed."
+    return f"{why.rstrip('.')}. {where} Tell the user; start a new run only if they ask."
+
+
 class HugopipeError(Exception):
     """A failure with a place, a reason and a next step."""
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hugopipe.errors import NEXT_STEP, FailureClass
+from hugopipe.errors import NEXT_STEP, FailureClass, stopped_next_step
 from hugopipe.retries import classify, errors_from_logs, inspect_task, task_display_name
 
 T0 = datetime(2026, 1, 19, 14, 30, tzinfo=UTC)
@@ -215,3 +215,22 @@ def test_errors_from_logs_multiline() -> None:
 )
 def test_task_display_name(name: str, shown: str) -> None:
     assert task_display_name({"name": name}) == shown
+
+
+@pytest.mark.parametrize(
+    ("deploying", "deployed", "says"),
+    [
+        (False, False, "Nothing was deployed."),
+        (True, False, "check the target with `hugopipe plan`"),
+        (True, True, "The deploy had finished"),
+    ],
+)
+def test_a_stopped_run_says_how_far_the_deploy_got(
+    deploying: bool, deployed: bool, says: str
+) -> None:
+    step = stopped_next_step(
+        "Rejected: not before the launch.", deploying=deploying, deployed=deployed
+    )
+    assert step.startswith("Rejected: not before the launch. ")  # the reason, once, first
+    assert says in step
+    assert "start a new run only if they ask" in step

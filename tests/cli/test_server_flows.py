@@ -72,6 +72,16 @@ def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
     assert any(
         "Rejected: test over" in (s["message"] or "") for s in history
     )  # the reason is on record
+    # and in the result file Claude Code reads: who stopped it, why, and that nothing shipped
+    res = run_cli("result", run_id, "--json")
+    assert res.returncode == 0, res.stderr
+    stopped = json.loads(res.stdout)
+    assert stopped["assembled"] is False
+    result = stopped["result"]
+    assert result["status"] == "cancelled" and result.get("failure_class") is None, result
+    assert result["next_step"].startswith("Rejected: test over. Nothing was deployed."), result
+    assert result["outputs"]["errors"] == [{"message": "Rejected: test over"}]
+    assert "**approval**: Rejected: test over" in result["summary"]
 
 
 def test_retries_shows_two_transient_failures_then_success(served: dict) -> None:
