@@ -72,6 +72,8 @@ def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
     assert any(
         "Rejected: test over" in (s["message"] or "") for s in history
     )  # the reason is on record
+    st = json.loads(run_cli("status", run_id, "--json").stdout)
+    assert (st["state_type"], st["state_message"]) == ("CANCELLED", "Rejected: test over"), st
     # and in the result file Claude Code reads: who stopped it, why, and that nothing shipped
     res = run_cli("result", run_id, "--json")
     assert res.returncode == 0, res.stderr

@@ -244,6 +244,16 @@ class PrefectApi:
             return None
         return f"{flow['name']}/{dep['name']}"
 
+    def stop_message(self, run: dict[str, Any]) -> str | None:
+        """For a cancelled run, the message of its last Cancelling state (``Rejected:
+        <reason>`` from `hugopipe reject`); None for any other run or when there is none."""
+        if (run.get("state") or {}).get("type") != "CANCELLED":
+            return None
+        states = self.flow_run_states(run["id"])
+        asked = [s for s in states if s.get("type") == "CANCELLING" and s.get("message")]
+        asked.sort(key=lambda s: s.get("timestamp") or "")
+        return asked[-1]["message"] if asked else None
+
     # -- writes ------------------------------------------------------------
     def create_run(
         self,

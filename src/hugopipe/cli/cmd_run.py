@@ -189,7 +189,10 @@ def status_cmd(args: argparse.Namespace) -> int:
         if args.wait:
             run = wait_for(api, args.run, args.timeout)
         dep = api.deployment_label(run)
+        why = api.stop_message(run)
     o = outcome(run, dep)
+    if why:  # the runner's "cancelled successfully" hides who stopped it and why
+        o.state_message = why
     emit(o, json_output=args.json, text=_text(o))
     return exit_for(o)
 
