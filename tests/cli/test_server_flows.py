@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
+from hugopipe.hugo import hugo_binary, hugo_env
 from tests.cli.conftest import run_cli
 from tests.support import wait_until
 
@@ -215,3 +218,40 @@ def test_plan_production_is_read_only(served: dict) -> None:
     assert data["production"] is True
     assert data["plan"]["summary"]["uploads"] > 0
     assert s3.list_objects_v2(Bucket="hugopipe-example-production").get("KeyCount", 0) == before
+
+
+def test_deploy_and_rollback_take_credentials_from_the_block(served: dict) -> None:
+    """With no AWS credentials in the environment, the direct commands use the environment's
+    Prefect block, as `plan` and the flows do (the demo keeps its keys only there)."""
+    no_aws = {
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_CONFIG_FILE": "/nonexistent",
+    }
+    site = served["site"]
+    hugo = subprocess.run(
+        [str(hugo_binary()), "--quiet", "--environment", "staging", "-d", "public"],
+        cwd=site,
+        env=hugo_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert hugo.returncode == 0, hugo.stderr
+    try:
+        out = run_cli(
+            "deploy", "--site", str(site), "--target", "staging", "--dry-run", "--json", env=no_aws
+        )
+        assert out.returncode == 0, out.stderr
+        assert "uploads" in json.loads(out.stdout)["plan"]["summary"]
+        listed = run_cli("rollback", "--env", "staging", "--site", str(site), "--list", env=no_aws)
+        assert listed.returncode == 0, listed.stderr
+    finally:
+        shutil.rmtree(site / "public", ignore_errors=True)
+    # and without the block either, the error says where credentials are looked for
+    gone = run_cli(
+        "rollback", "--env", "staging", "--site", str(site), "--list",
+        env={**no_aws, "PREFECT_API_URL": "http://127.0.0.1:9/api"},
+    )  # fmt: skip
+    assert gone.returncode == 4, gone.stderr
+    assert "AwsCredentials block" in gone.stderr and "Traceback" not in gone.stderr

@@ -17,6 +17,7 @@ from pathlib import Path
 from hugopipe.cli.output import Exit, emit, error, info
 from hugopipe.errors import HugopipeError, ProductionRefused, TransientError
 
+DEFAULT_BLOCK = "hugopipe-aws"  # EnvironmentConfig.credentials_block's default (read raw here)
 PRODUCTION_HINT = (
     "production is published only by the approval flow: run `hugopipe run publish --env production` "
     "and have a human type DEPLOY TO PRODUCTION in the Prefect UI"
@@ -179,7 +180,11 @@ def run(args: argparse.Namespace) -> int:
 
     tree_future = scan_pool.submit(lambda: tree_from_scan(scan_future.result(), target))
     scan_pool.shutdown(wait=False)
-    clients = connect(target, endpoint_url=args.endpoint_url)
+    from hugopipe.cli.cmd_plan import aws_session
+
+    block = str(_environments(site).get(env, {}).get("credentials_block", DEFAULT_BLOCK))
+    session, block_endpoint, _ = aws_session(block, target.profile)
+    clients = connect(target, session=session, endpoint_url=args.endpoint_url or block_endpoint)
     try:
         plan = plan_deploy(
             public,

@@ -36,11 +36,16 @@ def read_block(name: str, *, include_secrets: bool) -> dict[str, Any] | None:
     return (doc or {}).get("data") or {}
 
 
-def aws_session(block_name: str) -> tuple[Any, str | None, str]:
-    """(boto3 session, endpoint from the block, where the credentials came from)."""
+def aws_session(block_name: str, profile: str | None = None) -> tuple[Any, str | None, str]:
+    """(boto3 session, endpoint from the block, where the credentials came from).
+
+    The AWS environment first (variables, shared files, ``profile`` — the Hugo target's),
+    else the Prefect block the environment names: the same chain for plan, deploy and
+    rollback as for the flows' tasks, so a machine set up for one works for all.
+    """
     import boto3
 
-    session = boto3.Session()
+    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
     if session.get_credentials() is not None:
         return session, None, "the AWS environment"
     data = read_block(block_name, include_secrets=True)
@@ -88,7 +93,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
             return Exit.FAILED
         public, build_hash = Path(report.public_dir), report.content_hash
     target = deploy.load_target(site, env_cfg.target)
-    session, block_endpoint, source = aws_session(env_cfg.credentials_block)
+    session, block_endpoint, source = aws_session(env_cfg.credentials_block, target.profile)
     endpoint = args.endpoint or os.environ.get("HUGOPIPE_S3_ENDPOINT") or block_endpoint
     info(f"credentials from {source}; endpoint {endpoint or target.endpoint or 'AWS default'}")
     try:

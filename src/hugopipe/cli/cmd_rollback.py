@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
         )
     env = project.environment(args.env)
     target = load_target(args.site, env.target, environment=args.env)
-    clients = connect(target, endpoint_url=args.endpoint_url)
+    from hugopipe.cli.cmd_plan import aws_session
+
+    session, block_endpoint, _ = aws_session(env.credentials_block, target.profile)
+    clients = connect(target, session=session, endpoint_url=args.endpoint_url or block_endpoint)
     if args.list:
         releases = list_releases(clients, target)
         emit(
