@@ -36,12 +36,36 @@ stop_pid() {  # stop a process we started, by its pid file
   rm -f "$f"
 }
 
+up() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
+
+# A paused run lives in the serve process (pause_flow_run keeps it polling): stopping serve
+# ends it, but the server would keep showing it as Paused, waiting for an approval that
+# could resume nothing. On a server this script started, such runs are marked Cancelled,
+# with the reason, once serve is gone. A server we did not start is left alone.
+cancel_orphans() {  # the ids of the runs that were paused while serve ran
+  [ -n "$1" ] || return 0
+  "$VENV/python" - "$@" <<'PY'
+import os, sys, httpx
+api = os.environ["PREFECT_API_URL"]
+for run_id in sys.argv[1].split():
+    state = {"type": "CANCELLED", "message": "Cancelled: scripts/demo.sh stop ended the process that held it paused"}
+    r = httpx.post(f"{api}/flow_runs/{run_id}/set_state", json={"state": state, "force": True}, timeout=10)
+    print(f"cancelled paused run {run_id} ({r.json().get('status')})", file=sys.stderr)
+PY
+}
+
 if [ "${1:-}" = "stop" ]; then
-  stop_pid serve; stop_pid prefect; stop_pid moto
+  paused=""
+  if [ -f "$STATE/prefect.pid" ] && [ -f "$STATE/serve.pid" ] && up "$PREFECT_API_URL/health"; then
+    paused="$("$VENV/hugopipe" runs --state PAUSED --limit 200 --json \
+      | "$VENV/python" -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))')"
+  fi
+  stop_pid serve
+  cancel_orphans "$paused"
+  stop_pid prefect; stop_pid moto
   exit 0
 fi
 
-up() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
 start_bg() {  # name, command...: start in its own process group, remember the pid
   local name="$1"; shift
   setsid "$@" >"$STATE/$name.log" 2>&1 < /dev/null &
