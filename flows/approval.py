@@ -56,16 +56,18 @@ def request_production_approval(description_md: str) -> ProductionApproval:
     return approval
 
 
-def stop_reason() -> str | None:
-    """The message on this run's Cancelling state: ``Rejected: <reason>`` from `hugopipe
-    reject`, or whatever the API caller wrote. None when there is none (a cancel in the
-    UI) or the server cannot be asked; the caller then says the run was cancelled."""
+def stop_reason() -> str:
+    """Why this run is being stopped, from its state on the server: the message on a
+    Cancelling state (``Rejected: <reason>`` from `hugopipe reject`), a cancel without
+    one (the UI), or no cancel at all — the process was terminated from outside (its
+    serve process or worker stopped) while the run was still Paused or Running."""
     from prefect.client.orchestration import get_client
 
     try:
         with get_client(sync_client=True) as client:
             state = client.read_flow_run(flow_run.id).state
     except Exception:  # the process is being stopped: say less rather than fail here
-        return None
-    message = (state.message or "").strip() if state is not None else ""
-    return message or None
+        return "Stopped before it finished (the Prefect API could not say why)"
+    if state is not None and state.type.value in {"CANCELLING", "CANCELLED"}:
+        return (state.message or "").strip() or "Cancelled in the Prefect UI"
+    return "Stopped: the process running it was terminated (its serve process or worker stopped)"

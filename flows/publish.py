@@ -139,7 +139,7 @@ def publish(
     except BaseException as exc:
         if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}:
             # a person stopped it (`hugopipe reject`/`cancel`, the UI): say who and why
-            why = stop_reason() or "Cancelled in the Prefect UI or with `hugopipe cancel`"
+            why = stop_reason()
             result.status = "cancelled"
             if waiting:
                 stages["approval"] = why
