@@ -29,7 +29,8 @@ stop_pid() {  # stop a process we started, by its pid file
   local pid; pid="$(cat "$f")"
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    # the whole group: serve's flow processes write their result files as they stop
+    for _ in $(seq 1 30); do kill -0 -- "-$pid" 2>/dev/null || kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
     echo "stopped $1 (pid $pid)" >&2
   fi
