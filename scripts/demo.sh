@@ -55,12 +55,26 @@ for run_id in sys.argv[1].split():
 PY
 }
 
+stop_flows() {  # TERM serve's flow processes first: each writes its result file as it stops
+  [ -f "$STATE/serve.pid" ] || return 0
+  local kids; kids="$(pgrep -P "$(cat "$STATE/serve.pid")" 2>/dev/null || true)"
+  [ -n "$kids" ] || return 0
+  kill -TERM $kids 2>/dev/null || true
+  for _ in $(seq 1 30); do
+    local alive=""
+    for k in $kids; do kill -0 "$k" 2>/dev/null && alive=1; done
+    [ -z "$alive" ] && return 0
+    sleep 0.5
+  done
+}
+
 if [ "${1:-}" = "stop" ]; then
   paused=""
   if [ -f "$STATE/prefect.pid" ] && [ -f "$STATE/serve.pid" ] && up "$PREFECT_API_URL/health"; then
     paused="$("$VENV/hugopipe" runs --state PAUSED --limit 200 --json \
       | "$VENV/python" -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))')"
   fi
+  stop_flows
   stop_pid serve
   cancel_orphans "$paused"
   stop_pid prefect; stop_pid moto
