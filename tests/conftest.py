@@ -223,6 +223,7 @@ def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Itera
         "site": session_site,
         "s3": s3,
         "log": _SESSION_DIR / "serve.log",
+        "serve_pid": proc.pid,
     }
     _stop(proc)
     log.close()

@@ -8,11 +8,14 @@ production bucket before approval.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import httpx
 import pytest
 
+from hugopipe.cli.api import TERMINAL
 from tests.support import find_result, hugopipe, publish, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -176,3 +179,46 @@ def test_cancelled_production_run_deploys_nothing(served: dict, staging_run: dic
     )
     after = _etags(s3)
     assert after == before
+
+
+def _engine_of(serve_pid: int, run_id: str) -> int:
+    """The pid of the serve child that executes ``run_id`` (Linux: from /proc)."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                not proc.name.isdigit()
+                or f"PPid:\t{serve_pid}\n" not in (proc / "status").read_text()
+            ):
+                continue
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        kid = proc.name
+        if f"PREFECT__FLOW_RUN_ID={run_id}".encode() in environ:
+            return int(kid)
+    raise AssertionError(f"no process of serve ({serve_pid}) runs {run_id}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_a_paused_run_whose_process_is_stopped_says_so(served: dict, staging_run: dict) -> None:
+    """serve or a worker stopped under a run waiting for approval: its result file says the
+    process was terminated and that nothing was deployed, not that someone rejected it."""
+    s3 = served["s3"]
+    page = served["site"] / "content" / "about.md"
+    page.write_text(page.read_text() + "\nAnother sentence that must not reach production.\n")
+    before = _etags(s3)
+    code, out = publish(served["site"], "production")
+    assert code == 5, out
+    run_id = out["flow_run_id"]
+    os.kill(_engine_of(served["serve_pid"], run_id), signal.SIGTERM)
+    api = served["api"]
+    wait_until(
+        lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] in TERMINAL,
+        120,
+        "the stopped run to end",
+    )
+    result = find_result(run_id)
+    assert result.status == "cancelled", result
+    assert result.next_step.startswith("Stopped: the process running it was terminated"), result
+    assert "Nothing was deployed." in result.next_step
+    assert _etags(s3) == before
