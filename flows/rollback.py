@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger
 
 from flows.approval import request_production_approval
 from hugopipe.config import ProjectConfig
+from hugopipe.summary import rollback_approval_markdown
 from tasks.rollback import apply_rollback, plan_rollback
 
 
@@ -26,7 +27,7 @@ def rollback(
     env_cfg = cfg.environment(env)
     plan = plan_rollback(site, env, env_cfg.target, env_cfg.credentials_block, to_release)
     if cfg.is_production(env):
-        request_production_approval(plan.to_markdown())
+        request_production_approval(rollback_approval_markdown(env, plan.to_markdown()))
     report = apply_rollback(site, env, env_cfg.target, env_cfg.credentials_block, plan)
     logger.info("rolled back %s from %s to %s", env, plan.current_release_id, plan.to_release_id)
     return {

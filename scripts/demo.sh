@@ -118,6 +118,8 @@ for env in ("dev", "staging", "production"):
     # world-readable, like an S3 website origin, so the verify stage can GET pages anonymously
     statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}
     s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    # versioned, as a real site's buckets should be: rollback restores a release byte for byte
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 PY
 
 if [ -f "$STATE/serve.pid" ] && kill -0 "$(cat "$STATE/serve.pid")" 2>/dev/null; then

@@ -185,6 +185,7 @@ def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Itera
     for bucket in BUCKETS:
         s3.create_bucket(Bucket=bucket)
         s3.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     env = dict(
         os.environ,
         HUGOPIPE_S3_ENDPOINT=moto_endpoint,

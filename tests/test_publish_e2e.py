@@ -222,3 +222,54 @@ def test_a_paused_run_whose_process_is_stopped_says_so(served: dict, staging_run
     assert result.next_step.startswith("Stopped: the process running it was terminated"), result
     assert "Nothing was deployed." in result.next_step
     assert _etags(s3) == before
+
+
+def _production_releases(served: dict) -> int:
+    out = hugopipe(
+        "rollback", "--env", "staging", "--site", str(served["site"]), "--list", "--json"
+    )
+    assert out.returncode == 0, out.stderr  # (production itself is refused by the CLI)
+    listed = served["s3"].list_objects_v2(
+        Bucket="hugopipe-example-production", Prefix=".hugopipe/releases/"
+    )
+    return listed.get("KeyCount", 0)
+
+
+def test_production_rollback_pauses_for_the_same_approval(served: dict, staging_run: dict) -> None:
+    """Rolling production back writes to production too: the rollback flow waits for the same
+    typed phrase, with the rollback plan in the form, and a reject leaves the bucket as it was."""
+    api = served["api"]
+    page = served["site"] / "content" / "about.md"
+    while _production_releases(served) < 2:  # something to roll back to
+        page.write_text(page.read_text() + "\nA release to roll back from.\n")
+        code, out = publish(served["site"], "production")
+        assert code == 5, out
+        assert (
+            _resume(api, out["flow_run_id"], {"confirmation": "DEPLOY TO PRODUCTION"})["status"]
+            == "ACCEPT"
+        )
+        done = hugopipe("status", out["flow_run_id"], "--wait", "--timeout", "300", "--json")
+        assert done.returncode == 0, done.stdout
+    before = _etags(served["s3"])
+    proc = hugopipe(
+        "run", "rollback", "--env", "production", "--site", str(served["site"]),
+        "--wait", "--timeout", "300", "--json",
+    )  # fmt: skip
+    out = json.loads(proc.stdout)
+    assert proc.returncode == 5 and out["waiting_for_approval"] is True, (proc.stderr, out)
+    run_id = out["flow_run_id"]
+    assert out["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
+    run = httpx.get(f"{api}/flow_runs/{run_id}").json()
+    keyset = run["state"]["state_details"]["run_input_keyset"]
+    description = httpx.get(f"{api}/flow_runs/{run_id}/input/{keyset['description']}").json()
+    assert "DEPLOY TO PRODUCTION" in description and "rollback" in description.lower()
+    assert _resume(api, run_id, {"confirmation": "yes"})["status"] == "REJECT"
+    assert hugopipe("approve", run_id).returncode == 3  # the CLI never approves production
+    rej = hugopipe("reject", run_id, "--reason", "not now")
+    assert rej.returncode == 0, rej.stderr
+    wait_until(
+        lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] in TERMINAL,
+        120,
+        "the rejected rollback to end",
+    )
+    assert _etags(served["s3"]) == before

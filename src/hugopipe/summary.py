@@ -37,12 +37,30 @@ def approval_markdown(
         if len(warnings) > 15:
             lines.append(f"- … and {len(warnings) - 15} more (see the findings artifact)")
         lines.append("")
-    lines += [
-        "---",
-        "Type **DEPLOY TO PRODUCTION** below and press Resume to publish exactly this plan.",
-        "To reject, close this dialog and cancel the run.",
-    ]
+    lines += _CONFIRM
     return "\n".join(lines)
+
+
+_CONFIRM = [
+    "---",
+    "Type **DEPLOY TO PRODUCTION** below and press Resume to publish exactly this plan.",
+    "To reject, close this dialog and cancel the run.",
+]
+
+
+def rollback_approval_markdown(env: str, plan_md: str) -> str:
+    """The form for rolling production back: the same typed phrase, over the rollback plan."""
+    return "\n".join(
+        [
+            f"## ⚠️ Roll back **{env}** (customer-facing)",
+            "",
+            "Approving restores the earlier release below, object by object, from S3 versions.",
+            "",
+            plan_md.strip(),
+            "",
+            *_CONFIRM,
+        ]
+    )
 
 
 def result_summary(env: str, stages: dict[str, str], next_step: str) -> str:
