@@ -8,14 +8,15 @@ Every run, successful or not, leaves a result file for Claude Code.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from prefect import flow, get_run_logger
+from prefect import flow
 from prefect.runtime import flow_run
 
-from flows.approval import approval_link, request_production_approval, stop_reason
+from flows.approval import approval_link, request_production_approval
+from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
-from hugopipe.errors import NEXT_STEP, FailureClass, HugopipeError, stopped_next_step
 from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
 from tasks.build import build
@@ -34,7 +35,6 @@ def publish(
     full_check: bool = False,
 ) -> dict:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
-    logger = get_run_logger()
     started = datetime.now(UTC)
     site = str(
         Path(site).resolve()
@@ -42,8 +42,7 @@ def publish(
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)
-    stages: dict[str, str] = {}
-    outputs: dict = {"environment": env, "production": production}
+    outputs: dict = {"environment": env, "production": production, "build_success": False}
     result = ResultFile(
         task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
@@ -53,8 +52,10 @@ def publish(
         flow_run_id=str(flow_run.id),
         flow_run_url=approval_link(),
     )
-    waiting = deploying = False  # at the approval pause; in apply_deploy
-    try:
+    run = Progress(outputs=outputs)
+    stages = run.stages
+    summary = partial(result_summary, f"Publish to {env}")
+    with recorded(result, run, summary, f"publish to {env}"):
         report = build(site, env, base_url=env_cfg.base_url)
         stages["build"] = (
             f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
@@ -84,14 +85,14 @@ def publish(
                     "status": "paused",
                     "outputs": outputs,
                     "next_step": waiting,
-                    "summary": result_summary(env, stages, waiting),
+                    "summary": summary(stages, waiting),
                 }
             )
             record_result(paused)  # Claude Code can read the state while the run waits
             staging = cfg.environments.get("staging")
             plan_md = plan.to_markdown()
             warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
-            waiting = True
+            run.waiting = True
             request_production_approval(
                 approval_markdown(
                     env,
@@ -102,9 +103,9 @@ def publish(
                     plain_words=summarize_changes(plan_md, warnings_md),
                 )
             )
-            waiting = False
+            run.waiting = False
             stages["approval"] = "approved in the Prefect UI with the typed phrase"
-        deploying = True
+        run.deploying = True
         applied = apply_deploy(
             site,
             env,
@@ -114,6 +115,7 @@ def publish(
             plan,
             production,
         )
+        run.deployed = True
         stages["deploy"] = (
             f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
         )
@@ -129,41 +131,12 @@ def publish(
             checked.skipped_reason or ""
         )
         outputs["http_status"] = checked.checks[0].status if checked.checks else None
-        result.status = "success"
-        next_step = (
+        run.next_step = (
             "Published. Report the URL to the user."
             if env != "staging"
             else "Staging is live. Ask the user before starting `hugopipe run publish --env production` (a human approves it in the UI)."
         )
-        return {"status": "success", **outputs}
-    except BaseException as exc:
-        if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}:
-            # a person stopped it (`hugopipe reject`/`cancel`, the UI): say who and why
-            why = stop_reason()
-            result.status = "cancelled"
-            if waiting:
-                stages["approval"] = why
-            next_step = stopped_next_step(why, deploying=deploying, deployed="deploy" in stages)
-            outputs["errors"] = [{"message": why}]
-            logger.warning("publish to %s stopped: %s", env, why)
-            raise
-        result.status = "failed"
-        fc = exc.failure_class if isinstance(exc, HugopipeError) else FailureClass.UNKNOWN
-        result.failure_class = str(fc)
-        next_step = NEXT_STEP[fc]
-        outputs.setdefault("build_success", "build" in stages)
-        outputs["errors"] = [
-            exc.to_dict() if isinstance(exc, HugopipeError) else {"message": str(exc)}
-        ]
-        logger.error("publish to %s failed (%s): %s", env, fc, exc)
-        raise
-    finally:
-        result.completed_at = datetime.now(UTC)
-        result.duration_seconds = round((result.completed_at - started).total_seconds(), 2)
-        result.outputs = outputs
-        result.next_step = next_step
-        result.summary = result_summary(env, stages, next_step)
-        record_result(result)
+    return {"status": "success", **outputs}
 
 
 if __name__ == "__main__":

@@ -7,13 +7,18 @@ description, before anything is written. There is no parameter to skip it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from prefect import flow, get_run_logger
+from prefect import flow
+from prefect.runtime import flow_run
 
-from flows.approval import request_production_approval
+from flows.approval import approval_link, request_production_approval
+from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
-from hugopipe.summary import rollback_approval_markdown
+from hugopipe.results import ResultFile
+from hugopipe.summary import result_summary, rollback_approval_markdown
 from tasks.rollback import apply_rollback, plan_rollback
 
 
@@ -22,20 +27,45 @@ def rollback(
     env: str = "staging", site: str = "examples/site", to_release: str | None = None
 ) -> dict:
     """Restore ``to_release`` (default: the previous release) in environment ``env``."""
-    logger = get_run_logger()
+    started = datetime.now(UTC)
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
-    plan = plan_rollback(site, env, env_cfg.target, env_cfg.credentials_block, to_release)
-    if cfg.is_production(env):
-        request_production_approval(rollback_approval_markdown(env, plan.to_markdown()))
-    report = apply_rollback(site, env, env_cfg.target, env_cfg.credentials_block, plan)
-    logger.info("rolled back %s from %s to %s", env, plan.current_release_id, plan.to_release_id)
-    return {
-        "environment": env,
-        "from_release": plan.current_release_id,
-        "to_release": plan.to_release_id,
-        "new_release": report.release_id,
-        "restored": len(report.uploaded),
-        "deleted": len(report.deleted),
-        "invalidation_paths": report.invalidation_paths,
-    }
+    production = cfg.is_production(env)
+    result = ResultFile(
+        task_id=f"{started:%Y-%m-%d-%H%M%S}-rollback-{env}",
+        task_type="rollback",
+        status="running",
+        environment=env,
+        started_at=started,
+        flow_run_id=str(flow_run.id),
+        flow_run_url=approval_link(),
+    )
+    run = Progress(outputs={"environment": env, "production": production})
+    with recorded(result, run, partial(result_summary, f"Rollback of {env}"), f"rollback of {env}"):
+        plan = plan_rollback(site, env, env_cfg.target, env_cfg.credentials_block, to_release)
+        run.stages["plan"] = (
+            f"from {plan.current_release_id} to {plan.to_release_id}: {len(plan.restores)} to "
+            f"restore, {len(plan.deletes)} to delete, {plan.unchanged} unchanged"
+        )
+        if production:
+            run.waiting = True
+            request_production_approval(rollback_approval_markdown(env, plan.to_markdown()))
+            run.waiting = False
+            run.stages["approval"] = "approved in the Prefect UI with the typed phrase"
+        run.deploying = True
+        report = apply_rollback(site, env, env_cfg.target, env_cfg.credentials_block, plan)
+        run.deployed = True
+        run.outputs.update(
+            from_release=plan.current_release_id,
+            to_release=plan.to_release_id,
+            new_release=report.release_id,
+            restored=len(report.uploaded),
+            deleted=len(report.deleted),
+            invalidation_paths=report.invalidation_paths,
+        )
+        run.stages["rollback"] = (
+            f"{len(report.uploaded)} restored, {len(report.deleted)} deleted, "
+            f"new release {report.release_id}"
+        )
+        run.next_step = f"Rolled back {env} to {plan.to_release_id}. Report it to the user."
+    return run.outputs

@@ -273,3 +273,29 @@ def test_production_rollback_pauses_for_the_same_approval(served: dict, staging_
         "the rejected rollback to end",
     )
     assert _etags(served["s3"]) == before
+    stopped = find_result(run_id)
+    assert (stopped.task_type, stopped.status) == ("rollback", "cancelled"), stopped
+    assert stopped.next_step.startswith("Rejected: not now. Nothing was deployed."), stopped
+
+
+def test_staging_rollback_restores_the_previous_release(served: dict, staging_run: dict) -> None:
+    """The served rollback flow, end to end: staging goes back to the release before, byte
+    for byte, and the run leaves a result file that says so."""
+    s3, bucket = served["s3"], "hugopipe-example-staging"
+    page = served["site"] / "content" / "about.md"
+    page.write_text(page.read_text() + "\nA staging-only sentence to roll back.\n")
+    previous = {k: v["ETag"] for k, v in _keys(s3, bucket).items() if not k.startswith(".hugopipe")}
+    code, out = publish(served["site"], "staging")
+    assert code == 0, out
+    changed = {k: v["ETag"] for k, v in _keys(s3, bucket).items() if not k.startswith(".hugopipe")}
+    assert changed != previous
+    proc = hugopipe(
+        "run", "rollback", "--env", "staging", "--site", str(served["site"]),
+        "--wait", "--timeout", "300", "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    now = {k: v["ETag"] for k, v in _keys(s3, bucket).items() if not k.startswith(".hugopipe")}
+    assert now == previous
+    done = find_result(json.loads(proc.stdout)["flow_run_id"])
+    assert (done.task_type, done.status, done.failure_class) == ("rollback", "success", None)
+    assert done.outputs["restored"] >= 1 and done.outputs["to_release"] in done.next_step

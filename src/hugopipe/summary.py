@@ -63,8 +63,8 @@ def rollback_approval_markdown(env: str, plan_md: str) -> str:
     )
 
 
-def result_summary(env: str, stages: dict[str, str], next_step: str) -> str:
-    lines = [f"## Publish to {env}", ""]
+def result_summary(title: str, stages: dict[str, str], next_step: str) -> str:
+    lines = [f"## {title}", ""]
     lines += [f"- **{name}**: {text}" for name, text in stages.items()]
     lines += ["", "## Next Steps", next_step]
     return "\n".join(lines)

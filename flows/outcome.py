@@ -1,0 +1,79 @@
+"""What every publishing flow run leaves for Claude Code: a result file, however it ends.
+
+Success, a failure (with its class and next step) or a stop by a person (reject, cancel,
+the process terminated): ``recorded`` writes the same contract in each case, so the
+flows only sequence their tasks and say how far they got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from prefect import get_run_logger
+
+from flows.approval import stop_reason
+from hugopipe.errors import NEXT_STEP, FailureClass, HugopipeError, stopped_next_step
+from hugopipe.results import ResultFile
+from tasks.results import record_result
+
+
+@dataclass
+class Progress:
+    """How far a run got: what the result file reports, and what a stop or failure says."""
+
+    outputs: dict = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=dict)  # stage -> one line for the summary
+    next_step: str | None = None  # set by the flow on success
+    waiting: bool = False  # at the production approval pause
+    deploying: bool = False  # writing to the target
+    deployed: bool = False  # the write finished
+
+
+@contextmanager
+def recorded(
+    result: ResultFile,
+    progress: Progress,
+    summary: Callable[[dict[str, str], str], str],
+    label: str,
+) -> Iterator[Progress]:
+    """Run the body; record the result file however it ends. ``label`` names the run in
+    the log ("publish to staging")."""
+    logger = get_run_logger()
+    try:
+        yield progress
+        result.status = "success"
+    except BaseException as exc:
+        if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}:
+            # a person stopped it (`hugopipe reject`/`cancel`, the UI, a stopped worker)
+            why = stop_reason()
+            result.status = "cancelled"
+            if progress.waiting:
+                progress.stages["approval"] = why
+            progress.next_step = stopped_next_step(
+                why, deploying=progress.deploying, deployed=progress.deployed
+            )
+            progress.outputs["errors"] = [{"message": why}]
+            logger.warning("%s stopped: %s", label, why)
+        else:
+            fc = exc.failure_class if isinstance(exc, HugopipeError) else FailureClass.UNKNOWN
+            result.status = "failed"
+            result.failure_class = str(fc)
+            progress.next_step = NEXT_STEP[fc]
+            progress.outputs["errors"] = [
+                exc.to_dict() if isinstance(exc, HugopipeError) else {"message": str(exc)}
+            ]
+            logger.error("%s failed (%s): %s", label, fc, exc)
+        raise
+    finally:
+        result.completed_at = datetime.now(UTC)
+        if result.started_at is not None:
+            result.duration_seconds = round(
+                (result.completed_at - result.started_at).total_seconds(), 2
+            )
+        result.outputs = progress.outputs
+        result.next_step = progress.next_step
+        result.summary = summary(progress.stages, progress.next_step or "")
+        record_result(result)
