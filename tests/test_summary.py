@@ -11,4 +11,5 @@ def test_rollback_form_shows_the_plan_and_the_phrase() -> None:
     assert md.startswith("## ⚠️ Roll back **production**")
     assert "restore `about/index.html` (differs)" in md
     assert md.index("about/index.html") < md.index("DEPLOY TO PRODUCTION")  # plan first
+    assert "press Resume to roll back exactly as planned above" in md
     assert md.rstrip().endswith("To reject, close this dialog and cancel the run.")

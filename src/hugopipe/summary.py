@@ -37,15 +37,16 @@ def approval_markdown(
         if len(warnings) > 15:
             lines.append(f"- … and {len(warnings) - 15} more (see the findings artifact)")
         lines.append("")
-    lines += _CONFIRM
+    lines += _confirm("publish exactly this plan")
     return "\n".join(lines)
 
 
-_CONFIRM = [
-    "---",
-    "Type **DEPLOY TO PRODUCTION** below and press Resume to publish exactly this plan.",
-    "To reject, close this dialog and cancel the run.",
-]
+def _confirm(action: str) -> list[str]:
+    return [
+        "---",
+        f"Type **DEPLOY TO PRODUCTION** below and press Resume to {action}.",
+        "To reject, close this dialog and cancel the run.",
+    ]
 
 
 def rollback_approval_markdown(env: str, plan_md: str) -> str:
@@ -58,7 +59,7 @@ def rollback_approval_markdown(env: str, plan_md: str) -> str:
             "",
             plan_md.strip(),
             "",
-            *_CONFIRM,
+            *_confirm("roll back exactly as planned above"),
         ]
     )
 
