@@ -24,7 +24,7 @@ PHRASE = "DEPLOY TO PRODUCTION"
 
 class ProductionApproval(RunInput):
     confirmation: Literal["DEPLOY TO PRODUCTION"] = Field(
-        title="Type DEPLOY TO PRODUCTION to publish",
+        title="Type DEPLOY TO PRODUCTION to approve",
         description="Exactly these words, in capitals. Anything else is refused and the run stays paused. "
         "To reject, cancel the run.",
     )

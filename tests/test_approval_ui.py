@@ -78,7 +78,7 @@ def test_human_approves_production_in_the_v2_ui(
             page.get_by_role("menuitem", name="Resume").click()
             dialog = page.get_by_role("dialog")
             expect(dialog.get_by_text("Deploy plan for")).to_be_visible()  # the plan is in the form
-            field = dialog.get_by_label("Type DEPLOY TO PRODUCTION to publish")
+            field = dialog.get_by_label("Type DEPLOY TO PRODUCTION to approve")
 
             field.fill("deploy to production")
             dialog.get_by_role("button", name="Resume").click()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -184,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
 
     block = str(_environments(site).get(env, {}).get("credentials_block", DEFAULT_BLOCK))
     session, block_endpoint, _ = aws_session(block, target.profile)
-    clients = connect(target, session=session, endpoint_url=args.endpoint_url or block_endpoint)
+    endpoint = args.endpoint_url or os.environ.get("HUGOPIPE_S3_ENDPOINT") or block_endpoint
+    clients = connect(target, session=session, endpoint_url=endpoint)
     try:
         plan = plan_deploy(
             public,

@@ -7,6 +7,7 @@ the same typed approval in the Prefect UI as a publish.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from hugopipe.cli.output import Exit, emit, error, info
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     from hugopipe.cli.cmd_plan import aws_session
 
     session, block_endpoint, _ = aws_session(env.credentials_block, target.profile)
-    clients = connect(target, session=session, endpoint_url=args.endpoint_url or block_endpoint)
+    endpoint = args.endpoint_url or os.environ.get("HUGOPIPE_S3_ENDPOINT") or block_endpoint
+    clients = connect(target, session=session, endpoint_url=endpoint)
     if args.list:
         releases = list_releases(clients, target)
         emit(
