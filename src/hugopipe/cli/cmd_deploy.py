@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tomllib
@@ -181,11 +180,10 @@ def run(args: argparse.Namespace) -> int:
 
     tree_future = scan_pool.submit(lambda: tree_from_scan(scan_future.result(), target))
     scan_pool.shutdown(wait=False)
-    from hugopipe.cli.cmd_plan import aws_session
+    from hugopipe.cli.cmd_plan import s3_session
 
     block = str(_environments(site).get(env, {}).get("credentials_block", DEFAULT_BLOCK))
-    session, block_endpoint, _ = aws_session(block, target.profile)
-    endpoint = args.endpoint_url or os.environ.get("HUGOPIPE_S3_ENDPOINT") or block_endpoint
+    session, endpoint, _ = s3_session(block, target, args.endpoint_url)
     clients = connect(target, session=session, endpoint_url=endpoint)
     try:
         plan = plan_deploy(

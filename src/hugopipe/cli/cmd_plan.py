@@ -61,6 +61,14 @@ def aws_session(block_name: str, profile: str | None = None) -> tuple[Any, str |
     return session, endpoint, f"the {block_name} block"
 
 
+def s3_session(block_name: str, target: Any, endpoint: str | None) -> tuple[Any, str | None, str]:
+    """``aws_session`` for a command that talks to ``target`` (plan, deploy, rollback), with
+    the endpoint to use: ``endpoint`` (the command's flag) > $HUGOPIPE_S3_ENDPOINT > the
+    block's; None leaves the target URL's endpoint to ``connect``."""
+    session, from_block, source = aws_session(block_name, target.profile)
+    return session, endpoint or os.environ.get("HUGOPIPE_S3_ENDPOINT") or from_block, source
+
+
 def plan_cmd(args: argparse.Namespace) -> int:
     import botocore.exceptions
 
@@ -93,8 +101,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
             return Exit.FAILED
         public, build_hash = Path(report.public_dir), report.content_hash
     target = deploy.load_target(site, env_cfg.target)
-    session, block_endpoint, source = aws_session(env_cfg.credentials_block, target.profile)
-    endpoint = args.endpoint or os.environ.get("HUGOPIPE_S3_ENDPOINT") or block_endpoint
+    session, endpoint, source = s3_session(env_cfg.credentials_block, target, args.endpoint)
     info(f"credentials from {source}; endpoint {endpoint or target.endpoint or 'AWS default'}")
     try:
         clients = deploy.connect(target, session=session, endpoint_url=endpoint)

@@ -7,7 +7,6 @@ the same typed approval in the Prefect UI as a publish.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from hugopipe.cli.output import Exit, emit, error, info
@@ -53,10 +52,9 @@ def run(args: argparse.Namespace) -> int:
         )
     env = project.environment(args.env)
     target = load_target(args.site, env.target, environment=args.env)
-    from hugopipe.cli.cmd_plan import aws_session
+    from hugopipe.cli.cmd_plan import s3_session
 
-    session, block_endpoint, _ = aws_session(env.credentials_block, target.profile)
-    endpoint = args.endpoint_url or os.environ.get("HUGOPIPE_S3_ENDPOINT") or block_endpoint
+    session, endpoint, _ = s3_session(env.credentials_block, target, args.endpoint_url)
     clients = connect(target, session=session, endpoint_url=endpoint)
     if args.list:
         releases = list_releases(clients, target)
