@@ -54,20 +54,3 @@ def request_production_approval(description_md: str) -> ProductionApproval:
         raise RuntimeError("production approval missing or wrong; nothing was deployed")
     logger.info("Production approved%s", f" ({approval.note})" if approval.note else "")
     return approval
-
-
-def stop_reason() -> str:
-    """Why this run is being stopped, from its state on the server: the message on a
-    Cancelling state (``Rejected: <reason>`` from `hugopipe reject`), a cancel without
-    one (the UI), or no cancel at all — the process was terminated from outside (its
-    serve process or worker stopped) while the run was still Paused or Running."""
-    from prefect.client.orchestration import get_client
-
-    try:
-        with get_client(sync_client=True) as client:
-            state = client.read_flow_run(flow_run.id).state
-    except Exception:  # the process is being stopped: say less rather than fail here
-        return "Stopped before it finished (the Prefect API could not say why)"
-    if state is not None and state.type.value in {"CANCELLING", "CANCELLED"}:
-        return (state.message or "").strip() or "Cancelled in the Prefect UI"
-    return "Stopped: the process running it was terminated (its serve process or worker stopped)"
