@@ -1,0 +1,167 @@
+"""``hugopipe.toml`` as raw data, and the one rule for "is this production?".
+
+Standard library only, so three kinds of caller can share it:
+
+- ``hugopipe.config`` builds its pydantic models from :func:`read` (the only parser);
+- start-up-critical commands (``hugopipe deploy``, ``validate --public``) ask
+  :func:`is_production` before they import pydantic;
+- the Claude Code guard (``.claude/hooks/``), which runs under the system ``python3``
+  without the project's environment, imports this file by path (with ``src/`` on
+  ``sys.path``; ``hugopipe/__init__.py`` and ``hugopipe.errors`` are stdlib-only too).
+
+Production rule: ``production`` is always production; so is an environment marked
+``production = true``; and a deployment target is production when a production
+environment deploys to it, so re-using a production target under another name is still
+production.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from hugopipe.errors import ConfigError
+
+CONFIG_NAME = "hugopipe.toml"
+DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
+
+#: Top-level tables hugopipe.toml may hold; anything else is a typo and an error.
+TOP_LEVEL_KEYS = frozenset({"environments", "validate"})
+#: Keys of one ``[environments.NAME]`` table.
+ENVIRONMENT_KEYS = frozenset(
+    {
+        "target",
+        "production",
+        "verify_url",
+        "verify_paths",
+        "index_document",
+        "credentials_block",
+        "base_url",
+    }
+)
+HINT = "see docs/configuration.md for the keys hugopipe.toml accepts"
+
+
+def path_of(site: Path | str) -> Path:
+    return Path(site) / CONFIG_NAME
+
+
+def read(site: Path | str) -> dict[str, Any]:
+    """The parsed ``<site>/hugopipe.toml`` (``{}`` when there is none).
+
+    Raises ``ConfigError`` naming the file (and line) for bad TOML, unknown keys, or an
+    ``[environments]`` entry that is not a table. Value types are left to ``hugopipe.config``.
+    """
+    path = path_of(site)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"not UTF-8 text (byte {exc.start})", file=str(path), hint="save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read: {exc.strerror}", file=str(path), hint="check the file"
+        ) from None
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str = CONFIG_NAME) -> dict[str, Any]:
+    """Parse and check the shape of hugopipe.toml text (see :func:`read`)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(
+            f"not valid TOML: {exc}",
+            file=source,
+            line=int(m.group(1)) if m else None,
+            hint="fix the TOML syntax at that line (strings need quotes, tables need [brackets])",
+        ) from None
+    unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"unknown key {unknown[0]!r}",
+            file=source,
+            line=_line_of(text, unknown[0]),
+            hint=f"hugopipe.toml accepts only {', '.join(sorted(TOP_LEVEL_KEYS))}; {HINT}",
+        )
+    envs = raw.get("environments", {})
+    if not isinstance(envs, dict):
+        raise ConfigError("[environments] must be a table", file=source, hint=HINT)
+    for name, env in envs.items():
+        if not isinstance(env, dict):
+            raise ConfigError(
+                f"environments.{name} must be a table ([environments.{name}])",
+                file=source,
+                line=_line_of(text, name),
+                hint=HINT,
+            )
+        if "production" in env and not isinstance(env["production"], bool):
+            raise ConfigError(
+                f"environments.{name}.production must be true or false, not {env['production']!r}",
+                file=source,
+                line=_line_of(text, "production"),
+                hint="write production = true (no quotes)",
+            )
+        bad = sorted(set(env) - ENVIRONMENT_KEYS)
+        if bad:
+            raise ConfigError(
+                f"unknown key environments.{name}.{bad[0]}",
+                file=source,
+                line=_line_of(text, bad[0]),
+                hint=f"an environment accepts {', '.join(sorted(ENVIRONMENT_KEYS))}; {HINT}",
+            )
+    return raw
+
+
+def environments(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``[environments]`` of parsed hugopipe.toml, or the defaults when it names none."""
+    envs = raw.get("environments") or {}
+    if not envs:
+        return {name: {} for name in DEFAULT_ENVIRONMENTS}
+    return {k: v for k, v in envs.items() if isinstance(v, dict)}
+
+
+def target_of(name: str, envs: dict[str, dict[str, Any]]) -> str:
+    """The ``[[deployment.targets]]`` name an environment deploys to (default: its own name)."""
+    env = envs.get(name) or {}
+    return str(env.get("target") or name)
+
+
+def is_production(
+    name: str, envs: dict[str, dict[str, Any]] | None, *, target: str | None = None
+) -> bool:
+    """Is the environment ``name`` (deploying to ``target``, default its configured one) production?
+
+    The one answer every caller uses: flows, CLI, validator and the Claude Code guard.
+    ``name`` may also be a bare target name (``hugopipe deploy --target X``).
+    """
+    envs = envs or {}
+    tgt = target or target_of(name, envs)
+    names = {name, tgt} | {n for n in envs if target_of(n, envs) == tgt}
+    return any(_marked(n, envs) for n in names)
+
+
+def production_targets(envs: dict[str, dict[str, Any]]) -> set[str]:
+    """Every target name a production environment deploys to."""
+    return {target_of(n, envs) for n in envs if _marked(n, envs)} | {"production"}
+
+
+def _marked(name: str, envs: dict[str, dict[str, Any]]) -> bool:
+    if name == "production":
+        return True
+    env = envs.get(name)
+    return isinstance(env, dict) and env.get("production", False) is True
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pat = re.compile(rf"^\s*(\[[^\]]*\b{re.escape(key)}\b|\"?{re.escape(key)}\"?\s*=)")
+    for i, line in enumerate(text.splitlines(), 1):
+        if pat.search(line):
+            return i
+    return None
