@@ -4,12 +4,31 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.local/bin:$PATH"
 if ! command -v uv >/dev/null 2>&1; then
-  echo "» installing uv (from PyPI)" >&2
+  echo "» installing uv (from PyPI) into ~/.local/bin" >&2
   python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
 fi
 if ! command -v uv >/dev/null 2>&1; then
   echo "error: could not install uv; install it (https://docs.astral.sh/uv/) and run again" >&2
   exit 4
 fi
+
+# Every command the README shows starts with `uv run`, typed in a new shell: that shell must
+# find uv. Root gets a link in /usr/local/bin; anyone else gets ~/.local/bin on the PATH of
+# login shells (~/.profile), said out loud. `hugopipe doctor` checks the same thing.
+if ! env -i HOME="$HOME" TERM=dumb bash -lc 'command -v uv' >/dev/null 2>&1; then
+  if [ -w /usr/local/bin ]; then
+    ln -sf "$(command -v uv)" /usr/local/bin/uv
+    echo "» linked uv into /usr/local/bin, so a new shell finds it" >&2
+  else
+    line='export PATH="$HOME/.local/bin:$PATH"  # uv, installed by hugopipe scripts/'
+    grep -qsF "$line" "$HOME/.profile" || printf '\n%s\n' "$line" >>"$HOME/.profile"
+    echo "» added ~/.local/bin (where uv is) to PATH in ~/.profile; open a new login shell," >&2
+    echo "  or run: export PATH=\"\$HOME/.local/bin:\$PATH\"" >&2
+  fi
+fi
+
 PYTHON_BIN="$(command -v python3)"
+# compile-bytecode (pyproject [tool.uv]) compiles the dependencies; our own sources are
+# compiled here, so the first run of every command does not pay for it either.
 uv sync --frozen --quiet --python "$PYTHON_BIN"
+"$ROOT/.venv/bin/python" -m compileall -q -j 0 src flows tasks blocks deployments >/dev/null

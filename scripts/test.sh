@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test suite: real Hugo, a real Prefect server, moto over HTTP, chromium for the UI test.
+# The test suite: ruff, mypy, then pytest against real Hugo, a real Prefect server, moto over
+# HTTP and chromium for the UI test.
 #   scripts/test.sh [pytest args...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_bootstrap.sh"
@@ -14,4 +15,5 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 uv run ruff check --quiet .
 uv run ruff format --check --quiet .
+uv run mypy
 exec uv run pytest "$@"
