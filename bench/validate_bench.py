@@ -72,9 +72,11 @@ ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["PYTHONPYCACHEPREFIX"] = str(OUT / "pycache")
 
 
-def warm_bytecode() -> None:
-    mods = "hugopipe.cli.main, hugopipe.cli.cmd_validate, hugopipe.validate.api, hugopipe.validate.external"
-    subprocess.run([sys.executable, "-c", f"import {mods}"], env=ENV, check=True)
+def warm_bytecode(table: dict[str, dict], outdir: Path) -> None:
+    """One untimed run of each hugopipe under test fills its bytecode cache (whatever it imports)."""
+    for name, t in table.items():
+        if name.startswith("hugopipe validate") and t["cmd"]:
+            subprocess.run(t["cmd"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def timed(cmd: list[str], out: Path, cap: float, cwd: Path | None = None) -> dict:
@@ -363,7 +365,17 @@ def tools(pub: Path, outdir: Path) -> dict[str, dict]:
     }
 
 
-REPEATED = ("hugopipe validate", "lychee", "linkinator6", "htmltest", "htmltest-conc")
+REPEATED = (
+    "hugopipe validate",
+    "hugopipe validate @base",
+    "lychee",
+    "linkinator6",
+    "htmltest",
+    "htmltest-conc",
+)
+#: ``--baseline DIR``: a checkout of another commit with its own ``.venv`` (``uv sync`` there),
+#: timed as "hugopipe validate @base", interleaved with ours on the same site (an A/B).
+BASELINE: Path | None = None
 
 
 def run_once(name: str, t: dict, pub: Path, outdir: Path, k: int, cap: float) -> dict:
@@ -391,7 +403,7 @@ def run_once(name: str, t: dict, pub: Path, outdir: Path, k: int, cap: float) ->
         r = timed(t["cmd"], out, cap)
         # a run that crashed before printing a report (e.g. the venv being re-synced
         # by another job mid-run) is repeated once rather than timed
-        if name == "hugopipe validate" and '"findings"' not in out.read_text():
+        if name.startswith("hugopipe validate") and '"findings"' not in out.read_text():
             print(f"{name} run {k}: no report, repeating: {out.read_text()[-200:]}", flush=True)
             r = timed(t["cmd"], out, cap)
     r["out"] = out
@@ -416,11 +428,18 @@ def main() -> None:
     )
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of an earlier commit (with its own .venv) to time beside ours: an A/B",
+    )
+    ap.add_argument(
         "--append",
         action="store_true",
         help="keep rows of other sizes from bench/out/validate_bench.json",
     )
     args = ap.parse_args()
+    global BASELINE
+    BASELINE = args.baseline.resolve() if args.baseline else None
     results = []
     prev = OUT / "validate_bench.json"
     if args.append and prev.exists():
@@ -430,7 +449,6 @@ def main() -> None:
             for r in json.loads(prev.read_text())
             if r["size"] not in args.sizes or r["tool"] not in running
         ]
-    warm_bytecode()
     for n in args.sizes:
         site = ensure_site(n)
         pub = site / "public"
@@ -440,6 +458,20 @@ def main() -> None:
         outdir.mkdir(parents=True, exist_ok=True)
         names = ["hugopipe validate", *[p for p in args.peers.split(",") if p]]
         table = tools(pub, outdir)
+        if BASELINE:
+            base_cmd = [str(BASELINE / ".venv" / "bin" / "hugopipe"), *table[names[0]]["cmd"][1:]]
+            commit = subprocess.run(
+                ["git", "-C", str(BASELINE), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            table["hugopipe validate @base"] = {
+                "cmd": base_cmd,
+                "parse": reports_ours,
+                "label": f"hugopipe validate at {commit} (A/B baseline)",
+            }
+            names.insert(1, "hugopipe validate @base")
+        warm_bytecode(table, outdir)
         todo: list[str] = []
         for name in names:
             t = table[name]
@@ -526,6 +558,7 @@ def write_markdown(results: list[dict], args) -> None:
     for n in sorted({r["size"] for r in results}):
         order = [
             "hugopipe validate",
+            "hugopipe validate @base",
             "lychee",
             "htmltest",
             "htmltest-conc",
@@ -574,7 +607,7 @@ def write_markdown(results: list[dict], args) -> None:
         "Notes: peak RSS is GNU time's `%M` (the largest process; for us the parent — each worker is",
         "smaller). LinkChecker's figures exclude the local server's CPU. linkinator 8 and LinkChecker are",
         "run on the 5k site only, under the time cap, because of their measured quadratic / throttled",
-        "behaviour (see `../shared/notes/validate.md` §3). htmltest is on no registry reachable here: it",
+        "behaviour (measured in earlier runs of this script). htmltest is on no registry reachable here: it",
         "runs when `$HTMLTEST` names a binary (how the one measured here was built: below). muffet (a",
         "crawler needing a server) is not in the run.",
         "",
