@@ -63,9 +63,7 @@ def run_local_task(request: TaskRequest, site: Path) -> ResultFile:
             failure = FailureClass.CONTENT
     ok = failure is None
     next_step = (
-        "Build is good; deploy with a hugo-deploy-* task."
-        if ok
-        else NEXT_STEP[FailureClass(failure)]
+        NEXT_STEP[failure] if failure else "Build is good; deploy with a hugo-deploy-* task."
     )
     done = datetime.now(UTC)
     return ResultFile(

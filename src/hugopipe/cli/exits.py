@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from enum import IntEnum
+from typing import Any
 
 from hugopipe.errors import ConfigError, CredentialsError, HugopipeError, ProductionRefused
 
@@ -119,9 +120,11 @@ def report(exc: BaseException) -> Exit:
     if isinstance(exc, KeyboardInterrupt):
         error("interrupted")
     elif hasattr(exc, "problems"):  # a task file: every problem with its line, then a count
-        for p in exc.problems:
-            sys.stderr.write("error: " + p.render(exc.path) + "\n")
-        sys.stderr.write(f"{len(exc.problems)} problem(s) in {exc.path}; nothing was started.\n")
+        path: str = getattr(exc, "path", "")
+        problems: list[Any] = getattr(exc, "problems", [])
+        for p in problems:
+            sys.stderr.write("error: " + p.render(path) + "\n")
+        sys.stderr.write(f"{len(problems)} problem(s) in {path}; nothing was started.\n")
         sys.stderr.flush()
     elif isinstance(exc, HugopipeError):
         where = exc.location()

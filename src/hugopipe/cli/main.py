@@ -19,7 +19,7 @@ from hugopipe.cli.commands import BY_NAME, modules
 from hugopipe.cli.exits import EXIT_CODES_HELP, Exit
 
 
-class _Subcommands(argparse._SubParsersAction):  # type: ignore[type-arg]  # generic only in typeshed
+class _Subcommands(argparse._SubParsersAction):
     """Subparsers that take each command's one-line help from the command table."""
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:

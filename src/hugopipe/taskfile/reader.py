@@ -249,7 +249,8 @@ def _semantic_problems(
     """Rules a schema cannot say: the environment must match the task type, be known, etc."""
     out: list[Problem] = []
     task_type = data.get("task_type")
-    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    raw_params = data.get("params")
+    params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
     env = params.get("environment")
     site = params.get("site_path")
     implied = TASK_TYPES.get(task_type, (None, None))[1] if isinstance(task_type, str) else None
