@@ -2,27 +2,29 @@
 
 ``hugopipe.cli.main.main`` never uses them (tests call it in-process); only the
 console script ``entry`` does, for the commands ``commands.py`` marks. Each trick
-and what it saves, measured warm with bytecode compiled (``env -u
-PYTHONDONTWRITEBYTECODE``, median of 7, this machine; the example site):
+and what it saves, measured by ``bench/fastexit_bench.py`` (warm, bytecode compiled,
+``env -u PYTHONDONTWRITEBYTECODE``, median of 7, a generated 2,000-post site, deploy
+against moto over HTTP; 2-core machine shared with other work, so ±0.03 s):
 
 * ``os._exit`` after the output is flushed (``fast_exit``: deploy, rollback,
   validate). Tearing the interpreter down frees botocore's service models and
   boto3's modules one object at a time, or the validator's page records: a no-change
-  ``hugopipe deploy`` MEASURED_DEPLOY; ``hugopipe validate --public``
-  MEASURED_VALIDATE. Safe because these commands hold no Prefect client and no
-  buffered logs, and every write they start has finished when they return (at most
-  a read-only hashing thread is left after an early error). After Ctrl-C (130) the
+  ``hugopipe deploy`` 0.91 s → 0.78 s (0.14 s saved); ``hugopipe validate
+  --public`` 1.10 s → 0.91 s (0.18 s saved). Safe because these commands hold no
+  Prefect client and no buffered logs, and every write they start has finished when
+  they return (at most a read-only hashing thread is left after an early error). After Ctrl-C (130) the
   process exits normally, so uploads already in flight finish. Never mark a command
   that holds a Prefect client, buffered logs or anything else an atexit handler
   must flush.
 * ``gc.disable()`` for ``validate`` (``gc_off``): nothing validation allocates needs
   the cyclic collector before the exit, and it would walk the page records for
-  nothing (0.1 s on the 20k-page bench site; too little to measure on the example
-  site). Not for deploy: botocore makes reference cycles per request, and a big
-  upload would pile them up.
-* ``AHEAD``: tells a command it will end with ``os._exit``, so it may keep what it
-  allocated instead of freeing it (``cmd_validate`` keeps its records; the exit
-  frees them, not thousands of deallocations).
+  nothing: ``validate --public`` 0.91 s → 0.87 s on 2,000 posts (0.04 s; about
+  0.1 s on the 20k-page site of bench/validate_bench.py). Not for deploy: botocore
+  makes reference cycles per request, and a big upload would pile them up.
+* ``output.QUICK_EXIT_AHEAD``: tells a command it will end with ``os._exit``, so it
+  may keep what it allocated instead of freeing it (``cmd_validate`` keeps its page
+  records; the exit frees them, not thousands of deallocations). Measured with
+  validate's other tricks (bench/validate_bench.py), not here.
 """
 
 from __future__ import annotations
@@ -34,16 +36,11 @@ from hugopipe.cli import output
 from hugopipe.cli.commands import Command
 from hugopipe.cli.exits import Exit
 
-#: True once ``prepare`` saw a fast-exit command: the process ends with ``os._exit``.
-AHEAD = False
-
 
 def prepare(command: Command | None) -> None:
     """Before the command runs: announce the fast exit, and switch the collector off."""
-    global AHEAD
     if command is None or not command.fast_exit:
         return
-    AHEAD = True
     output.QUICK_EXIT_AHEAD = True  # read by cmd_validate (kept records)
     if command.gc_off:
         import gc
