@@ -248,8 +248,10 @@ def result_cmd(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from hugopipe.flows_registry import cli_names
+
     p = subparsers.add_parser("runs")
-    p.add_argument("--flow", help="publish | maintenance | rollback (or a Prefect flow name)")
+    p.add_argument("--flow", help=" | ".join(cli_names()) + " (or a Prefect flow name)")
     p.add_argument(
         "--state",
         action="append",
