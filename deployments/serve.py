@@ -1,23 +1,26 @@
 """Serve every hugopipe deployment from this machine (no work pool needed).
 
-The same deployments are declared in ``prefect.yaml`` for a process work pool;
-this is the zero-setup path the demo and the tests use. ``pause_on_shutdown``
-is off so restarting this process never silently pauses the nightly schedule,
-and no deployment has a concurrency limit: a paused run would lose its lease
-and crash (notes/prefect.md §0.3). Production writes are serialised by the
-``deploy-production`` global concurrency limit inside the deploy task instead.
+The deployments are the entries of ``hugopipe.flows_registry`` (also declared in
+``prefect.yaml`` for a process work pool, checked by tests/test_prefect_yaml.py);
+this is the zero-setup path the demo and the tests use. ``pause_on_shutdown`` is
+off so restarting this process never silently pauses the nightly schedule, and no
+deployment has a concurrency limit: a paused run would lose its lease and crash
+(Prefect 3.8). Production writes are serialised by the ``deploy-production``
+global concurrency limit inside the deploy task instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 from pathlib import Path
 
+from hugopipe.flows_registry import DEFAULT_SITE, FLOWS
+
 ROOT = Path(__file__).resolve().parents[1]
-NIGHTLY_CRON = "30 2 * * *"
 
 
 def ensure_production_limit() -> None:
@@ -32,39 +35,29 @@ def ensure_production_limit() -> None:
 
 
 def deployments(site: str, timezone: str) -> list:
+    """One ``RunnerDeployment`` per registry entry, building ``site``."""
     from prefect.schedules import Cron
 
-    from flows.maintenance import nightly_maintenance
-    from flows.publish import publish
-
-    deps = [
-        publish.to_deployment(
-            "site",
-            parameters={"site": site},
-            description="Build, validate and deploy the site; production pauses for a typed approval.",
-            tags=["hugopipe"],
-        ),
-        nightly_maintenance.to_deployment(
-            "nightly",
-            parameters={"site": site},
-            schedule=Cron(NIGHTLY_CRON, timezone=timezone),
-            description="Nightly: rebuild, validate (external links too) and drift-check; deploys nothing.",
-            tags=["hugopipe", "maintenance"],
-        ),
-    ]
-    try:
-        from flows.rollback import rollback
-    except ImportError:
-        pass
-    else:
-        deps.append(rollback.to_deployment("site", parameters={"site": site}, tags=["hugopipe"]))
-    return deps
+    out = []
+    for spec in FLOWS:
+        flow = getattr(importlib.import_module(spec.module), spec.function)
+        schedule = Cron(spec.schedule.cron, timezone=timezone) if spec.schedule else None
+        out.append(
+            flow.to_deployment(
+                spec.deployment,
+                parameters=spec.default_parameters(site),
+                schedule=schedule,
+                description=spec.description,
+                tags=list(spec.tags),
+            )
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--site", default="examples/site", help="site directory, relative to the repository"
+        "--site", default=DEFAULT_SITE, help="site directory, relative to the repository"
     )
     parser.add_argument("--timezone", default=os.environ.get("HUGOPIPE_TIMEZONE", "UTC"))
     args = parser.parse_args(argv)

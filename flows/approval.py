@@ -2,7 +2,7 @@
 
 The phrase is a ``Literal`` so the *server* rejects anything else through the
 input's JSON schema (``const``); a pydantic validator would be checked only
-after the server had already accepted the input (notes/prefect.md §0.2).
+after the server had already accepted the input.
 There is deliberately no parameter that skips this step.
 """
 
@@ -17,7 +17,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from hugopipe.cli.api import ui_url
+from hugopipe.prefect_rest import ui_url
 
 PHRASE = "DEPLOY TO PRODUCTION"
 
@@ -32,6 +32,7 @@ class ProductionApproval(RunInput):
 
 
 def approval_link() -> str:
+    """This run's page in the new UI (core builds it: flows never import the CLI)."""
     return ui_url(str(flow_run.id))
 
 

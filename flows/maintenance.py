@@ -1,6 +1,6 @@
 """Flow ``nightly-maintenance``: rebuild, re-validate and drift-check every environment; deploy nothing.
 
-Scheduled nightly (seed 004: maintenance is how a system notices silent drift).
+Scheduled nightly: maintenance is how the system notices silent drift.
 Scheduled posts appear only after a rebuild, so the report also says whether a
 publish is due; starting it stays a decision for Claude Code and the user.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from flows.approval import approval_link
 from hugopipe.config import ProjectConfig
+from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
 from tasks.build import build
 from tasks.maintenance import audit_site, check_drift
@@ -55,7 +55,7 @@ def nightly_maintenance(
         started_at=started,
         completed_at=datetime.now(UTC),
         flow_run_id=str(flow_run.id),
-        flow_run_url=approval_link(),
+        flow_run_url=ui_url(str(flow_run.id)),
         outputs=outputs,
         summary="\n".join(summary),
     )

@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 from flows.approval import approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
+from hugopipe.local_task import build_outputs
 from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
 from tasks.build import build
@@ -60,15 +61,9 @@ def publish(
         stages["build"] = (
             f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
         )
-        outputs.update(
-            build_success=True,
-            file_count=report.files,
-            pages_generated=report.pages,
-            hugo_version=report.hugo_version,
-            content_hash=report.content_hash,
-            warnings=[w.message for w in report.warnings],
-            errors=[],
-        )
+        # the same build outputs `hugopipe submit` reports for a local build; `errors` are
+        # the run's own (``recorded`` fills them in if a later stage fails)
+        outputs.update(build_outputs(report), errors=[])
         findings = validate(site, env, report.public_dir, production)
         stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
         outputs["validation_warnings"] = len(findings.warnings)

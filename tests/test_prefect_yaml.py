@@ -1,4 +1,4 @@
-"""prefect.yaml and deployments/serve.py declare the same, loadable, safe deployments."""
+"""prefect.yaml and deployments/serve.py declare the registry's loadable, safe deployments."""
 
 from __future__ import annotations
 
@@ -28,11 +28,45 @@ def test_every_entrypoint_loads_and_its_parameters_validate(declared: list[dict]
 def test_names_are_unique_per_flow_and_match_the_cli(declared: list[dict]) -> None:
     from prefect.flows import load_flow_from_entrypoint
 
-    from hugopipe.cli.cmd_run import DEPLOYMENTS
+    from hugopipe.flows_registry import FLOWS
 
     names = {(load_flow_from_entrypoint(d["entrypoint"]).name, d["name"]) for d in declared}
     assert len(names) == len(declared)
-    assert set(DEPLOYMENTS.values()) <= names
+    assert {(f.flow_name, f.deployment) for f in FLOWS} <= names
+
+
+def test_prefect_yaml_declares_exactly_the_registry(declared: list[dict]) -> None:
+    """A new flow is one registry entry; this fails until prefect.yaml declares it the same way."""
+    from prefect.flows import load_flow_from_entrypoint
+
+    from hugopipe.flows_registry import FLOWS
+
+    def schedules(entries: list[dict]) -> list[tuple[str, str]]:
+        return [(s["cron"], s["slug"]) for s in entries]
+
+    in_yaml = {
+        (d["entrypoint"], d["name"]): (
+            d.get("description"),
+            tuple(d.get("tags", [])),
+            d.get("parameters", {}),
+            schedules(d.get("schedules", [])),
+        )
+        for d in declared
+    }
+    in_registry = {
+        (f.entrypoint, f.deployment): (
+            f.description,
+            f.tags,
+            f.default_parameters(),
+            [(f.schedule.cron, f.schedule.slug)] if f.schedule else [],
+        )
+        for f in FLOWS
+    }
+    assert in_yaml == in_registry
+    assert all(s["timezone"] == "UTC" for d in declared for s in d.get("schedules", []))
+    os.chdir(ROOT)
+    for f in FLOWS:
+        assert load_flow_from_entrypoint(f.entrypoint).name == f.flow_name, f
 
 
 def test_no_deployment_limits_concurrency(declared: list[dict]) -> None:
@@ -50,12 +84,19 @@ def test_nightly_schedule_parses(declared: list[dict]) -> None:
 
 def test_serve_declares_the_same_deployments(declared: list[dict]) -> None:
     from deployments.serve import deployments
+    from hugopipe.flows_registry import FLOWS
 
     served = {(d.name, d.entrypoint.split(":")[-1]) for d in deployments("examples/site", "UTC")}
     in_yaml = {(d["name"], d["entrypoint"].split(":")[-1]) for d in declared}
     assert served == in_yaml
     nightly = next(d for d in deployments("examples/site", "UTC") if d.name == "nightly")
     assert nightly.schedules and nightly.concurrency_limit is None
+    by_name = {(d.name, d.entrypoint.split(":")[-1]): d for d in deployments("site", "UTC")}
+    for spec in FLOWS:
+        dep = by_name[(spec.deployment, spec.function)]
+        assert dep.parameters == spec.default_parameters("site")
+        assert dep.description == spec.description and set(dep.tags) == set(spec.tags)
+        assert bool(dep.schedules) == (spec.schedule is not None)
 
 
 def test_publish_has_no_parameter_that_could_skip_approval() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hugopipe.cli.api import TERMINAL
+from hugopipe.prefect_rest import TERMINAL
 from tests.support import find_result, hugopipe, publish, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]

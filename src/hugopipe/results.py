@@ -1,8 +1,8 @@
 """Result files: the user's contract for telling Claude Code what a run did.
 
-Seed 002 §1.3: YAML front matter (task_id, task_type, status, timings,
-outputs, logs) followed by a Markdown summary, written under
-``results/YYYY-MM-DD/<task_id>.result.md``. Secrets never reach this file:
+YAML front matter (task_id, task_type, status, timings, outputs, logs)
+followed by a Markdown summary, written under
+``results/YYYY-MM-DD/<task_id>.result.md`` (docs/cli.md#result-files). Secrets never reach this file:
 ``redact`` masks the values of secret-looking environment variables in logs.
 """
 

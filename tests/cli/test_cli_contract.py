@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hugopipe.cli.cmd_control import production_reasons
+from hugopipe.cli.cmd_approval import production_reasons
 from tests.cli.conftest import RecordingApi, run_cli
 
 RUN_ID = "8a4f6f55-0c1e-4d7e-9a3b-6a1c9d0f2b11"

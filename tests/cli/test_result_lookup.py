@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from hugopipe.cli.cmd_control import find_result_file
 from hugopipe.results import ResultFile, write_result
+from hugopipe.run_results import find_result_file
 
 RUN = "5f7b6a0e-397d-4372-bd93-065f78b31833"
 OTHER = "0e4c1d2a-1111-4222-8333-944455556666"

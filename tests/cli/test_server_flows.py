@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from hugopipe.hugo import hugo_binary, hugo_env
+from tests.cli import json_fields as F
 from tests.cli.conftest import run_cli
 from tests.support import wait_until
 
@@ -42,6 +43,7 @@ def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
     out = run_cli("run", "publish", "--env", "production", "--wait", "--timeout", "400", "--json")
     assert out.returncode == 5, out.stderr  # paused, waiting for approval
     data = json.loads(out.stdout)
+    assert F.keys(data) == F.RUN_OUTCOME
     run_id = data["flow_run_id"]
     assert data["state_type"] == "PAUSED" and data["waiting_for_approval"] is True
     assert data["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
@@ -50,6 +52,7 @@ def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
     refused = run_cli("approve", run_id, "--json")
     assert refused.returncode == 3, refused.stderr
     assert json.loads(refused.stdout)["refused"] is True
+    assert F.keys(json.loads(refused.stdout)) == F.APPROVE_REFUSED
     assert f"/v2/runs/flow-run/{run_id}" in refused.stderr
     # nothing changed: still paused, no new state, the input was never answered
     run = flow_run(served["api"], run_id)
@@ -66,6 +69,7 @@ def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
     # reject is allowed for any environment; it ends the paused run
     rej = run_cli("reject", run_id, "--reason", "test over", "--json")
     assert rej.returncode == 0, rej.stderr
+    assert F.keys(json.loads(rej.stdout)) == F.REJECTED
     wait_until(
         lambda: flow_run(served["api"], run_id)["state"]["type"] == "CANCELLED",
         120,
@@ -77,11 +81,13 @@ def test_production_pauses_and_cli_approve_refuses(served: dict) -> None:
     )  # the reason is on record
     st = json.loads(run_cli("status", run_id, "--json").stdout)
     assert (st["state_type"], st["state_message"]) == ("CANCELLED", "Rejected: test over"), st
+    assert F.keys(st) == F.RUN_OUTCOME
     # and in the result file Claude Code reads: who stopped it, why, and that nothing shipped
     res = run_cli("result", run_id, "--json")
     assert res.returncode == 0, res.stderr
     stopped = json.loads(res.stdout)
     assert stopped["assembled"] is False
+    assert F.keys(stopped) == F.RESULT and F.keys(stopped["result"]) == F.RESULT_FILE
     result = stopped["result"]
     assert result["status"] == "cancelled" and result.get("failure_class") is None, result
     assert result["next_step"].startswith("Rejected: test over. Nothing was deployed."), result
@@ -97,6 +103,9 @@ def test_retries_shows_two_transient_failures_then_success(served: dict) -> None
     res = run_cli("retries", run_id, "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
+    assert F.keys(data) == F.RETRIES
+    assert all(F.keys(t) == F.RETRIES_TASK for t in data["tasks"])
+    assert all(F.keys(a) == F.RETRIES_ATTEMPT for t in data["tasks"] for a in t["attempts"])
     (apply,) = [t for t in data["tasks"] if t["task_name"].startswith("apply-deploy")]
     attempts = apply["attempts"]
     assert len(attempts) == 3
@@ -127,6 +136,7 @@ def test_retries_shows_two_transient_failures_then_success(served: dict) -> None
     assert Path(rdata["path"]).is_file()
 
     logs = run_cli("logs", run_id, "--task", "apply-deploy", "--json")
+    assert all(F.keys(line) == F.LOGS_ROW for line in json.loads(logs.stdout))
     assert any("Retry 1/" in line["message"] for line in json.loads(logs.stdout))
 
 
@@ -157,6 +167,9 @@ Deploy to staging.
     data = json.loads(out.stdout)
     assert out.returncode == 0, out.stderr + json.dumps(data.get("expected_outputs"), indent=1)
     assert data["state"] == "Completed" and data["passed"] is True
+    assert F.keys(data) == F.SUBMIT | {"result"}
+    assert F.keys(data["result"]) == F.SUBMIT_RESULT
+    assert all(F.keys(c) == F.OUTPUT_CHECK for c in data["expected_outputs"])
     assert {c["name"]: c["passed"] for c in data["expected_outputs"]} == {
         "build_success": True,
         "uploaded_files": True,
@@ -190,6 +203,8 @@ def test_doctor_passes_against_the_served_stack(served: dict) -> None:
     data = json.loads(out.stdout)
     failed = [c for c in data["checks"] if c["essential"] and not c["ok"]]
     assert out.returncode == 0 and data["ok"] is True, failed
+    assert F.keys(data) == F.DOCTOR
+    assert all(F.keys(c) == F.DOCTOR_CHECK for c in data["checks"])
     names = {c["name"] for c in data["checks"]}
     assert {
         "hugo",
@@ -217,6 +232,8 @@ def test_plan_production_is_read_only(served: dict) -> None:
     data = json.loads(out.stdout)
     assert data["production"] is True
     assert data["plan"]["summary"]["uploads"] > 0
+    assert F.keys(data) == F.PLAN and F.keys(data["plan"]) == F.DEPLOY_PLAN
+    assert F.keys(data["plan"]["summary"]) == F.PLAN_SUMMARY
     assert s3.list_objects_v2(Bucket="hugopipe-example-production").get("KeyCount", 0) == before
 
 
@@ -244,8 +261,16 @@ def test_deploy_and_rollback_take_credentials_from_the_block(served: dict) -> No
         )
         assert out.returncode == 0, out.stderr
         assert "uploads" in json.loads(out.stdout)["plan"]["summary"]
+        deployed = json.loads(out.stdout)
+        assert F.keys(deployed) == F.DEPLOY and F.keys(deployed["plan"]) == F.DEPLOY_PLAN
+        assert F.keys(deployed["report"]) == F.APPLY_REPORT
         listed = run_cli("rollback", "--env", "staging", "--site", str(site), "--list", env=no_aws)
         assert listed.returncode == 0, listed.stderr
+        releases = run_cli(
+            "rollback", "--env", "staging", "--site", str(site), "--list", "--json", env=no_aws
+        )
+        assert releases.returncode == 0, releases.stderr
+        assert all(F.keys(r) == F.RELEASE for r in json.loads(releases.stdout))
     finally:
         shutil.rmtree(site / "public", ignore_errors=True)
     # and without the block either, the error says where credentials are looked for

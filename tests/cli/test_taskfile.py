@@ -142,6 +142,36 @@ def test_missing_front_matter(tmp_path: Path) -> None:
     assert info.value.problems[0].line == 1
 
 
+def test_front_matter_lines_hold_after_blank_lines(tmp_path: Path) -> None:
+    text = "---\n\n# a comment\n\npriority: soon\ntask_type: hugo-build\n---\n\n---\nbody with a rule\n"
+    with pytest.raises(TaskFileError) as info:
+        load_task(write(tmp_path, text))
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("priority", 5)
+
+
+def test_unclosed_front_matter(tmp_path: Path) -> None:
+    with pytest.raises(TaskFileError) as info:
+        load_task(write(tmp_path, "---\ntask_id: x\n"))
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("(front matter)", 1) and "not closed" in p.message
+
+
+def test_front_matter_is_read_with_the_safe_loader(tmp_path: Path) -> None:
+    text = "---\ntask_type: hugo-build\nx: !!python/object/apply:os.system ['true']\n---\n"
+    with pytest.raises(TaskFileError) as info:
+        load_task(write(tmp_path, text))
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("(YAML)", 3)
+
+
+def test_front_matter_that_is_not_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(TaskFileError) as info:
+        load_task(write(tmp_path, "---\n- a\n- b\n---\n"))
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("(front matter)", 2)
+
+
 def test_environment_must_match_deploy_type(tmp_path: Path) -> None:
     text = "---\ntask_id: t1\ntask_type: hugo-deploy-staging\nparams:\n  environment: production\n---\n"
     with pytest.raises(TaskFileError) as info:

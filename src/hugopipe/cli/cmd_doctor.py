@@ -1,7 +1,7 @@
 """``hugopipe doctor``: is everything the pipeline needs in place, and how to fix what is not.
 
 Each check says what it found and, when it fails, the one command or setting
-that fixes it. Secrets are never printed: the credentials check reports only
+that fixes it (``uv`` first: without it on the PATH no ``uv run hugopipe …`` works). Secrets are never printed: the credentials check reports only
 whether a key is set. Exit 0 when every essential check passes, 4 otherwise
 (a required service or credential is missing).
 """
@@ -68,12 +68,12 @@ def check_prefect(api: Any) -> Check:
 
 
 def check_deployments(api: Any) -> list[Check]:
-    from hugopipe.cli.cmd_run import DEPLOYMENTS
     from hugopipe.errors import HugopipeError
+    from hugopipe.flows_registry import FLOWS
 
     out = []
-    for cli_name, (flow, dep) in DEPLOYMENTS.items():
-        essential = cli_name == "publish"
+    for spec in FLOWS:
+        flow, dep, essential = spec.flow_name, spec.deployment, spec.essential
         try:
             d = api.request("GET", f"/deployments/name/{flow}/{dep}")
         except HugopipeError:
@@ -187,6 +187,23 @@ def check_targets(site: Path, block_name: str, block_endpoint: str | None) -> li
     return out
 
 
+#: What to add when ``uv`` is not on the PATH: the set-up scripts install it in ~/.local/bin.
+UV_PATH_FIX = (
+    'add `export PATH="$HOME/.local/bin:$PATH"` to ~/.profile or ~/.bashrc '
+    "(the set-up scripts install uv in ~/.local/bin), then open a new shell"
+)
+
+
+def check_uv() -> Check:
+    """Is ``uv`` on this shell's PATH? Every ``uv run hugopipe …`` in the README needs it."""
+    path = shutil.which("uv")
+    if path:
+        return Check("uv", True, path)
+    installed = Path.home() / ".local" / "bin" / "uv"
+    where = f"; it is installed at {installed}" if installed.exists() else ""
+    return Check("uv", False, f"not on this shell's PATH{where}", UV_PATH_FIX, essential=False)
+
+
 def check_chromium() -> Check:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     return Check(
@@ -216,11 +233,11 @@ def check_lychee() -> Check:
 
 
 def doctor_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.cli.api import PrefectApi
+    from hugopipe.prefect_rest import PrefectApi
     from hugopipe.taskfile import default_site
 
     site = Path(args.site).expanduser() if args.site else default_site()
-    checks: list[Check] = [check_hugo()]
+    checks: list[Check] = [check_uv(), check_hugo()]
     with PrefectApi(timeout=5) as api:
         prefect = check_prefect(api)
         checks.append(prefect)
@@ -259,10 +276,7 @@ def doctor_cmd(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "doctor",
-        help="check Hugo, the Prefect server, deployments, credentials and S3 targets (with fixes)",
-    )
+    p = subparsers.add_parser("doctor")
     p.add_argument("--site", help="site directory (default: $HUGOPIPE_SITE or examples/site)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=doctor_cmd)

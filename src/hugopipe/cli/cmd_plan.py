@@ -24,8 +24,8 @@ BLOCK_TYPE = "aws-credentials"
 
 def read_block(name: str, *, include_secrets: bool) -> dict[str, Any] | None:
     """The block document's data, or None when there is no such block or no reachable API."""
-    from hugopipe.cli.api import NotFound, PrefectApi
     from hugopipe.errors import HugopipeError
+    from hugopipe.prefect_rest import NotFound, PrefectApi
 
     path = f"/block_types/slug/{BLOCK_TYPE}/block_documents/name/{name}"
     try:

@@ -1,72 +1,21 @@
-"""``hugopipe run`` and ``hugopipe status``: start a served deployment and follow it."""
+"""``hugopipe run`` and ``hugopipe status``: start a served deployment and follow it.
+
+The starting and following are core (``hugopipe.run_control``, shared with
+``submit``); this module parses flags and prints.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
-from hugopipe.cli.output import Exit, emit, error, info
-
-#: CLI flow name -> (Prefect flow name, deployment name) as served by deployments/serve.py
-DEPLOYMENTS: dict[str, tuple[str, str]] = {
-    "publish": ("publish", "site"),
-    "maintenance": ("nightly-maintenance", "nightly"),
-    "rollback": ("rollback", "site"),
-}
+from hugopipe.cli.exits import Exit, TimedOut, UsageError, for_run_state
+from hugopipe.cli.output import emit, info
+from hugopipe.flows_registry import cli_names, flow_spec
 
 
-@dataclass
-class RunOutcome:
-    """A dataclass, not a pydantic model: ``status`` must not pay pydantic's ~0.2-0.5 s import."""
-
-    flow_run_id: str
-    state_type: str
-    state_name: str
-    ui_url: str
-    flow_run_name: str | None = None
-    deployment: str | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    state_message: str | None = None
-    waiting_for_approval: bool = False
-    start_time: str | None = None
-    end_time: str | None = None
-    duration_seconds: float | None = None
-
-
-def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
-    from hugopipe.cli.api import state_of, ui_url
-
-    stype, sname = state_of(run)
-    return RunOutcome(
-        flow_run_id=run["id"],
-        flow_run_name=run.get("name"),
-        deployment=deployment,
-        parameters=run.get("parameters") or {},
-        state_type=stype,
-        state_name=sname,
-        state_message=(run.get("state") or {}).get("message"),
-        ui_url=ui_url(run["id"]),
-        waiting_for_approval=stype == "PAUSED",
-        start_time=run.get("start_time"),
-        end_time=run.get("end_time"),
-        duration_seconds=run.get("total_run_time"),
-    )
-
-
-def exit_for(o: RunOutcome) -> int:
-    if o.state_type == "COMPLETED":
-        return Exit.OK
-    if o.state_type == "PAUSED":
-        return Exit.PAUSED
-    if o.state_type in {"FAILED", "CRASHED", "CANCELLED", "CANCELLING"}:
-        return Exit.FAILED
-    return Exit.OK
-
-
-def _text(o: RunOutcome) -> str:
+def _text(o: Any) -> str:
     lines = [
         f"run       {o.flow_run_name} ({o.flow_run_id})"
         + (f" of {o.deployment}" if o.deployment else ""),
@@ -78,12 +27,13 @@ def _text(o: RunOutcome) -> str:
     return "\n".join(lines)
 
 
-def parse_params(pairs: list[str]) -> dict[str, Any]:
+def parse_params(pairs: list[str], flag: str = "--param") -> dict[str, Any]:
+    """``key=value`` flags; a value that parses as JSON is taken as JSON."""
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"--param expects key=value, got {pair!r}")
+            raise UsageError(f"{flag} expects key=value, got {pair!r}")
         try:
             params[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -91,74 +41,15 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
-def wait_for(api: Any, run_id: str, timeout: float, interval: float = 1.0) -> dict[str, Any]:
-    """Poll until the run ends or pauses; returns the last seen run (check its state)."""
-    from hugopipe.cli.api import TERMINAL, state_of
-
-    deadline = time.monotonic() + timeout
-    last_name = None
-    while True:
-        run = api.flow_run(run_id)
-        stype, sname = state_of(run)
-        if sname != last_name:
-            info(f"… {sname}")
-            last_name = sname
-        if stype in TERMINAL or stype == "PAUSED":
-            return run
-        if time.monotonic() >= deadline:
-            return run
-        time.sleep(interval)
-
-
-def trigger(
-    flow: str,
-    params: dict[str, Any],
-    *,
-    deployment: str | None = None,
-    idempotency_key: str | None = None,
-    tags: list[str] | None = None,
-) -> tuple[dict[str, Any], str]:
-    from hugopipe.cli.api import PrefectApi
-
-    flow_name, dep_name = DEPLOYMENTS.get(flow, (flow, "site"))
-    if deployment:
-        flow_name, _, dep_name = (
-            deployment.partition("/") if "/" in deployment else (flow_name, "", deployment)
-        )
-    with PrefectApi() as api:
-        dep = api.deployment_by_name(flow_name, dep_name)
-        check_environment({**(dep.get("parameters") or {}), **params})
-        run = api.create_run(dep["id"], params, idempotency_key=idempotency_key, tags=tags)
-    return run, f"{flow_name}/{dep_name}"
-
-
-def check_environment(params: dict[str, Any]) -> None:
-    """Refuse an unknown environment before starting a run, when the site is on this machine.
-
-    The worker would fail the run with the same ConfigError a minute later; saying it
-    now (exit 2, naming hugopipe.toml and the known environments) starts nothing.
-    """
-    from pathlib import Path
-
-    site, env = params.get("site"), params.get("env")
-    if not isinstance(site, str) or not isinstance(env, str) or not Path(site).is_dir():
-        return
-    from hugopipe.config import ProjectConfig
-
-    ProjectConfig.load(Path(site)).environment(env)
-
-
 def run_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.cli.api import PrefectApi
+    from hugopipe.prefect_rest import PrefectApi
+    from hugopipe.run_control import SETTLED, outcome, trigger, wait_for
 
-    if args.flow not in DEPLOYMENTS and not args.deployment:
-        error(f"unknown flow {args.flow!r}", hint=f"use one of: {', '.join(DEPLOYMENTS)}")
-        return Exit.USAGE
-    try:
-        params = parse_params(args.param or [])
-    except ValueError as exc:
-        error(str(exc))
-        return Exit.USAGE
+    if flow_spec(args.flow) is None and not args.deployment:
+        raise UsageError(
+            f"unknown flow {args.flow!r}", hint=f"use one of: {', '.join(cli_names())}"
+        )
+    params = parse_params(args.param or [])
     if args.env:
         params["env"] = args.env
     if args.site:
@@ -169,42 +60,44 @@ def run_cmd(args: argparse.Namespace) -> int:
     info(f"started {dep} run {run['name']} ({run['id']})")
     if args.wait:
         with PrefectApi() as api:
-            run = wait_for(api, run["id"], args.timeout)
+            run = wait_for(api, run["id"], args.timeout, on_state=lambda s: info(f"… {s}"))
     o = outcome(run, dep)
     emit(o, json_output=args.json, text=_text(o))
-    if args.wait and o.state_type not in {"COMPLETED", "PAUSED", "FAILED", "CRASHED", "CANCELLED"}:
-        error(
+    if not args.wait:
+        return Exit.OK
+    if o.state_type not in SETTLED:
+        raise TimedOut(
             f"still {o.state_name} after {args.timeout:.0f} s",
             hint=f"follow it with `hugopipe status {o.flow_run_id}`",
         )
-        return Exit.TIMEOUT
-    return exit_for(o) if args.wait else Exit.OK
+    return for_run_state(o.state_type)
 
 
 def status_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.cli.api import PrefectApi
+    from hugopipe.prefect_rest import PrefectApi
+    from hugopipe.run_control import outcome, wait_for
 
     with PrefectApi() as api:
         run = api.flow_run(args.run)
         if args.wait:
-            run = wait_for(api, args.run, args.timeout)
+            run = wait_for(api, args.run, args.timeout, on_state=lambda s: info(f"… {s}"))
         dep = api.deployment_label(run)
         why = api.stop_message(run)
     o = outcome(run, dep)
     if why:  # the runner's "cancelled successfully" hides who stopped it and why
         o.state_message = why
     emit(o, json_output=args.json, text=_text(o))
-    return exit_for(o)
+    return for_run_state(o.state_type)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    flows = " | ".join(cli_names())
     p = subparsers.add_parser(
         "run",
-        help="trigger a served deployment (publish, maintenance, rollback)",
         description="Trigger a served deployment. `publish --env production` only starts a run that "
         "pauses for a human to type DEPLOY TO PRODUCTION in the Prefect UI.",
     )
-    p.add_argument("flow", help="publish | maintenance | rollback")
+    p.add_argument("flow", help=flows)
     p.add_argument("--env", help="environment: dev | staging | production")
     p.add_argument(
         "--site", help="site directory as the worker sees it (default: the deployment's)"
@@ -228,7 +121,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=run_cmd)
 
-    s = subparsers.add_parser("status", help="show a flow run's state and UI link")
+    s = subparsers.add_parser("status")
     s.add_argument("run", help="flow run id")
     s.add_argument("--wait", action="store_true", help="wait until it completes, fails or pauses")
     s.add_argument("--timeout", type=float, default=1800)

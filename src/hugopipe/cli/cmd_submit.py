@@ -1,17 +1,16 @@
-"""``hugopipe submit TASK_FILE``: turn a task request (seed 002 §1.2) into a run.
+"""``hugopipe submit TASK_FILE``: turn a task file into a run.
 
 Validation comes first and is complete: a malformed file lists every bad field
 with its line and starts nothing (exit 2). Then:
 
-* ``hugo-build`` / ``hugo-validate`` run here, without Prefect: a build is
-  deterministic, takes seconds and needs no credentials, so a round trip through
-  the orchestrator would add latency and nothing else (seed 003: "Hugo builds
-  … delegate" is about the agent not running Hugo by hand; this command is the
-  delegate). The result file is written in the same format the flow writes.
+* ``hugo-build`` / ``hugo-validate`` run here, without Prefect
+  (``hugopipe.local_task``): a build is deterministic, takes seconds and needs no
+  credentials, so a round trip through the orchestrator would add latency and
+  nothing else. The result file is written in the same format the flow writes.
 * ``hugo-deploy-{dev,staging,production}`` start the served ``publish``
-  deployment with the task_id, so the flow writes
-  ``results/YYYY-MM-DD/<task_id>.result.md``. Production pauses for a human
-  in the UI; a task file can never carry that approval.
+  deployment with the task_id (``hugopipe.run_control``, as ``hugopipe run`` does),
+  so the flow writes ``results/YYYY-MM-DD/<task_id>.result.md``. Production pauses
+  for a human in the UI; a task file can never carry that approval.
 
 ``expected_outputs`` are checked against the result's ``outputs`` when the run
 ends (with ``--wait`` for deploys; always for local builds).
@@ -20,100 +19,32 @@ ends (with ``--wait`` for deploys; always for local builds).
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hugopipe.cli.output import Exit, emit, error, info
-
-
-def _problems_out(exc: Any, json_output: bool) -> int:
-    for p in exc.problems:
-        sys.stderr.write("error: " + p.render(exc.path) + "\n")
-    sys.stderr.write(f"{len(exc.problems)} problem(s) in {exc.path}; nothing was started.\n")
-    refused = any(p.field == "approval_confirmed" for p in exc.problems)
-    if json_output:
-        emit(
-            {
-                "valid": False,
-                "started": False,
-                "flow_run_id": None,
-                "problems": [p.model_dump() for p in exc.problems],
-            },
-            json_output=True,
-        )
-    return Exit.REFUSED if refused else Exit.USAGE
-
-
-def _local(request: Any, site: Path) -> Any:
-    """Build (and validate) here; return a ResultFile."""
-    from hugopipe.build import build_site
-    from hugopipe.errors import NEXT_STEP, FailureClass
-    from hugopipe.results import ResultFile
-
-    started = datetime.now(UTC)
-    env = request.environment
-    report = build_site(site, env, base_url=request.params.base_url, minify=request.params.minify)
-    outputs: dict[str, Any] = {
-        "build_success": report.success,
-        "file_count": report.files,
-        "pages_generated": report.pages,
-        "errors": [
-            (f"{e.file}:{e.line}: " if e.file and e.line else "") + e.message for e in report.errors
-        ],
-        "warnings": [w.message for w in report.warnings],
-        "duration_seconds": report.duration_seconds,
-        "hugo_version": report.hugo_version,
-        "content_hash": report.content_hash,
-        "public_dir": report.public_dir,
-    }
-    failure = report.failure_class
-    summary = [report.to_markdown()]
-    if request.task_type == "hugo-validate" and report.success:
-        from hugopipe.validate import validate_site
-
-        findings = validate_site(site, Path(report.public_dir), env)
-        outputs["validation_errors"] = len(findings.errors)
-        outputs["validation_warnings"] = len(findings.warnings)
-        outputs["findings"] = [
-            f"[{f.rule}] {f.file}:{f.line or ''} {f.message}".strip() for f in findings.errors[:50]
-        ]
-        summary.append(findings.to_markdown(limit=50))
-        if not findings.ok:
-            failure = FailureClass.CONTENT
-    ok = failure is None
-    next_step = (
-        "Build is good; deploy with a hugo-deploy-* task."
-        if ok
-        else NEXT_STEP[FailureClass(failure)]
-    )
-    done = datetime.now(UTC)
-    return ResultFile(
-        task_id=request.task_id,
-        task_type=request.task_type,
-        status="success" if ok else "failed",
-        environment=env,
-        started_at=started,
-        completed_at=done,
-        duration_seconds=round((done - started).total_seconds(), 2),
-        failure_class=str(failure) if failure else None,
-        next_step=next_step,
-        outputs=outputs,
-        logs="\n".join(outputs["errors"] + outputs["warnings"]),
-        summary="\n\n".join(summary) + f"\n\n## Next Steps\n{next_step}",
-    )
+from hugopipe.cli.exits import Exit, TimedOut, for_run_state
+from hugopipe.cli.output import emit, info
 
 
 def submit_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.cli.cmd_control import checks_text
-    from hugopipe.taskfile import TaskFileError, default_site, load_task
+    from hugopipe.taskfile import TaskFileError, checks_text, default_site, load_task
 
     path = Path(args.task_file)
     try:
         request, notices = load_task(path)
     except TaskFileError as exc:
-        return _problems_out(exc, args.json)
+        if args.json:
+            emit(
+                {
+                    "valid": False,
+                    "started": False,
+                    "flow_run_id": None,
+                    "problems": [p.model_dump() for p in exc.problems],
+                },
+                json_output=True,
+            )
+        raise  # every problem on stderr, exit 2 (3 for a file carrying an approval)
     for n in notices:
         info(f"note: {n}")
     site = Path(request.params.site_path).expanduser() if request.params.site_path else None
@@ -132,21 +63,23 @@ def submit_cmd(args: argparse.Namespace) -> int:
         "passed": None,
     }
     result = None
-    code = Exit.OK
+    code: int = Exit.OK
+    timed_out = False
 
     if request.runner.startswith("local"):
+        from hugopipe.local_task import run_local_task
         from hugopipe.results import write_result
 
         info(
             f"building {site or default_site()} for {request.environment} here (no Prefect run needed)"
         )
-        result = _local(request, (site or default_site()).resolve())
+        result = run_local_task(request, (site or default_site()).resolve())
         data["result_path"] = str(write_result(result))
         data.update(started=True, state=result.status)
         code = Exit.OK if result.status == "success" else Exit.FAILED
     else:
-        from hugopipe.cli.api import PrefectApi, state_of
-        from hugopipe.cli.cmd_run import outcome, trigger, wait_for
+        from hugopipe.prefect_rest import PrefectApi, state_of
+        from hugopipe.run_control import outcome, trigger, wait_for
 
         params: dict[str, Any] = {"env": request.environment, "task_id": request.task_id}
         if site:
@@ -162,7 +95,12 @@ def submit_cmd(args: argparse.Namespace) -> int:
         data.update(started=True, flow_run_id=run["id"])
         if args.wait:
             with PrefectApi() as api:
-                run = wait_for(api, run["id"], args.timeout or request.timeout_minutes * 60)
+                run = wait_for(
+                    api,
+                    run["id"],
+                    args.timeout or request.timeout_minutes * 60,
+                    on_state=lambda s: info(f"… {s}"),
+                )
         o = outcome(run, dep)
         data.update(ui_url=o.ui_url, state=o.state_name)
         stype, _ = state_of(run)
@@ -171,26 +109,17 @@ def submit_cmd(args: argparse.Namespace) -> int:
                 f"waiting for a human: open {o.ui_url}, menu ⋮ → Resume, type DEPLOY TO PRODUCTION; "
                 f"then `hugopipe result {run['id']} --task-file {path}`"
             )
-            code = Exit.PAUSED
+            code = for_run_state(stype)
         elif stype in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}:
-            from hugopipe.cli.cmd_control import assemble_result, find_result_file
-            from hugopipe.results import ResultFile, write_result
+            from hugopipe.run_results import result_of
 
             with PrefectApi() as api:
-                found = find_result_file(api, run)
-                if found is not None:
-                    result = ResultFile.parse(found.read_text(encoding="utf-8"))
-                    data["result_path"] = str(found)
-                else:
-                    result = assemble_result(api, run)
-                    data["result_path"] = str(write_result(result))
-            code = Exit.OK if stype == "COMPLETED" else Exit.FAILED
+                found = result_of(api, run)
+            result = found.result
+            data["result_path"] = str(found.path)
+            code = for_run_state(stype)
         elif args.wait:
-            error(
-                f"still {o.state_name} after waiting",
-                hint=f"follow it with `hugopipe status {run['id']}`",
-            )
-            code = Exit.TIMEOUT
+            timed_out = True
         else:
             info(f"check it later: hugopipe result {run['id']} --task-file {path}")
 
@@ -218,13 +147,17 @@ def submit_cmd(args: argparse.Namespace) -> int:
     if data["expected_outputs"] is not None:
         text += "\n\n" + checks_text(checks)
     emit(data, json_output=args.json, text=text)
+    if timed_out:
+        raise TimedOut(
+            f"still {data['state']} after waiting",
+            hint=f"follow it with `hugopipe status {data['flow_run_id']}`",
+        )
     return code
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "submit",
-        help="validate a task file and start its run; check expected_outputs when it ends",
         description="Validate a task file (YAML front matter: task_id, task_type, params, "
         "expected_outputs, …). A malformed file lists every bad field with its line and starts "
         "nothing (exit 2; exit 3 if it tries to carry a production approval). hugo-build and "

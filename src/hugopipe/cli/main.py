@@ -1,9 +1,10 @@
 """Argument parsing and dispatch for ``hugopipe``.
 
-Each command group lives in ``cmd_<name>.py`` exposing ``register(subparsers)``;
-modules import heavy dependencies inside their ``run`` so ``hugopipe status``
-starts fast. Any ``HugopipeError`` becomes a one-line message on stderr with a
-hint and a documented exit code, never a traceback.
+The commands are the rows of ``commands.py``; each module ``cmd_<name>.py`` exposes
+``register(subparsers)`` and imports heavy dependencies inside its command
+functions, so ``hugopipe status`` starts fast. Whatever a command raises that the
+exit table knows (``exits.py``) becomes a one-line message on stderr with a hint
+and a documented exit code, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,41 +12,22 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import Any
 
-from hugopipe.cli.output import EXIT_CODES_HELP, Exit, error
-from hugopipe.errors import CredentialsError, HugopipeError, ProductionRefused
+from hugopipe.cli import exits, fastexit
+from hugopipe.cli.commands import BY_NAME, modules
+from hugopipe.cli.exits import EXIT_CODES_HELP, Exit
 
-COMMAND_MODULES = (
-    "cmd_run",
-    "cmd_validate",
-    "cmd_deploy",
-    "cmd_rollback",
-    "cmd_control",
-    "cmd_submit",
-    "cmd_plan",
-    "cmd_doctor",
-)
 
-#: Which module registers a command, so ``hugopipe status`` imports one module, not all of
-#: them (an agent polls read commands in a loop). Commands not listed here still work:
-#: the parser falls back to importing every module in ``COMMAND_MODULES``.
-COMMANDS: dict[str, str] = {
-    "run": "cmd_run",
-    "status": "cmd_run",
-    "runs": "cmd_control",
-    "logs": "cmd_control",
-    "retries": "cmd_control",
-    "result": "cmd_control",
-    "approve": "cmd_control",
-    "reject": "cmd_control",
-    "cancel": "cmd_control",
-    "submit": "cmd_submit",
-    "plan": "cmd_plan",
-    "doctor": "cmd_doctor",
-    "validate": "cmd_validate",
-    "deploy": "cmd_deploy",
-    "rollback": "cmd_rollback",
-}
+class _Subcommands(argparse._SubParsersAction):
+    """Subparsers that take each command's one-line help from the command table."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        command = BY_NAME.get(name)
+        if command is None:
+            raise AssertionError(f"command {name!r} is not in hugopipe/cli/commands.py")
+        kwargs["help"] = command.help
+        return super().add_parser(name, **kwargs)
 
 
 def _new_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
@@ -59,15 +41,15 @@ def _new_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     from hugopipe import __version__
 
     parser.add_argument("--version", action="version", version=f"hugopipe {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", action=_Subcommands)
     return parser, subparsers
 
 
-def _register(subparsers: argparse._SubParsersAction, name: str) -> None:
+def _register(subparsers: argparse._SubParsersAction, module_name: str) -> None:
     try:
-        module = importlib.import_module(f"hugopipe.cli.{name}")
+        module = importlib.import_module(f"hugopipe.cli.{module_name}")
     except ModuleNotFoundError as exc:
-        if exc.name == f"hugopipe.cli.{name}":
+        if exc.name == f"hugopipe.cli.{module_name}":
             return  # command group not installed in this build
         raise
     module.register(subparsers)
@@ -75,14 +57,14 @@ def _register(subparsers: argparse._SubParsersAction, name: str) -> None:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (fast path) only the module that owns ``command``."""
-    module = COMMANDS.get(command or "")
-    if module:
+    row = BY_NAME.get(command or "")
+    if row:
         parser, subparsers = _new_parser()
-        _register(subparsers, module)
+        _register(subparsers, row.module)
         if command in subparsers.choices:
             return parser
     parser, subparsers = _new_parser()
-    for name in COMMAND_MODULES:
+    for name in modules():
         _register(subparsers, name)
     return parser
 
@@ -95,46 +77,17 @@ def _command(argv: list[str]) -> str | None:
     return None
 
 
-# Commands that end with os._exit (see ``entry``). Never add one that holds a Prefect
-# client, buffered logs or anything else an atexit handler must flush.
-QUICK_EXIT = frozenset({"deploy", "rollback", "validate"})
-
-
 def entry() -> None:
-    """The console script: ``main``, then a quick exit for the ``QUICK_EXIT`` commands.
-
-    After a deploy, tearing down the interpreter (botocore's service models, boto3's
-    modules) costs 0.1-0.2 s, a tenth of a no-change deploy. Those commands hold no
-    Prefect client and no buffered logs, and every write they start has finished when
-    they return (at most a read-only hashing thread is left after an early error), so
-    once stdout and stderr are flushed the process ends with ``os._exit``. After Ctrl-C
-    (130) it exits normally, so uploads already in flight finish. ``main`` itself never
-    exits: tests call it in-process.
-    """
-    command = _command(sys.argv[1:])
-    quick = command in QUICK_EXIT
-    if quick:
-        from hugopipe.cli import output
-
-        output.QUICK_EXIT_AHEAD = True
-    if command == "validate":
-        import gc
-
-        # Nothing validation allocates needs the cyclic collector before the exit, and it
-        # would walk the 23,000 page records once for nothing (0.1 s). Not for deploy:
-        # botocore makes reference cycles per request, and a big upload would pile them up.
-        gc.disable()
+    """The console script: ``main`` between the fast-exit preparations and ending."""
+    command = BY_NAME.get(_command(sys.argv[1:]) or "")
+    fastexit.prepare(command)
     code = main()
-    if code != 130 and quick:
-        import os
-
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    fastexit.finish(command, code)
     sys.exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; return its exit code. Never exits: tests call it in-process."""
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command(argv))
     args = parser.parse_args(argv)
@@ -143,25 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return Exit.USAGE
     try:
         return int(args.func(args))
-    except ProductionRefused as exc:
-        error(exc.message, hint=exc.hint)
-        return Exit.REFUSED
-    except CredentialsError as exc:
-        error(str(exc.message), hint=exc.hint)
-        return Exit.UNAVAILABLE
-    except HugopipeError as exc:
-        from hugopipe.cli.api import ApiUnavailable
-
-        where = exc.location()
-        error(f"{where}: {exc.message}" if where else exc.message, hint=exc.hint)
-        if isinstance(exc, ApiUnavailable):
-            return Exit.UNAVAILABLE
-        from hugopipe.errors import ConfigError
-
-        return Exit.USAGE if isinstance(exc, ConfigError) else Exit.FAILED
-    except KeyboardInterrupt:
-        error("interrupted")
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:
+        return exits.report(exc)  # raises again what the exit table does not know (a bug)
 
 
 if __name__ == "__main__":  # pragma: no cover

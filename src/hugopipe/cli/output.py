@@ -10,33 +10,17 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
-from enum import IntEnum
 from typing import Any
 
-#: Set by ``hugopipe.cli.main.entry`` for a command that ends with ``os._exit`` (its
-#: process frees nothing one by one); never set when ``main`` runs in-process (tests).
+# the codes live in exits.py (with the table that maps errors to them); commands import
+# ``Exit`` from here too
+from hugopipe.cli.exits import EXIT_CODES_HELP, Exit
+
+__all__ = ["EXIT_CODES_HELP", "Exit", "emit", "error", "info", "table", "to_data"]
+
+#: Set by ``fastexit.prepare`` for a command that ends with ``os._exit`` (its process
+#: frees nothing one by one); never set when ``main`` runs in-process (tests).
 QUICK_EXIT_AHEAD = False
-
-
-class Exit(IntEnum):
-    OK = 0
-    FAILED = 1  # the operation ran and failed
-    USAGE = 2  # bad flag, bad input file, unknown environment
-    REFUSED = 3  # production outside the approval UI
-    UNAVAILABLE = 4  # Prefect API / S3 endpoint unreachable, credentials missing
-    PAUSED = 5  # the run waits for a human approval
-    TIMEOUT = 6  # gave up waiting
-
-
-EXIT_CODES_HELP = """exit codes:
-  0  success
-  1  the operation ran and failed (build failed, errors found, run failed)
-  2  usage or input error (bad flag, malformed task file, unknown environment)
-  3  refused: production is approved only in the Prefect UI
-  4  a required service is unreachable or credentials are missing
-  5  the run is paused, waiting for approval (the UI link is printed)
-  6  timed out waiting
-"""
 
 
 def to_data(obj: Any) -> Any:

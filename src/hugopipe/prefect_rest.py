@@ -1,14 +1,16 @@
-"""A small, fast client for Prefect's REST API.
+"""Prefect's REST API over the standard library, and the links to its runs.
 
-The CLI's read commands must feel instant to an agent calling them in a loop;
-``import prefect`` alone costs about a second, so reads go over plain HTTP with
-the same settings Prefect uses (``PREFECT_API_URL`` from the environment or the
-active profile, ``PREFECT_API_AUTH_STRING`` / ``PREFECT_API_KEY``).
+Core, not CLI: the CLI's read and control commands, the flows (the approval link
+they log and write into result files) and anything else that needs a run link or
+an API call use this module. It never imports ``prefect``: ``import prefect``
+alone costs about a second, and an agent calls the read commands in a loop. It
+reads the same settings Prefect does (``PREFECT_API_URL`` / ``PREFECT_UI_URL`` from
+the environment or the active profile, ``PREFECT_API_AUTH_STRING`` /
+``PREFECT_API_KEY``).
 
-The transport is the standard library's ``http.client`` (one kept-alive
-connection), not httpx: ``import httpx`` pulls in its CLI extra (rich, click,
-pygments, h2) and cost 0.4–0.8 s per call here, more than the whole budget of
-a read command (bench/cli_bench.py).
+The transport is ``http.client`` (one kept-alive connection), not httpx: ``import
+httpx`` pulls in its CLI extra (rich, click, pygments, h2) and cost 0.4-0.8 s per
+call here, more than the whole budget of a read command (bench/cli_bench.py).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class ApiUnavailable(HugopipeError):
 
 
 class NotFound(HugopipeError):
-    pass
+    """The API answered 404: no such run, deployment or input."""
 
 
 def _profile_setting(name: str) -> str | None:
@@ -58,7 +60,12 @@ def api_url() -> str:
 
 
 def ui_url(flow_run_id: str) -> str:
-    """Link to the run in Prefect's new UI: the legacy UI cannot take the typed confirmation."""
+    """``<PREFECT_UI_URL>/v2/runs/flow-run/<id>``: the run in Prefect's new UI.
+
+    Always the ``/v2/`` page: the legacy UI renders the typed production
+    confirmation as a disabled field, so nobody could approve there. Without
+    ``PREFECT_UI_URL`` the UI is assumed beside the API (``…/api`` dropped).
+    """
     base = os.environ.get("PREFECT_UI_URL") or _profile_setting("PREFECT_UI_URL")
     if not base:
         base = api_url().removesuffix("/api")
@@ -161,31 +168,6 @@ class PrefectApi:
                 f"no flow run {run_id!r}", hint="list runs with `hugopipe runs`"
             ) from None
 
-    def flow_runs(
-        self,
-        *,
-        flow_name: str | None = None,
-        states: list[str] | None = None,
-        limit: int = 20,
-        since: str | None = None,
-    ) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"sort": "START_TIME_DESC", "limit": limit, "offset": 0}
-        fr: dict[str, Any] = {}
-        if states:
-            # state *types* are upper-case words (PAUSED); anything else is a state *name* (Paused, AwaitingRetry)
-            is_type = all(s in STATE_TYPES for s in states)
-            fr["state"] = {"type": {"any_": states}} if is_type else {"name": {"any_": states}}
-        if since:
-            fr["start_time"] = {"after_": since}
-        if fr:
-            body["flow_runs"] = fr
-        if flow_name:
-            body["flows"] = {"name": {"any_": [flow_name]}}
-        return self.request("POST", "/flow_runs/filter", json=body)
-
-    def flow(self, flow_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/flows/{flow_id}")
-
     def task_runs(self, flow_run_id: str) -> list[dict[str, Any]]:
         body = {
             "flow_runs": {"id": {"any_": [flow_run_id]}},
@@ -200,15 +182,6 @@ class PrefectApi:
 
     def flow_run_states(self, flow_run_id: str) -> list[dict[str, Any]]:
         return self.request("GET", "/flow_run_states/", params={"flow_run_id": flow_run_id})
-
-    def logs(
-        self, flow_run_id: str, *, task_run_id: str | None = None, limit: int = 200
-    ) -> list[dict[str, Any]]:
-        flt: dict[str, Any] = {"flow_run_id": {"any_": [flow_run_id]}}
-        if task_run_id:
-            flt["task_run_id"] = {"any_": [task_run_id]}
-        body = {"logs": flt, "sort": "TIMESTAMP_ASC", "limit": limit, "offset": 0}
-        return self.request("POST", "/logs/filter", json=body)
 
     def run_input(self, flow_run_id: str, key: str) -> Any:
         return self.request("GET", f"/flow_runs/{flow_run_id}/input/{key}")
@@ -289,3 +262,19 @@ def state_of(run: dict[str, Any]) -> tuple[str, str]:
     """(type, name) of a run's state, e.g. ("PAUSED", "Paused")."""
     state = run.get("state") or {}
     return state.get("type") or "UNKNOWN", state.get("name") or run.get("state_name") or "Unknown"
+
+
+def all_logs(api: Any, flt: dict[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
+    """Every log line matching ``flt``, paged through ``/logs/filter`` (the server caps a
+    page at 200). ``api`` is anything with ``PrefectApi.request``."""
+    out: list[dict[str, Any]] = []
+    while True:
+        page_size = 200 if limit is None else min(200, limit - len(out))
+        if page_size <= 0:
+            break
+        body = {"logs": flt, "sort": "TIMESTAMP_ASC", "limit": page_size, "offset": len(out)}
+        page = api.request("POST", "/logs/filter", json=body)
+        out += page
+        if len(page) < page_size:
+            break
+    return out

@@ -1,290 +1,47 @@
-"""Task requests in the user's task-file format (seed 002 §1.2), validated field by field.
+"""Reading a task file: front matter, every problem with its line, and the checks a schema cannot say.
 
-A task file is Markdown with YAML front matter that Claude Code writes and
-``hugopipe submit`` turns into a run. A malformed file must start nothing and
-say, for EVERY bad field, the line it is on and what to write instead — so
-Claude can fix the file in one edit instead of one error per attempt. Line
-numbers come from the YAML node tree (``yaml.compose``), not from guessing.
-
-A task file can never approve production: production is approved by a human
-typing ``DEPLOY TO PRODUCTION`` in the Prefect UI. ``approval_confirmation``
-(the user's template names the phrase) is ignored; ``approval_confirmed``
-(seed 002 §4.4's "CC writes approval_confirmed: true") is refused.
+A malformed file must start nothing and say, for EVERY bad field, the line it
+is on and what to write instead, so Claude can fix the file in one edit instead
+of one error per attempt. The front matter is split off and loaded (YAML's safe
+loader) by ``python-frontmatter``; line numbers come from the YAML node tree
+(``yaml.compose``), not from guessing.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+import frontmatter
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
 
-#: task_type → (what runs, the environment it implies or None for "any")
-TASK_TYPES: dict[str, tuple[str, str | None]] = {
-    "hugo-build": ("local-build", None),
-    "hugo-validate": ("local-validate", None),
-    "hugo-deploy-dev": ("publish", "dev"),
-    "hugo-deploy-staging": ("publish", "staging"),
-    "hugo-deploy-production": ("publish", "production"),
-}
+from hugopipe.taskfile.expected import ExpectedOutput, parse_expected
+from hugopipe.taskfile.model import TASK_TYPES, Problem, TaskFileError, TaskRequest
 
-APPROVAL_PHRASE = "DEPLOY TO PRODUCTION"
-
-_TYPES = {
-    "boolean": "boolean",
-    "bool": "boolean",
-    "integer": "integer",
-    "int": "integer",
-    "float": "float",
-    "number": "float",
-    "string": "string",
-    "str": "string",
-    "array": "array",
-    "list": "array",
-    "object": "object",
-    "dict": "object",
-    "any": "any",
-}
-_SPEC = re.compile(r"^\s*(?P<type>[A-Za-z_]+)?\s*(?:\((?P<constraint>[^)]*)\))?\s*$")
-_CMP = re.compile(r"^\s*(?P<op>>=|<=|==|!=|>|<|=)\s*(?P<num>-?\d+(?:\.\d+)?)\s*$")
-_WORD_CONSTRAINTS = {"empty", "non-empty", "not empty", "nonempty", "present", "true", "false"}
-
-
-class TaskFileError(Exception):
-    """A task file that cannot start anything: every problem, each with its line."""
-
-    def __init__(self, path: str, problems: list[Problem]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: {len(problems)} problem(s)")
-
-
-class Problem(BaseModel):
-    field: str
-    line: int | None
-    message: str
-    fix: str
-
-    def render(self, path: str) -> str:
-        where = f"{path}:{self.line}" if self.line else path
-        return f"{where}: {self.field}: {self.message}\n  fix: {self.fix}"
-
-
-class ExpectedOutput(BaseModel):
-    """``file_count: integer (>100)`` → name, type and constraint, checked when the run ends."""
-
-    name: str
-    type: str | None = None
-    constraint: str | None = None
-
-    def check(self, outputs: dict[str, Any]) -> OutputCheck:
-        if self.name not in outputs:
-            return OutputCheck(
-                name=self.name,
-                expected=self.describe(),
-                passed=False,
-                reason="missing from outputs",
-            )
-        value = outputs[self.name]
-        ok, reason = _type_ok(self.type, value)
-        if ok and self.constraint:
-            ok, reason = _constraint_ok(self.constraint, value)
-        return OutputCheck(
-            name=self.name, expected=self.describe(), actual=value, passed=ok, reason=reason
-        )
-
-    def describe(self) -> str:
-        text = self.type or "present"
-        return f"{text} ({self.constraint})" if self.constraint else text
-
-
-class OutputCheck(BaseModel):
-    name: str
-    expected: str
-    actual: Any = None
-    passed: bool
-    reason: str = ""
-
-
-def _type_ok(kind: str | None, value: Any) -> tuple[bool, str]:
-    checks = {
-        "boolean": lambda v: isinstance(v, bool),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "string": lambda v: isinstance(v, str),
-        "array": lambda v: isinstance(v, list),
-        "object": lambda v: isinstance(v, dict),
-    }
-    check = checks.get(kind or "")
-    if check is None or check(value):
-        return True, ""
-    return False, f"expected {kind}, got {type(value).__name__}"
-
-
-def _constraint_ok(constraint: str, value: Any) -> tuple[bool, str]:
-    c = constraint.strip().lower()
-    if c in {"empty"}:
-        ok = hasattr(value, "__len__") and len(value) == 0
-        return ok, "" if ok else f"expected empty, has {_size(value)}"
-    if c in {"non-empty", "not empty", "nonempty"}:
-        ok = hasattr(value, "__len__") and len(value) > 0
-        return ok, "" if ok else "expected non-empty"
-    if c == "present":
-        return value is not None, "" if value is not None else "is null"
-    if c in {"true", "false"}:
-        ok = value is (c == "true")
-        return ok, "" if ok else f"expected {c}"
-    m = _CMP.match(constraint)
-    if not m:
-        return False, f"cannot evaluate constraint {constraint!r}"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False, f"{value!r} is not a number"
-    num = float(m.group("num"))
-    op = m.group("op")
-    ok = {
-        ">": value > num,
-        "<": value < num,
-        ">=": value >= num,
-        "<=": value <= num,
-        "==": value == num,
-        "=": value == num,
-        "!=": value != num,
-    }[op]
-    return ok, "" if ok else f"{value} is not {op} {m.group('num')}"
-
-
-def _size(value: Any) -> str:
-    try:
-        return f"{len(value)} item(s)"
-    except TypeError:
-        return repr(value)
-
-
-def parse_expected(item: Any) -> ExpectedOutput:
-    """Accept ``- name``, ``- name: type (constraint)`` and ``- "name: type (constraint)"``."""
-    if isinstance(item, str):
-        name, sep, spec = item.partition(":")
-        item = {name.strip(): spec.strip()} if sep else {item.strip(): None}
-    if not isinstance(item, dict) or len(item) != 1:
-        raise ValueError("each expected output is `name` or `name: type (constraint)`")
-    ((name, spec),) = item.items()
-    name = str(name).strip()
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ValueError(f"output name {name!r} must be a plain identifier like file_count")
-    if spec is None or spec == "":
-        return ExpectedOutput(name=name)
-    m = _SPEC.match(str(spec))
-    if not m:
-        raise ValueError(f"cannot read {spec!r}; write `type (constraint)`, e.g. `integer (>100)`")
-    kind = m.group("type")
-    if kind and kind.lower() not in _TYPES:
-        raise ValueError(
-            f"unknown type {kind!r}; use one of {', '.join(sorted(set(_TYPES.values())))}"
-        )
-    constraint = (m.group("constraint") or "").strip() or None
-    if constraint and constraint.lower() not in _WORD_CONSTRAINTS and not _CMP.match(constraint):
-        raise ValueError(
-            f"unknown constraint {constraint!r}; use >N, <N, >=N, <=N, ==N, empty, non-empty or present"
-        )
-    return ExpectedOutput(
-        name=name, type=_TYPES[kind.lower()] if kind else None, constraint=constraint
-    )
-
-
-class TaskContext(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    user_request: str | None = None
-    branch: str | None = None
-    files_changed: list[str] = Field(default_factory=list)
-
-
-class TaskParams(BaseModel):
-    """Known parameters are typed; others (bucket, cloudfront_id…) are kept and reported as ignored."""
-
-    model_config = ConfigDict(extra="allow")
-
-    site_path: str | None = None
-    environment: str | None = None
-    base_url: str | None = None
-    minify: bool = True
-    clean: bool = True
-
-    @field_validator("environment")
-    @classmethod
-    def _env_name(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"[a-z][a-z0-9_-]*", v):
-            raise ValueError("an environment is a lowercase name like dev, staging or production")
-        return v
-
-
-class TaskRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    task_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-    task_type: Literal[
-        "hugo-build",
-        "hugo-validate",
-        "hugo-deploy-dev",
-        "hugo-deploy-staging",
-        "hugo-deploy-production",
-    ]
-    created_at: datetime | None = None
-    created_by: str | None = None
-    status: Literal["pending", "in-progress", "completed", "failed"] = "pending"
-    worker_type: str | None = None
-    priority: Literal["low", "normal", "high", "urgent"] = "normal"
-    timeout_minutes: int = Field(30, ge=1, le=1440)
-    context: TaskContext = Field(default_factory=TaskContext)
-    params: TaskParams = Field(default_factory=TaskParams)
-    expected_outputs: list[ExpectedOutput] = Field(default_factory=list)
-    requires_approval: bool | None = None
-    approval_confirmation: str | None = None
-    approval_confirmed: bool | None = None
-    description: str = Field("", description="the Markdown body under the front matter")
-
-    @field_validator("task_id", "created_by", "worker_type", mode="before")
-    @classmethod
-    def _stringify(cls, v: Any) -> Any:
-        # YAML reads `task_id: 2026-01-19` as a date and `task_id: 42` as an int.
-        return str(v) if v is not None and not isinstance(v, str | dict | list) else v
-
-    @field_validator("expected_outputs", mode="before")
-    @classmethod
-    def _expected(cls, v: Any) -> Any:
-        if v is None:
-            return []
-        if not isinstance(v, list):
-            raise ValueError("expected_outputs is a YAML list (`- file_count: integer (>100)`)")
-        return [
-            parse_expected(item) if not isinstance(item, ExpectedOutput) else item for item in v
-        ]
-
-    @property
-    def runner(self) -> str:
-        return TASK_TYPES[self.task_type][0]
-
-    @property
-    def environment(self) -> str:
-        implied = TASK_TYPES[self.task_type][1]
-        return self.params.environment or implied or "dev"
-
-
-# -- reading a file -----------------------------------------------------------------
+_FRONT_MATTER = frontmatter.YAMLHandler()  # `---` fences, YAML's safe loader
 
 
 def split_front_matter(text: str) -> tuple[str, str, int]:
-    """(front matter, body, line number of the first front-matter line)."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
+    """(front matter, body, file line of the front matter's first line).
+
+    The front matter starts right after the opening fence, so its line 0 is the rest
+    of the fence's line (or, when the fence regex took a blank line with it, the
+    next one): ``first`` + a YAML node's 0-based line is the node's line in the file.
+    """
+    opening = _FRONT_MATTER.FM_BOUNDARY.match(text)
+    if opening is None:
         raise ValueError("a task file starts with a `---` line, then YAML front matter, then `---`")
-    for i in range(1, len(lines)):
-        if lines[i].strip() in {"---", "..."}:
-            return "".join(lines[1:i]), "".join(lines[i + 1 :]), 2
-    raise ValueError("the YAML front matter is not closed by a second `---` line")
+    try:
+        front, body = _FRONT_MATTER.split(text)
+    except ValueError:
+        raise ValueError("the YAML front matter is not closed by a second `---` line") from None
+    return front, body, text.count("\n", 0, opening.end()) + 1
+
+
+def load_front_matter(front: str) -> Any:
+    """The front matter's data, read with YAML's safe loader (no Python tags)."""
+    return _FRONT_MATTER.load(front)
 
 
 def key_lines(front: str, first_line: int) -> dict[tuple[Any, ...], int]:
@@ -430,7 +187,7 @@ def load_task(path: Path, environments: list[str] | None = None) -> tuple[TaskRe
             ],
         ) from exc
     try:
-        data = yaml.safe_load(front) or {}
+        data = load_front_matter(front) or {}
         lines = key_lines(front, first)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -453,7 +210,7 @@ def load_task(path: Path, environments: list[str] | None = None) -> tuple[TaskRe
             [
                 Problem(
                     field="(front matter)",
-                    line=first,
+                    line=first + len(front) - len(front.lstrip("\n")),
                     message="is not a mapping",
                     fix="write `key: value` lines",
                 )
@@ -492,7 +249,8 @@ def _semantic_problems(
     """Rules a schema cannot say: the environment must match the task type, be known, etc."""
     out: list[Problem] = []
     task_type = data.get("task_type")
-    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    raw_params = data.get("params")
+    params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
     env = params.get("environment")
     site = params.get("site_path")
     implied = TASK_TYPES.get(task_type, (None, None))[1] if isinstance(task_type, str) else None
@@ -572,7 +330,9 @@ def default_site() -> Path:
     """The site a task without ``params.site_path`` means (the deployment's default, too)."""
     import os
 
-    return Path(os.environ.get("HUGOPIPE_SITE", "examples/site"))
+    from hugopipe.flows_registry import DEFAULT_SITE
+
+    return Path(os.environ.get("HUGOPIPE_SITE", DEFAULT_SITE))
 
 
 def site_environments(site: Path) -> list[str] | None:

@@ -1,0 +1,222 @@
+"""Steer paused and running runs: ``approve``, ``reject``, ``cancel``.
+
+``approve`` is for dev and staging only. It fails closed: it refuses whenever
+the run's environment is production per the project's config, OR the paused
+input's schema asks for ``DEPLOY TO PRODUCTION``, OR it cannot tell — and a
+refusal sends nothing to the server (it only reads). ``reject`` and ``cancel``
+work for any environment: stopping a run never ships anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from hugopipe.cli.exits import CommandFailed, Exit, UsageError
+from hugopipe.cli.output import emit
+from hugopipe.errors import ProductionRefused
+
+PRODUCTION_PHRASE = "DEPLOY TO PRODUCTION"
+
+
+def _site_config(site: str | None) -> Any | None:
+    """The run's project config, or None when it cannot be found (then approve refuses)."""
+    from hugopipe.config import CONFIG_NAME, ProjectConfig
+
+    if not site:
+        return None
+    path = Path(site).expanduser()
+    if not (path / CONFIG_NAME).is_file():
+        return None
+    return ProjectConfig.load(path)
+
+
+def production_reasons(
+    run: dict[str, Any], schema_text: str | None, keyset: dict[str, Any] | None, site: str | None
+) -> list[str]:
+    """Why this paused run must be treated as production. Empty means: provably not production.
+
+    Fails closed: a missing environment, an unreadable input schema or an
+    unreadable project config are reasons too.
+    """
+    reasons: list[str] = []
+    params = run.get("parameters") or {}
+    env = params.get("env") or params.get("environment")
+    if not env:
+        reasons.append("the run has no env parameter, so its environment is unknown")
+    elif env == "production":
+        reasons.append("the run's environment is production")
+    else:
+        cfg = _site_config(site or params.get("site"))
+        if cfg is None:
+            reasons.append(
+                f"cannot read the site's hugopipe.toml ({site or params.get('site')!r}) to check "
+                f"whether {env!r} is production"
+            )
+        elif cfg.is_production(env):
+            reasons.append(f"{env!r} is marked production in the site's hugopipe.toml")
+    if keyset:
+        if schema_text is None:
+            reasons.append("the paused input's schema could not be read")
+        elif PRODUCTION_PHRASE.lower() in schema_text.lower():
+            reasons.append("the paused input asks for the typed phrase DEPLOY TO PRODUCTION")
+        if any("production" in str(v).lower() for v in keyset.values()):
+            reasons.append("the pause key names production")
+    return reasons
+
+
+def _schema_input(schema: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Fill a non-production approval form: defaults, ``const`` values, and ``--input`` values."""
+    props = schema.get("properties") or {}
+    out: dict[str, Any] = {}
+    for name, prop in props.items():
+        if name in given:
+            out[name] = given[name]
+        elif "const" in prop:
+            out[name] = prop["const"]
+        elif "default" in prop:
+            out[name] = prop["default"]
+        elif prop.get("type") == "boolean" and name in {"approve", "approved", "approval"}:
+            out[name] = True
+    missing = [n for n in schema.get("required") or [] if n not in out]
+    if missing:
+        raise UsageError(
+            "the approval form needs " + ", ".join(missing) + "; pass them with --input NAME=VALUE"
+        )
+    return out
+
+
+def approve_cmd(args: argparse.Namespace) -> int:
+    from hugopipe.cli.cmd_run import parse_params
+    from hugopipe.prefect_rest import NotFound, PrefectApi, state_of, ui_url
+
+    given = parse_params(args.input or [], flag="--input")
+    with PrefectApi() as api:
+        run = api.flow_run(args.run)
+        stype, sname = state_of(run)
+        link = ui_url(run["id"])
+        details = (run.get("state") or {}).get("state_details") or {}
+        keyset = details.get("run_input_keyset")
+        schema_text: str | None = None
+        if keyset and keyset.get("schema"):
+            try:
+                raw = api.run_input(run["id"], keyset["schema"])
+                schema_text = raw if isinstance(raw, str) else json.dumps(raw)
+            except NotFound:
+                schema_text = None
+        reasons = production_reasons(run, schema_text, keyset, args.site)
+        if reasons:
+            if args.json:
+                emit(
+                    {
+                        "flow_run_id": run["id"],
+                        "approved": False,
+                        "refused": True,
+                        "reasons": reasons,
+                        "ui_url": link,
+                    },
+                    json_output=True,
+                )
+            raise ProductionRefused(
+                f"refused: run {run.get('name')} ({run['id']}) is or may be a production approval — "
+                + "; ".join(reasons),
+                hint=f"production is approved only by a human in the Prefect UI: open {link}, "
+                "menu ⋮ → Resume, and type DEPLOY TO PRODUCTION. Nothing was changed.",
+            )
+        if stype != "PAUSED":
+            raise CommandFailed(f"run {run['id']} is {sname}, not paused; nothing to approve")
+        run_input = None
+        if schema_text is not None:
+            schema = json.loads(schema_text)
+            if isinstance(schema, str):  # stored inputs are JSON-encoded strings
+                schema = json.loads(schema)
+            if args.note and "note" in (schema.get("properties") or {}):
+                given.setdefault("note", args.note)
+            run_input = _schema_input(schema, given)
+        answer = api.resume(run["id"], run_input)
+    status = (answer or {}).get("status")
+    if status != "ACCEPT":
+        reason = ((answer or {}).get("details") or {}).get("reason") or status
+        raise CommandFailed(f"the server did not resume the run: {reason}", hint=f"see {link}")
+    data = {"flow_run_id": run["id"], "approved": True, "ui_url": link}
+    emit(
+        data,
+        json_output=args.json,
+        text=f"approved {run.get('name')} ({run['id']}); it continues shortly",
+    )
+    return Exit.OK
+
+
+def _cancel(args: argparse.Namespace, *, require_paused: bool, verb: str) -> int:
+    from hugopipe.prefect_rest import TERMINAL, PrefectApi, state_of, ui_url
+
+    with PrefectApi() as api:
+        run = api.flow_run(args.run)
+        stype, sname = state_of(run)
+        if stype in TERMINAL:
+            raise CommandFailed(f"run {run['id']} is already {sname}; nothing to {verb}")
+        if require_paused and stype != "PAUSED":
+            raise CommandFailed(
+                f"run {run['id']} is {sname}, not paused for approval",
+                hint=f"to stop it anyway: hugopipe cancel {run['id']}",
+            )
+        reason = args.reason or (
+            "rejected from the CLI" if verb == "reject" else "cancelled from the CLI"
+        )
+        message = f"{'Rejected' if verb == 'reject' else 'Cancelled'}: {reason}"
+        answer = api.set_state(run["id"], "CANCELLING", message)
+    status = (answer or {}).get("status")
+    if status not in {"ACCEPT", None}:
+        detail = ((answer or {}).get("details") or {}).get("reason") or status
+        raise CommandFailed(f"the server refused to {verb} the run: {detail}")
+    data = {
+        "flow_run_id": run["id"],
+        "rejected" if verb == "reject" else "cancelled": True,
+        "message": message,
+        "ui_url": ui_url(run["id"]),
+    }
+    emit(
+        data,
+        json_output=args.json,
+        text=f"{message} — {run.get('name')} ({run['id']}) is cancelling",
+    )
+    return Exit.OK
+
+
+def reject_cmd(args: argparse.Namespace) -> int:
+    return _cancel(args, require_paused=True, verb="reject")
+
+
+def cancel_cmd(args: argparse.Namespace) -> int:
+    return _cancel(args, require_paused=False, verb="cancel")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "approve",
+        description="Resume a dev or staging run paused for approval. Production is refused (exit 3, "
+        "nothing changed): a human approves it in the Prefect UI by typing DEPLOY TO PRODUCTION. "
+        "Refuses too when it cannot tell whether the run is production.",
+    )
+    p.add_argument("run", help="flow run id")
+    p.add_argument(
+        "--input", action="append", metavar="NAME=VALUE", help="a field of the approval form"
+    )
+    p.add_argument("--note", help="note stored with the approval, if the form has one")
+    p.add_argument("--site", help="site directory whose hugopipe.toml says which env is production")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=approve_cmd)
+
+    p = subparsers.add_parser("reject")
+    p.add_argument("run", help="flow run id")
+    p.add_argument("--reason", help="why (recorded in the run's state message)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=reject_cmd)
+
+    p = subparsers.add_parser("cancel")
+    p.add_argument("run", help="flow run id")
+    p.add_argument("--reason", help="why (recorded in the run's state message)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cancel_cmd)

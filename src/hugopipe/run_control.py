@@ -1,0 +1,131 @@
+"""Start a served deployment's run and follow it, over Prefect's REST API.
+
+``hugopipe run``, ``status`` and ``submit`` all start or follow runs the same way;
+this is that way, once. Prefect-free and pydantic-free (``RunOutcome`` is a
+dataclass): ``status`` must not pay pydantic's ~0.2-0.5 s import.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hugopipe.flows_registry import flow_spec
+from hugopipe.prefect_rest import TERMINAL, PrefectApi, state_of, ui_url
+
+
+@dataclass
+class RunOutcome:
+    """What ``run`` and ``status`` print: the run, its state and the link a person opens."""
+
+    flow_run_id: str
+    state_type: str
+    state_name: str
+    ui_url: str
+    flow_run_name: str | None = None
+    deployment: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    state_message: str | None = None
+    waiting_for_approval: bool = False
+    start_time: str | None = None
+    end_time: str | None = None
+    duration_seconds: float | None = None
+
+
+def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
+    stype, sname = state_of(run)
+    return RunOutcome(
+        flow_run_id=run["id"],
+        flow_run_name=run.get("name"),
+        deployment=deployment,
+        parameters=run.get("parameters") or {},
+        state_type=stype,
+        state_name=sname,
+        state_message=(run.get("state") or {}).get("message"),
+        ui_url=ui_url(run["id"]),
+        waiting_for_approval=stype == "PAUSED",
+        start_time=run.get("start_time"),
+        end_time=run.get("end_time"),
+        duration_seconds=run.get("total_run_time"),
+    )
+
+
+#: State types after which waiting stops: the run ended, or it waits for a person.
+SETTLED = TERMINAL | {"PAUSED"}
+
+
+def wait_for(
+    api: Any,
+    run_id: str,
+    timeout: float,
+    interval: float = 1.0,
+    on_state: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Poll until the run ends or pauses; returns the last seen run (check its state).
+
+    ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr).
+    """
+    deadline = time.monotonic() + timeout
+    last_name = None
+    while True:
+        run = api.flow_run(run_id)
+        stype, sname = state_of(run)
+        if sname != last_name:
+            if on_state is not None:
+                on_state(sname)
+            last_name = sname
+        if stype in SETTLED:
+            return run
+        if time.monotonic() >= deadline:
+            return run
+        time.sleep(interval)
+
+
+def deployment_names(flow: str, deployment: str | None = None) -> tuple[str, str]:
+    """(Prefect flow name, deployment name) for ``run <flow>`` or an explicit
+    ``--deployment FLOW/DEPLOYMENT`` (a bare ``DEPLOYMENT`` keeps the flow's name)."""
+    spec = flow_spec(flow)
+    flow_name, dep_name = (spec.flow_name, spec.deployment) if spec else (flow, "site")
+    if deployment:
+        if "/" in deployment:
+            flow_name, _, dep_name = deployment.partition("/")
+        else:
+            dep_name = deployment
+    return flow_name, dep_name
+
+
+def trigger(
+    flow: str,
+    params: dict[str, Any],
+    *,
+    deployment: str | None = None,
+    idempotency_key: str | None = None,
+    tags: list[str] | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Start a run of a served deployment; returns (the run, ``flow/deployment``).
+
+    An unknown environment of a site on this machine is refused first (exit 2, no run).
+    """
+    flow_name, dep_name = deployment_names(flow, deployment)
+    with PrefectApi() as api:
+        dep = api.deployment_by_name(flow_name, dep_name)
+        check_environment({**(dep.get("parameters") or {}), **params})
+        run = api.create_run(dep["id"], params, idempotency_key=idempotency_key, tags=tags)
+    return run, f"{flow_name}/{dep_name}"
+
+
+def check_environment(params: dict[str, Any]) -> None:
+    """Refuse an unknown environment before starting a run, when the site is on this machine.
+
+    The worker would fail the run with the same ConfigError a minute later; saying it
+    now (exit 2, naming hugopipe.toml and the known environments) starts nothing.
+    """
+    site, env = params.get("site"), params.get("env")
+    if not isinstance(site, str) or not isinstance(env, str) or not Path(site).is_dir():
+        return
+    from hugopipe.config import ProjectConfig
+
+    ProjectConfig.load(Path(site)).environment(env)
