@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import (
@@ -63,7 +65,8 @@ def apply_deploy(
 ) -> core.ApplyReport:
     maybe_fail("apply-deploy")
     tgt, clients = target_clients(site, target, credentials_block)
-    progress_id = create_progress_artifact(0.0, description=f"Uploading to {env}")
+    # sync_compatible: called from a sync task it returns the id itself, not a coroutine
+    progress_id = cast(UUID, create_progress_artifact(0.0, description=f"Uploading to {env}"))
 
     shown = [0.0]
 
@@ -73,6 +76,7 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
+    guard: AbstractContextManager[object]
     if production:
         # One production deploy at a time, held only while writing (never across the approval pause).
         from prefect.concurrency.sync import concurrency

@@ -271,12 +271,13 @@ class ApplyReport(BaseModel):
 
     def to_markdown(self) -> str:
         """A short Markdown account for a Prefect artifact or a result file."""
+        would = "would be " if self.status == ApplyStatus.DRY_RUN else ""  # nothing was written
         lines = [
             f"### Deploy to `{self.target}` (s3://{self.bucket}): {self.status.value}",
             "",
             f"- release: `{self.release_id or '-'}`",
-            f"- uploaded: {len(self.uploaded)} objects ({_human(self.upload_bytes)})",
-            f"- deleted: {len(self.deleted)} objects"
+            f"- {would}uploaded: {len(self.uploaded)} objects ({_human(self.upload_bytes)})",
+            f"- {would}deleted: {len(self.deleted)} objects"
             + (
                 f" ({self.skipped_deletes} held back because an upload failed)"
                 if self.skipped_deletes

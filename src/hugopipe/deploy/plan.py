@@ -71,9 +71,10 @@ def diff(
             reason, changes = UploadReason.HEADERS, header_changes(r.headers, lf.headers)
         else:
             reason = None
-        if reason is None:
-            kept[key] = r  # type: ignore[assignment]
+        if reason is None and r is not None:  # unchanged (only an existing object can be)
+            kept[key] = r
             continue
+        assert reason is not None
         uploads.append(
             (
                 _group_key(target, lf.path),
