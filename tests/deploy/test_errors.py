@@ -88,3 +88,37 @@ def test_retries_classifies_every_shared_code_like_the_deployer():
         assert classify_text(text) == FailureClass.TRANSIENT, code
     assert classify_text("EndpointConnectionError: Could not connect") == FailureClass.TRANSIENT
     assert classify_text("NoCredentialsError: Unable to locate") == FailureClass.CREDENTIALS
+
+
+def test_one_header_list_for_both_put_paths():
+    """The lean PUT sends ``object_headers`` as is; botocore gets the same list as parameters."""
+    import hashlib
+
+    from hugopipe.deploy.botostore import boto_args
+    from hugopipe.deploy.headers import Headers, object_headers
+
+    md5 = hashlib.md5(b"body").digest()
+    headers = object_headers(
+        Headers(content_type="text/css", cache_control="max-age=60", content_encoding="gzip"),
+        "ab" * 32,
+        md5,
+        sse_type="aws:kms",
+        kms_key_id="k1",
+    )
+    assert headers["Content-MD5"] == "hBotaJrYa9FhFEdFPCLG/A=="
+    assert boto_args(headers) == {
+        "ContentType": "text/css",
+        "ContentMD5": "hBotaJrYa9FhFEdFPCLG/A==",
+        "CacheControl": "max-age=60",
+        "ContentEncoding": "gzip",
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": "k1",
+        "Metadata": {"hugopipe-sha256": "ab" * 32, "md5chksum": md5.hex()},
+    }
+    plain = object_headers(Headers(content_type="text/plain"), "cd" * 32, md5)
+    assert set(plain) == {
+        "Content-Type",
+        "Content-MD5",
+        "x-amz-meta-hugopipe-sha256",
+        "x-amz-meta-md5chksum",
+    }

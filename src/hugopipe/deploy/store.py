@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from hugopipe.deploy.errors import StoreError
-from hugopipe.deploy.headers import META_HUGO_MD5, META_SHA256
-
-if TYPE_CHECKING:  # pragma: no cover
-    from hugopipe.deploy.models import ObjectState
+from hugopipe.deploy.headers import META_HUGO_MD5, META_SHA256, Headers
+from hugopipe.deploy.models import ObjectState
 
 __all__ = [
     "MANIFEST_NAME",
@@ -53,9 +51,6 @@ class Stored:
 
     def state(self) -> ObjectState:
         """The object as a plan compares it: our source hash comes from the metadata."""
-        from hugopipe.deploy.headers import Headers
-        from hugopipe.deploy.models import ObjectState
-
         return ObjectState(
             sha256=self.metadata.get(META_SHA256),
             size=self.size,
