@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 from prefect import task
 from prefect.artifacts import (
@@ -36,8 +38,8 @@ def plan_deploy(
     full_check: bool = False,
 ) -> core.DeployPlan:
     maybe_fail("plan-deploy")
-    tgt, clients = target_clients(site, target, credentials_block)
-    plan = core.plan_deploy(Path(public_dir), tgt, clients, full_check=full_check)
+    tgt, store = target_clients(site, target, credentials_block)
+    plan = core.plan_deploy(Path(public_dir), tgt, store, full_check=full_check)
     create_markdown_artifact(
         plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
     )
@@ -62,8 +64,9 @@ def apply_deploy(
     production: bool,
 ) -> core.ApplyReport:
     maybe_fail("apply-deploy")
-    tgt, clients = target_clients(site, target, credentials_block)
-    progress_id = create_progress_artifact(0.0, description=f"Uploading to {env}")
+    tgt, store = target_clients(site, target, credentials_block)
+    # sync_compatible: called from a sync task it returns the id itself, not a coroutine
+    progress_id = cast(UUID, create_progress_artifact(0.0, description=f"Uploading to {env}"))
 
     shown = [0.0]
 
@@ -73,6 +76,7 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
+    guard: AbstractContextManager[object]
     if production:
         # One production deploy at a time, held only while writing (never across the approval pause).
         from prefect.concurrency.sync import concurrency
@@ -81,7 +85,7 @@ def apply_deploy(
     else:
         guard = nullcontext()
     with guard:
-        report = core.apply_plan(plan, Path(public_dir), tgt, clients, progress=progress)
+        report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise
         raise HugopipeError(

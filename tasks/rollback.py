@@ -21,8 +21,8 @@ from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 def plan_rollback(
     site: str, env: str, target: str, credentials_block: str, to_release: str | None = None
 ) -> core.RollbackPlan:
-    tgt, clients = target_clients(site, target, credentials_block, environment=env)
-    plan = core.plan_rollback(tgt, clients, to_release)
+    tgt, store = target_clients(site, target, credentials_block, environment=env)
+    plan = core.plan_rollback(tgt, store, to_release)
     create_markdown_artifact(
         plan.to_markdown(), key=f"rollback-plan-{env}", description=f"Rollback plan for {env}"
     )
@@ -40,8 +40,8 @@ def plan_rollback(
 def apply_rollback(
     site: str, env: str, target: str, credentials_block: str, plan: core.RollbackPlan
 ) -> core.ApplyReport:
-    tgt, clients = target_clients(site, target, credentials_block, environment=env)
-    report = core.apply_rollback(plan, tgt, clients)
+    tgt, store = target_clients(site, target, credentials_block, environment=env)
+    report = core.apply_rollback(plan, tgt, store)
     create_markdown_artifact(
         report.to_markdown(), key=f"rollback-{env}", description=f"Rollback of {env}"
     )

@@ -9,7 +9,9 @@ lines. It is pure (plain dicts in, dataclasses out) and imports neither Prefect
 nor pydantic, so ``hugopipe retries`` stays fast enough to call in a loop.
 
 Failure classes follow ``hugopipe.errors.FailureClass``: the exception type
-decides when it is one we know; otherwise the message text does.
+decides when it is one we know; otherwise the message text does. The S3 and
+botocore names (error codes, exception classes) come from
+``hugopipe.deploy.errors``, the deployer's own classification.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from hugopipe.deploy.errors import (
+    CREDENTIAL_CODES,
+    CREDENTIAL_EXCEPTIONS,
+    RETRY_CODES,
+    TRANSIENT_EXCEPTIONS,
+)
 from hugopipe.errors import NEXT_STEP, FailureClass
 
 # -- classification ------------------------------------------------------------
@@ -32,7 +40,7 @@ _BY_TYPE: dict[str, FailureClass] = {
     "ConfigError": FailureClass.CONFIGURATION,
     "ProductionRefused": FailureClass.CONFIGURATION,
     "CredentialsError": FailureClass.CREDENTIALS,
-    # Python, httpx, botocore, urllib3, Prefect
+    # Python, httpx, urllib3, Prefect
     "TimeoutError": FailureClass.TRANSIENT,
     "ConnectionError": FailureClass.TRANSIENT,
     "ConnectionResetError": FailureClass.TRANSIENT,
@@ -45,20 +53,17 @@ _BY_TYPE: dict[str, FailureClass] = {
     "ReadTimeout": FailureClass.TRANSIENT,
     "ReadError": FailureClass.TRANSIENT,
     "PoolTimeout": FailureClass.TRANSIENT,
-    "EndpointConnectionError": FailureClass.TRANSIENT,
-    "ConnectTimeoutError": FailureClass.TRANSIENT,
-    "ReadTimeoutError": FailureClass.TRANSIENT,
-    "ConnectionClosedError": FailureClass.TRANSIENT,
-    "ResponseStreamingError": FailureClass.TRANSIENT,
     "TaskRunTimeoutError": FailureClass.TRANSIENT,
     "AcquireConcurrencySlotTimeoutError": FailureClass.TRANSIENT,
-    "NoCredentialsError": FailureClass.CREDENTIALS,
-    "PartialCredentialsError": FailureClass.CREDENTIALS,
-    "NoAuthTokenError": FailureClass.CREDENTIALS,
-    "TokenRetrievalError": FailureClass.CREDENTIALS,
-    "UnauthorizedSSOTokenError": FailureClass.CREDENTIALS,
-    "ProfileNotFound": FailureClass.CREDENTIALS,
+    # botocore
+    **dict.fromkeys(TRANSIENT_EXCEPTIONS, FailureClass.TRANSIENT),
+    **dict.fromkeys(CREDENTIAL_EXCEPTIONS, FailureClass.CREDENTIALS),
 }
+
+
+def _codes(codes: frozenset[str]) -> str:
+    return "|".join(sorted(codes))
+
 
 #: Message patterns, tried in this order when the type is generic (ClientError, RuntimeError, …).
 #: Credentials first: an AccessDenied is a 403, never worth retrying.
@@ -66,8 +71,8 @@ _BY_TEXT: list[tuple[FailureClass, re.Pattern[str]]] = [
     (
         FailureClass.CREDENTIALS,
         re.compile(
-            r"AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|"
-            r"InvalidClientTokenId|InvalidToken|NoCredentials|Unable to locate credentials|"
+            _codes(CREDENTIAL_CODES) + r"|"
+            r"InvalidClientTokenId|NoCredentials|Unable to locate credentials|"
             r"security token .* (invalid|expired)|\bForbidden\b|\b403\b|credentials",
             re.I,
         ),
@@ -91,8 +96,8 @@ _BY_TEXT: list[tuple[FailureClass, re.Pattern[str]]] = [
     (
         FailureClass.TRANSIENT,
         re.compile(
-            r"SlowDown|Throttl|RequestTimeout|ServiceUnavailable|InternalError|"
-            r"Too Many Requests|\b429\b|\b5\d\d\b|timed? ?out|timeout|"
+            _codes(RETRY_CODES) + r"|"
+            r"Throttl|Too Many Requests|\b429\b|\b5\d\d\b|timed? ?out|timeout|"
             r"connection (reset|refused|aborted|closed)|could not connect|"
             r"temporar(il)?y|try again|name or service not known|"
             r"Max retries exceeded|broken pipe",

@@ -1,4 +1,4 @@
-"""A lean signed PutObject for S3-compatible endpoints (MinIO, R2, moto), used by ``apply``.
+"""A lean signed PutObject for S3-compatible endpoints (MinIO, R2, moto), used by ``botostore.FastPutStore``.
 
 botocore spends ~3 ms of CPU per request here (event hooks, user-agent
 assembly, endpoint rules, response parsing); on a two-core machine serving a
@@ -23,14 +23,9 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.exceptions
 
+from hugopipe.deploy.errors import RETRY_CODES
+
 RETRYABLE_STATUS = {500, 502, 503, 504}
-RETRYABLE_CODES = {
-    "SlowDown",
-    "InternalError",
-    "ServiceUnavailable",
-    "RequestTimeout",
-    "Throttling",
-}
 
 
 class FastPut:
@@ -101,7 +96,7 @@ class FastPut:
                 return out
             code, message = _error(data, resp.status)
             if (
-                resp.status in RETRYABLE_STATUS or code in RETRYABLE_CODES
+                resp.status in RETRYABLE_STATUS or code in RETRY_CODES
             ) and attempt < self.max_attempts:
                 time.sleep(random.uniform(0, delay))
                 delay = min(delay * 2, 20.0)

@@ -1,4 +1,4 @@
-"""HTTP headers for each uploaded file: Content-Type, Cache-Control, Content-Encoding.
+"""HTTP headers for each uploaded file: Content-Type, Cache-Control, Content-Encoding, metadata.
 
 Hugo's deployer takes Content-Type from Hugo's media types, which sends every
 ``.xml`` file (``sitemap.xml`` included) as ``application/rss+xml`` and never adds
@@ -9,6 +9,7 @@ here so the result does not depend on the machine, and let the site's own
 
 from __future__ import annotations
 
+import base64
 import re
 from functools import cached_property
 
@@ -61,6 +62,12 @@ CONTENT_TYPES: dict[str, str] = {
     ".wav": "audio/wav",
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+#: Metadata keys written on every object (S3 stores them as ``x-amz-meta-*``).
+META_SHA256 = "hugopipe-sha256"  # SHA-256 of the source bytes: survives gzip and multipart ETags
+META_HUGO_MD5 = (
+    "md5chksum"  # what hugo deploy reads (MD5 of the stored bytes), so it never re-downloads
+)
 
 #: Feeds by name: Hugo names its RSS output ``index.xml``; these are feeds, not generic XML.
 _FEED_NAMES = {"index.xml", "feed.xml", "rss.xml", "atom.xml"}
@@ -116,6 +123,16 @@ class Headers(BaseModel):
     content_encoding: str | None = None
 
 
+def header_changes(old: Headers, new: Headers) -> list[str]:
+    """Each stored header that differs, as ``name: old → new`` (for the plan and drift)."""
+    out = []
+    for field in ("content_type", "cache_control", "content_encoding"):
+        a, b = getattr(old, field), getattr(new, field)
+        if a != b:
+            out.append(f"{field.replace('_', '-')}: {a or '-'} → {b or '-'}")
+    return out
+
+
 class Matcher(BaseModel):
     """One ``[[deployment.matchers]]`` entry, with Hugo's field names (lowercased by ``hugo config``)."""
 
@@ -154,3 +171,33 @@ def headers_for(path: str, matcher: Matcher | None) -> Headers:
         cache_control=(matcher.cache_control or None) if matcher else None,
         content_encoding=encoding,
     )
+
+
+def object_headers(
+    headers: Headers,
+    sha256: str,
+    stored_md5: bytes,
+    *,
+    sse_type: str | None = None,
+    kms_key_id: str | None = None,
+) -> dict[str, str]:
+    """The HTTP headers of one uploaded object: the one list both PUT paths send.
+
+    ``stored_md5`` is the MD5 digest of the bytes stored (after gzip): ``Content-MD5`` lets
+    the server refuse a corrupted body, and ``md5chksum`` is what ``hugo deploy`` compares.
+    """
+    out = {
+        "Content-Type": headers.content_type,
+        "Content-MD5": base64.b64encode(stored_md5).decode(),
+        f"x-amz-meta-{META_SHA256}": sha256,
+        f"x-amz-meta-{META_HUGO_MD5}": stored_md5.hex(),
+    }
+    if headers.cache_control:
+        out["Cache-Control"] = headers.cache_control
+    if headers.content_encoding:
+        out["Content-Encoding"] = headers.content_encoding
+    if sse_type:
+        out["x-amz-server-side-encryption"] = sse_type
+        if kms_key_id:
+            out["x-amz-server-side-encryption-aws-kms-key-id"] = kms_key_id
+    return out

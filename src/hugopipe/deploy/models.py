@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
-from hugopipe.deploy.headers import Headers
+from hugopipe.deploy.headers import Headers, UploadClass, upload_class
 
 MANIFEST_FORMAT = 1
 
@@ -92,6 +92,145 @@ class PlanSummary(BaseModel):
     invalidation_paths: int = 0
 
 
+#: How many items the approval form lists before "… and N more".
+SHOW_ITEMS = 25
+
+
+class DeployPlan(BaseModel):
+    """Everything a deploy will do, decided before anything is written.
+
+    The approval form shows this value and ``apply_plan`` applies exactly this value;
+    ``base_manifest_etag`` lets apply refuse if the bucket changed in between. The
+    summary is derived from the items, so it can never disagree with them.
+    """
+
+    target: str
+    bucket: str
+    prefix: str = ""
+    environment: str | None = None
+    release_id: str
+    base_release_id: str | None = None
+    base_manifest_etag: str | None = None
+    remote_source: str  # manifest | listing | full-check
+    uploads: list[UploadItem] = Field(default_factory=list)
+    deletes: list[DeleteItem] = Field(default_factory=list)
+    unchanged: int = 0
+    #: State of every unchanged object: carried into the next manifest as is.
+    kept: dict[str, ObjectState] = Field(default_factory=dict)
+    invalidation_paths: list[str] = Field(default_factory=list)
+    cloudfront_distribution_id: str | None = None
+    max_deletes: int = 256
+    blocked: str | None = None
+    drift: list[DriftItem] = Field(default_factory=list)
+    pending_keys: list[str] = Field(default_factory=list)
+    skipped_local: list[str] = Field(default_factory=list)
+    git_commit: str | None = None
+    build_hash: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
+    @property
+    def summary(self) -> PlanSummary:
+        """Counts for the approval form and ``--json``, from the uploads and deletes."""
+        s = PlanSummary(
+            local_files=len(self.uploads) + self.unchanged,
+            unchanged=self.unchanged,
+            deletes=len(self.deletes),
+            invalidation_paths=len(self.invalidation_paths),
+        )
+        for u in self.uploads:
+            s.uploads += 1
+            s.upload_bytes += u.size
+            s.uploads_by_reason[u.reason.value] = s.uploads_by_reason.get(u.reason.value, 0) + 1
+            page = upload_class(u.path) == UploadClass.HTML
+            if u.reason == UploadReason.NEW:
+                if page:
+                    s.pages_added += 1
+                else:
+                    s.files_added += 1
+            elif page:
+                s.pages_changed += 1
+            else:
+                s.files_changed += 1
+        for d in self.deletes:
+            # the key without the target prefix: a stripped ``dir/`` is a page as ``dir/index.html`` is
+            if upload_class(d.key[len(self.prefix) :]) == UploadClass.HTML:
+                s.pages_deleted += 1
+            else:
+                s.files_deleted += 1
+        return s
+
+    @property
+    def empty(self) -> bool:
+        return not self.uploads and not self.deletes
+
+    def to_markdown(self, show: int = SHOW_ITEMS) -> str:
+        """What goes into the Prefect approval form (and ``hugopipe deploy`` without ``--json``)."""
+        s = self.summary
+        lines = [f"### Deploy plan for `{self.target}` (s3://{self.bucket}/{self.prefix})", ""]
+        if self.blocked:
+            lines += [f"> **BLOCKED:** {self.blocked}", ""]
+        lines += [
+            "| | pages | other files |",
+            "|---|---:|---:|",
+            f"| added | {s.pages_added} | {s.files_added} |",
+            f"| changed | {s.pages_changed} | {s.files_changed} |",
+            f"| deleted | {s.pages_deleted} | {s.files_deleted} |",
+            "",
+            f"- upload: {s.uploads} objects, {_human(s.upload_bytes)}"
+            + (
+                " (" + ", ".join(f"{n} {r}" for r, n in sorted(s.uploads_by_reason.items())) + ")"
+                if s.uploads_by_reason
+                else ""
+            ),
+            f"- delete: {s.deletes} objects (limit {self.max_deletes if self.max_deletes >= 0 else 'none'})",
+            f"- unchanged: {s.unchanged} of {s.local_files} local files",
+            f"- remote state from: {self.remote_source}"
+            + (
+                f", base release `{self.base_release_id}`"
+                if self.base_release_id
+                else ", no previous release"
+            ),
+            f"- release id: `{self.release_id}`",
+        ]
+        if self.cloudfront_distribution_id:
+            paths = self.invalidation_paths
+            lines.append(
+                f"- CloudFront `{self.cloudfront_distribution_id}` invalidation: "
+                + (
+                    ", ".join(f"`{p}`" for p in paths[:show]) + (" …" if len(paths) > show else "")
+                    if paths
+                    else "none"
+                )
+            )
+        if self.drift:
+            lines += ["", f"**Drift: {len(self.drift)} object(s) differ from the manifest**", ""]
+            lines += [f"- `{d.key}`: {d.problem}" for d in self.drift[:show]]
+        if self.uploads:
+            lines += ["", "**Uploads** (in order)", ""]
+            for u in self.uploads[:show]:
+                extra = f" ({'; '.join(u.changes)})" if u.changes else ""
+                lines.append(
+                    f"- `{u.key}` — {u.reason.value}{extra}, {_human(u.size)}, {u.headers.content_type}"
+                )
+            if len(self.uploads) > show:
+                lines.append(f"- … and {len(self.uploads) - show} more")
+        if self.deletes:
+            lines += ["", "**Deletes**", ""]
+            lines += [f"- `{d.key}`" for d in self.deletes[:show]]
+            if len(self.deletes) > show:
+                lines.append(f"- … and {len(self.deletes) - show} more")
+        if self.skipped_local:
+            lines += ["", f"Not deployed from public/: {len(self.skipped_local)}", ""]
+            lines += [f"- {p}" for p in self.skipped_local[:show]]
+        if self.empty and not self.blocked:
+            lines += ["", "Nothing to do: the bucket already matches public/."]
+        return "\n".join(lines) + "\n"
+
+    def to_summary(self) -> dict[str, object]:
+        """A compact JSON-able view (no per-object state) for ``--json`` output."""
+        return self.model_dump(mode="json", exclude={"kept"})
+
+
 class ApplyStatus(StrEnum):
     SUCCEEDED = "succeeded"
     NOTHING_TO_DO = "nothing to do"
@@ -132,12 +271,13 @@ class ApplyReport(BaseModel):
 
     def to_markdown(self) -> str:
         """A short Markdown account for a Prefect artifact or a result file."""
+        would = "would be " if self.status == ApplyStatus.DRY_RUN else ""  # nothing was written
         lines = [
             f"### Deploy to `{self.target}` (s3://{self.bucket}): {self.status.value}",
             "",
             f"- release: `{self.release_id or '-'}`",
-            f"- uploaded: {len(self.uploaded)} objects ({_human(self.upload_bytes)})",
-            f"- deleted: {len(self.deleted)} objects"
+            f"- {would}uploaded: {len(self.uploaded)} objects ({_human(self.upload_bytes)})",
+            f"- {would}deleted: {len(self.deleted)} objects"
             + (
                 f" ({self.skipped_deletes} held back because an upload failed)"
                 if self.skipped_deletes

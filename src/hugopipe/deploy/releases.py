@@ -15,31 +15,16 @@ import hashlib
 import time
 from collections.abc import Callable
 
-import botocore.exceptions
 from pydantic import BaseModel, Field
 
-from hugopipe.deploy.apply import invalidate
+from hugopipe.deploy.apply import delete_keys, invalidate
 from hugopipe.deploy.cloudfront import invalidation_paths
-from hugopipe.deploy.models import (
-    ApplyReport,
-    ApplyStatus,
-    ObjectError,
-    ObjectState,
-    ReleaseManifest,
-)
-from hugopipe.deploy.store import (
-    RELEASES_DIR,
-    Clients,
-    classify,
-    error_code,
-    is_transient,
-    manifest_head,
-    read_manifest,
-    state_from_head,
-    write_manifest,
-)
+from hugopipe.deploy.errors import StoreError, classify, object_error, raise_failed
+from hugopipe.deploy.models import ApplyReport, ApplyStatus, ObjectState, ReleaseManifest
+from hugopipe.deploy.state import manifest_head, read_manifest, release_key, write_manifest
+from hugopipe.deploy.store import RELEASES_DIR, Store
 from hugopipe.deploy.targets import DeployTarget
-from hugopipe.errors import ConfigError, HugopipeError, TransientError
+from hugopipe.errors import ConfigError
 
 
 class ReleaseInfo(BaseModel):
@@ -87,31 +72,30 @@ class RollbackPlan(BaseModel):
         return "\n".join(lines) + "\n"
 
 
-def list_releases(clients: Clients, target: DeployTarget) -> list[ReleaseInfo]:
+def list_releases(store: Store, target: DeployTarget) -> list[ReleaseInfo]:
     """Release manifests in the bucket, oldest first."""
     prefix = target.state_prefix + RELEASES_DIR
-    out: list[ReleaseInfo] = []
     try:
-        for page in clients.s3.get_paginator("list_objects_v2").paginate(
-            Bucket=target.bucket, Prefix=prefix
-        ):
-            for obj in page.get("Contents", []):
-                rid = obj["Key"][len(prefix) :].removesuffix(".json.gz")
-                out.append(
-                    ReleaseInfo(release_id=rid, last_modified=obj["LastModified"].isoformat())
-                )
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+        listing = store.list(prefix)
+    except StoreError as exc:
         raise classify(
             exc, f"listing releases in s3://{target.bucket}/{prefix}", target=target
         ) from exc
+    out = [
+        ReleaseInfo(
+            release_id=key[len(prefix) :].removesuffix(".json.gz"),
+            last_modified=obj.last_modified or "",
+        )
+        for key, obj in listing.items()
+    ]
     return sorted(out, key=lambda r: (r.last_modified, r.release_id))
 
 
 def plan_rollback(
-    target: DeployTarget, clients: Clients, to_release_id: str | None = None
+    target: DeployTarget, store: Store, to_release_id: str | None = None
 ) -> RollbackPlan:
     """Decide how to bring the bucket back to ``to_release_id`` (default: the previous release)."""
-    current, etag = read_manifest(clients, target)
+    current, etag = read_manifest(store, target)
     if current is None or etag is None:
         raise ConfigError(
             f"nothing to roll back: s3://{target.bucket}/{target.prefix} has no hugopipe release",
@@ -125,9 +109,7 @@ def plan_rollback(
         )
     if to_id == current.release_id:
         raise ConfigError(f"release {to_id} is already the current release")
-    to, _ = read_manifest(
-        clients, target, key=f"{target.state_prefix}{RELEASES_DIR}{to_id}.json.gz"
-    )
+    to, _ = read_manifest(store, target, key=release_key(target, to_id))
     if to is None:
         raise ConfigError(
             f"release {to_id} not found in s3://{target.bucket}/{target.state_prefix}{RELEASES_DIR}"
@@ -190,13 +172,17 @@ def plan_rollback(
 def apply_rollback(
     plan: RollbackPlan,
     target: DeployTarget,
-    clients: Clients,
+    store: Store,
     *,
     progress: Callable[[int, int], None] | None = None,
     dry_run: bool = False,
     wait_invalidation: bool = False,
 ) -> ApplyReport:
-    """Restore every object of ``plan.to_release`` from its recorded version; delete what it did not have."""
+    """Restore every object of ``plan.to_release`` from its recorded version; delete what it did not have.
+
+    With ``dry_run`` nothing is written (a ``DryRunStore``): the versions are checked and
+    the report lists what would have been restored and deleted.
+    """
     started = time.monotonic()
     report = ApplyReport(
         target=plan.target,
@@ -205,10 +191,10 @@ def apply_rollback(
         release_id=plan.new_release_id,
     )
     if dry_run:
-        report.status = ApplyStatus.DRY_RUN
-        report.invalidation_paths = list(plan.invalidation_paths)
-        return report
-    etag, release_id = manifest_head(clients, target)
+        from hugopipe.deploy.dryrun import DryRunStore
+
+        store = DryRunStore(store)
+    etag, release_id = manifest_head(store, target)
     if etag != plan.current_manifest_etag:
         raise ConfigError(
             f"the bucket's release changed since this rollback was planned (now {release_id})",
@@ -218,59 +204,19 @@ def apply_rollback(
     files: dict[str, ObjectState] = {k: v for k, v in plan.to_release.files.items()}
     for n, item in enumerate(plan.restores, 1):
         try:
-            clients.s3.copy_object(
-                Bucket=target.bucket,
-                Key=item.key,
-                CopySource={"Bucket": target.bucket, "Key": item.key, "VersionId": item.version_id},
-                MetadataDirective="COPY",
-            )
-            files[item.key] = state_from_head(
-                clients.s3.head_object(Bucket=target.bucket, Key=item.key)
-            )
+            files[item.key] = store.restore(item.key, item.version_id).state()
             report.uploaded.append(item.key)
             report.upload_bytes += files[item.key].size
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-            report.errors.append(
-                ObjectError(
-                    key=item.key,
-                    operation="restore",
-                    code=error_code(exc),
-                    message=str(exc),
-                    transient=is_transient(exc),
-                )
-            )
+        except StoreError as exc:
+            report.errors.append(object_error(item.key, "restore", exc))
         if progress:
             progress(n, total)
     if not report.errors and plan.deletes:
-        for i in range(0, len(plan.deletes), 1000):
-            batch = plan.deletes[i : i + 1000]
-            try:
-                resp = clients.s3.delete_objects(
-                    Bucket=target.bucket,
-                    Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
-                )
-                bad = {e["Key"] for e in resp.get("Errors", [])}
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-                report.errors += [
-                    ObjectError(key=k, operation="delete", code=error_code(exc), message=str(exc))
-                    for k in batch
-                ]
-                continue
-            report.errors += [
-                ObjectError(key=k, operation="delete", code="DeleteFailed", message="") for k in bad
-            ]
-            report.deleted += [k for k in batch if k not in bad]
+        delete_keys(store, plan.deletes, report)
     if report.errors:
         report.status = ApplyStatus.FAILED
         report.duration_s = time.monotonic() - started
-        lines = "\n".join(
-            f"  {e.operation} {e.key}: {e.code}: {e.message}" for e in report.errors[:50]
-        )
-        cls = TransientError if all(e.transient for e in report.errors) else HugopipeError
-        exc2 = cls(f"rollback of {plan.target} failed with {len(report.errors)} error(s):\n{lines}")
-        exc2.errors = report.errors  # type: ignore[attr-defined]
-        exc2.report = report  # type: ignore[attr-defined]
-        raise exc2
+        raise_failed(report, f"rollback of {plan.target}")
     manifest = plan.to_release.model_copy(
         update={
             "release_id": plan.new_release_id,
@@ -280,13 +226,19 @@ def apply_rollback(
             "files": dict(sorted(files.items())),
         }
     )
-    write_manifest(clients, target, manifest)
+    try:
+        write_manifest(store, target, manifest)
+    except StoreError as exc:
+        raise classify(
+            exc, f"writing the release manifest {plan.new_release_id}", target=target
+        ) from exc
     invalidate(
         plan.invalidation_paths,
         plan.cloudfront_distribution_id,
-        clients,
+        store.cdn,
         report,
         wait=wait_invalidation,
     )
+    report.status = ApplyStatus.DRY_RUN if dry_run else ApplyStatus.SUCCEEDED
     report.duration_s = time.monotonic() - started
     return report
