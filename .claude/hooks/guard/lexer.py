@@ -27,7 +27,11 @@ REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "<", ">")
 
 
 class Word:
-    """One shell word after quote removal; ``dyn`` when part of it is only known at run time."""
+    """One shell word after quote removal; ``dyn`` when part of it is only known at run time.
+
+    ``quoted``: quoting began before the word's first ``=`` (or anywhere, without one), so
+    ``ROOT="$(pwd)"`` is an assignment and ``"A=b"`` is not.
+    """
 
     __slots__ = ("dyn", "glob", "quoted", "text")
 
@@ -60,21 +64,31 @@ class Lexer:
         self.cmds: list[Cmd] = []
         self.cur = Cmd(None)
         self.parts: list[str] | None = None
-        self.dyn = self.glob = self.quoted = False
+        self.dyn = self.glob = False
+        self.quote_at: int | None = None  # where quoting began in the word being built
         self.expect: str | None = None  # pending redirection op / heredoc marker
         self.pending_heredocs: list[tuple[Cmd, str, bool]] = []
 
     # ---- word building -------------------------------------------------------------
     def add(self, text: str, dyn: bool = False) -> None:
         if self.parts is None:
-            self.parts, self.dyn, self.glob, self.quoted = [], False, False, False
+            self.parts, self.dyn, self.glob, self.quote_at = [], False, False, None
         self.parts.append(text)
         self.dyn = self.dyn or dyn
+
+    def quoting(self) -> None:
+        """Quoted text follows in the current word."""
+        self.add("")
+        if self.quote_at is None:
+            self.quote_at = sum(map(len, self.parts or []))
 
     def end_word(self) -> None:
         if self.parts is None:
             return
-        w = Word("".join(self.parts), self.dyn, self.glob, self.quoted)
+        text = "".join(self.parts)
+        eq = text.find("=")
+        quoted = self.quote_at is not None and (eq < 0 or self.quote_at <= eq)
+        w = Word(text, self.dyn, self.glob, quoted)
         self.parts = None
         if self.expect is not None:
             op, self.expect = self.expect, None
@@ -142,8 +156,8 @@ class Lexer:
             elif c == "'":
                 j = s.find("'", i + 1)
                 j = n if j < 0 else j
+                self.quoting()
                 self.add(s[i + 1 : j])
-                self.quoted = True
                 i = j + 1
             elif c == '"':
                 i = self._double(i + 1)
@@ -229,8 +243,7 @@ class Lexer:
 
     def _double(self, i: int) -> int:
         s, n = self.s, len(self.s)
-        self.add("")
-        self.quoted = True
+        self.quoting()
         while i < n and s[i] != '"':
             c = s[i]
             if c == "\\" and i + 1 < n:
@@ -254,8 +267,8 @@ class Lexer:
             j = i + 2
             while j < n and s[j] != "'":
                 j += 2 if s[j] == "\\" else 1
+            self.quoting()
             self.add(ansi_c(s[i + 2 : j]))
-            self.quoted = True
             return j + 1
         if nxt == '"' and not in_dq:
             return self._double(i + 2)
@@ -303,7 +316,11 @@ class Lexer:
     def _redir(self, i: int) -> int:
         s = self.s
         # a word made only of digits right before the operator is a file descriptor
-        if self.parts is not None and re.match(r"^\d+$", "".join(self.parts)) and not self.quoted:
+        if (
+            self.parts is not None
+            and re.match(r"^\d+$", "".join(self.parts))
+            and self.quote_at is None
+        ):
             self.parts = None
         self.end_word()
         op = next(o for o in REDIR_OPS if s.startswith(o, i))
