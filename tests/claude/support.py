@@ -7,12 +7,14 @@ Claude Code looks at: the exit code, stdout and stderr.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +76,13 @@ def make_project(
         shutil.copy2(ROOT / "scripts" / name, root / "scripts" / name)
     shutil.copytree(HOOKS, root / ".claude" / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
     return root
+
+
+def guard_module(name: str) -> ModuleType:
+    """A module of the guard package (``.claude/hooks/guard/``), imported for unit tests."""
+    if str(HOOKS) not in sys.path:
+        sys.path.insert(0, str(HOOKS))
+    return importlib.import_module(f"guard.{name}")
 
 
 def hook_env(project: Path, **extra: str) -> dict[str, str]:
