@@ -71,9 +71,12 @@ def test_production_outside_the_approval_flow_is_blocked(know, command: str, why
 
 def test_approve_asks_about_each_run(know, monkeypatch) -> None:
     seen: list[str] = []
-    monkeypatch.setattr(
-        prefect, "api_get", lambda p: seen.append(p) or b'{"parameters": {"env": "dev"}}'
-    )
+
+    def fake_get(path: str) -> bytes:
+        seen.append(path)
+        return b'{"parameters": {"env": "dev"}}'
+
+    monkeypatch.setattr(prefect, "api_get", fake_get)
     run(know, f"hugopipe approve {RUN} --note 'looks good'")
     assert seen == [f"/flow_runs/{RUN}"]
 

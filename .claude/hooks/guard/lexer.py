@@ -22,6 +22,7 @@ from guard.quoting import ansi_c, match_brace, match_paren
 DYN = "\x00"  # marks a part of a word whose value is only known at run time
 ASSIGN_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=(.*)$", re.S)
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_START_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SCRIPT_VAR_RE = re.compile(r"^BASH_SOURCE(?:\[0\])?$")
 REDIR_OPS = ("<<<", "<<-", "<<", "<>", "<&", ">>", ">|", ">&", "<", ">")
 
@@ -293,11 +294,11 @@ class Lexer:
             elif NAME_RE.match(inner):
                 self.var(inner)
             else:
-                for m in re.finditer(r"\$\(", inner):
-                    self.cur.substs.append(inner[m.end() : match_paren(inner, m.end()) - 1])
+                for sm in re.finditer(r"\$\(", inner):
+                    self.cur.substs.append(inner[sm.end() : match_paren(inner, sm.end()) - 1])
                 self.add(DYN, True)
             return end
-        m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", s[i + 1 :])
+        m = NAME_START_RE.match(s, i + 1)
         if m:
             if self.script and m.group(0) == "BASH_SOURCE":
                 self.add(self.script)
