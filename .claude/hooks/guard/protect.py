@@ -25,7 +25,7 @@ READERS = {
 SAFE_GIT = {
     *("status", "diff", "log", "show", "blame", "grep", "ls-files", "add", "commit"),
     *("rev-parse", "branch", "fetch", "remote", "describe", "shortlog", "tag", "cat-file"),
-    *("ls-tree", "reflog", "push", "whatchanged", "check-ignore", "config"),
+    *("ls-tree", "reflog", "push", "whatchanged", "check-ignore"),
 }
 ANCESTOR_WRITERS = {
     *("rm", "rmdir", "mv", "chmod", "chown", "chgrp", "chattr", "setfacl", "rsync", "shred"),
@@ -33,6 +33,14 @@ ANCESTOR_WRITERS = {
 }
 FIND_WRITES = ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fls")
 PY_READ_MODULES = ("json.tool", "py_compile", "pytest")
+#: Readers that write a file when given one of these options (``sort -o FILE``).
+OUTPUT_OPTS = {
+    "sort": ("-o", "--output"),
+    "tree": ("-o",),
+    "hugo": ("-d", "--destination", "--cacheDir", "--cleanDestinationDir"),
+}
+AWK_NAMES = ("awk", "gawk", "mawk", "nawk")
+AWK_WRITES_RE = re.compile(r">|\|\s*\S|system\s*\(")
 
 
 def is_protected(abspath: str) -> bool:
@@ -109,6 +117,10 @@ class Protected:
         """Block a command whose arguments name the guard's files, unless it only reads them."""
         prog = basename(argv[prim].text)
         args = argv[prim + 1 :]
+        if prog in AWK_NAMES and any(
+            ".claude" in w.text and AWK_WRITES_RE.search(w.text) for w in args
+        ):
+            raise Block(f"`{show(argv)}` is an awk program that can write to the production guard")
         states = [(w, self.path_state(w, cwd)) for w in args]
         inside = [w for w, s in states if s == "inside"]
         ancestor = [w for w, s in states if s == "ancestor"]
@@ -142,6 +154,10 @@ def _reads_only(prog: str, args: list[Word], inside: list[Word]) -> bool:
         return not any(w.text in ("format", "--fix") for w in args) or any(
             w.text in ("--check", "--diff") for w in args
         )
+    if prog in OUTPUT_OPTS and any(w.text.startswith(OUTPUT_OPTS[prog]) for w in args):
+        return False
+    if prog == "uniq":  # uniq IN OUT writes OUT
+        return len([w for w in args if not w.text.startswith("-")]) <= 1
     if PY_RE.match(prog):
         # running the hook itself (tests) or pretty-printing settings is fine
         first = args[0].text if args else ""

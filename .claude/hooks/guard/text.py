@@ -13,6 +13,7 @@ run time: ``aws.check`` reads those word by word and tells a read from a write.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 from guard import Block, aws, hugo
 from guard.config import Project
@@ -46,7 +47,10 @@ WRITE_CALL_RE = re.compile(
 def variants(text: str) -> list[str]:
     t = re.sub(r"\$'((?:[^'\\]|\\.)*)'", lambda m: ansi_c(m.group(1)), text).replace("\\\n", "")
     t2 = re.sub(r"[\"'\\]", "", t)
-    return [text, t2, re.sub(r"\s+", " ", t2)]
+    out = [text, t2, re.sub(r"\s+", " ", t2)]
+    if "%" in t2:  # a percent-encoded URL path (/flow_runs/x/%72esume)
+        out.append(unquote(t2))
+    return out
 
 
 def check(
