@@ -160,3 +160,13 @@ def test_verdict_fails_closed_on_its_own_errors(monkeypatch) -> None:
     monkeypatch.setattr(main, "check", boom)
     code, err = main.verdict("{}")
     assert code == 2 and "internal error RuntimeError: a bug" in err
+
+
+def test_verdict_blocks_even_a_system_exit(monkeypatch) -> None:
+    """Code the guard imports (hugopipe.projectfile) cannot make the hook exit 0."""
+
+    def leave(payload: dict) -> None:
+        raise SystemExit(0)
+
+    monkeypatch.setattr(main, "check", leave)
+    assert main.verdict("{}")[0] == 2

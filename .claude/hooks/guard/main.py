@@ -112,7 +112,7 @@ def verdict(raw: str) -> tuple[int, str]:
         check(payload)
     except Block as b:
         return 2, f"BLOCKED by the hugopipe production guard: {str(b).rstrip('.')}.\n{HOW_TO}\n"
-    except Exception as exc:  # fail closed on anything unexpected
+    except BaseException as exc:  # fail closed on anything unexpected, even a SystemExit
         return 2, (
             "BLOCKED by the hugopipe production guard: internal error "
             f"{exc.__class__.__name__}: {exc} (failing closed).\n{HOW_TO}\n"

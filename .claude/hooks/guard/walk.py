@@ -44,6 +44,8 @@ GIT_RUNS_HOOKS = {
 
 
 class Walker:
+    """Walks the shell text of one tool call; raises ``Block`` at the first way to production."""
+
     def __init__(self, project: Project, protected: Protected) -> None:
         self.project, self.protected = project, protected
 
