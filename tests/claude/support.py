@@ -7,11 +7,14 @@ Claude Code looks at: the exit code, stdout and stderr.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,13 +61,28 @@ cloudFrontDistributionID = "E2ACMEPROD123"
 def make_project(
     root: Path, hugo_toml: str = HUGO_TOML, hugopipe_toml: str = HUGOPIPE_TOML
 ) -> Path:
-    """A minimal project whose production names exist nowhere but in its own config."""
+    """A minimal project whose production names exist nowhere but in its own config.
+
+    It also holds copies of the repository's test scripts and of the hook itself, so the
+    routine corpus can run the README's test command and the hook as a developer would.
+    """
     site = root / "site"
     (site / "content").mkdir(parents=True)
     (site / "hugopipe.toml").write_text(hugopipe_toml)
     (site / "hugo.toml").write_text(hugo_toml)
     (site / "content" / "_index.md").write_text("---\ntitle: Welcome home\n---\nWelcome\n")
+    (root / "scripts").mkdir(exist_ok=True)
+    for name in ("test.sh", "_bootstrap.sh"):
+        shutil.copy2(ROOT / "scripts" / name, root / "scripts" / name)
+    shutil.copytree(HOOKS, root / ".claude" / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
     return root
+
+
+def guard_module(name: str) -> ModuleType:
+    """A module of the guard package (``.claude/hooks/guard/``), imported for unit tests."""
+    if str(HOOKS) not in sys.path:
+        sys.path.insert(0, str(HOOKS))
+    return importlib.import_module(f"guard.{name}")
 
 
 def hook_env(project: Path, **extra: str) -> dict[str, str]:

@@ -320,3 +320,22 @@ def test_the_repository_config_is_learned() -> None:
     )
     ok = guard(root, "Bash", {"command": "uv run hugopipe run publish --env staging --wait --json"})
     assert ok.returncode == 0, ok.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "scripts/test.sh",
+        "scripts/test.sh tests/claude -q -x",
+        "bash scripts/test.sh -m 'not browser'",
+        "aws s3 cp s3://hugopipe-example-production/index.html -",
+        "aws s3api get-object --bucket hugopipe-example-production --key index.html /tmp/i.html",
+        "python3 .claude/hooks/guard_production.py < tests/claude/corpus/routine.json",
+        "uv run pytest",
+    ],
+)
+def test_routine_calls_in_this_repository(command: str) -> None:
+    """The README's test command, a read of a production object, the hook itself: never blocked."""
+    root = Path(__file__).resolve().parents[2]
+    r = guard(root, "Bash", {"command": command})
+    assert r.returncode == 0, r.stderr
