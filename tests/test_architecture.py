@@ -61,7 +61,9 @@ def _imports(path: Path, module: str, known: set[str] | None = None) -> set[str]
 
 def _graph() -> dict[str, set[str]]:
     mods = _modules()
-    return {m: {i for i in _imports(p, m, set(mods)) if i in mods and i != m} for m, p in mods.items()}
+    return {
+        m: {i for i in _imports(p, m, set(mods)) if i in mods and i != m} for m, p in mods.items()
+    }
 
 
 def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
