@@ -11,13 +11,12 @@ import argparse
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+from hugopipe import projectfile
 from hugopipe.cli.output import Exit, emit, error, info
 from hugopipe.errors import HugopipeError, ProductionRefused, TransientError
 
-DEFAULT_BLOCK = "hugopipe-aws"  # EnvironmentConfig.credentials_block's default (read raw here)
 PRODUCTION_HINT = (
     "production is published only by the approval flow: run `hugopipe run publish --env production` "
     "and have a human type DEPLOY TO PRODUCTION in the Prefect UI"
@@ -52,7 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="refuse the deploy if it would delete more objects (-1: no limit)",
     )
     p.add_argument("--force", action="store_true", help="upload every file")
-    p.add_argument("--endpoint-url", help="S3 endpoint (overrides the target URL's endpoint)")
+    p.add_argument(
+        "--endpoint-url",
+        help="S3 endpoint (overrides $HUGOPIPE_S3_ENDPOINT, the block's and the target URL's)",
+    )
     p.add_argument(
         "--wait-invalidation",
         action="store_true",
@@ -60,39 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=run)
-
-
-def _environments(site: Path) -> dict[str, dict]:
-    """``[environments.*]`` from ``<site>/hugopipe.toml``, read raw (no pydantic: this runs before imports)."""
-    path = site / "hugopipe.toml"
-    if not path.exists():
-        return {}
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError:
-        from hugopipe.config import ProjectConfig
-
-        ProjectConfig.load(site)  # raises the ConfigError with file and line
-        raise
-    envs = raw.get("environments") or {}
-    return {str(k): v for k, v in envs.items() if isinstance(v, dict)}
-
-
-def environment_for(site: Path, target: str, env: str | None) -> str:
-    """The Hugo environment a target deploys: ``--env``, else the one naming it in hugopipe.toml, else its name."""
-    if env:
-        return env
-    for name, cfg in _environments(site).items():
-        if cfg.get("target", name) == target:
-            return name
-    return target
-
-
-def is_production_target(site: Path, target: str, env: str | None) -> bool:
-    """``production`` is always production; so is any environment marked ``production = true``."""
-    from hugopipe.production import is_production_target as rule
-
-    return rule(target, env, _environments(site))
 
 
 def git_commit(site: Path) -> str | None:
@@ -134,8 +103,9 @@ class ProgressBar:
 
 def run(args: argparse.Namespace) -> int:
     site: Path = args.site
-    env = environment_for(site, args.target, args.env)
-    if is_production_target(site, args.target, env):
+    envs = projectfile.environments(projectfile.read(site))  # raw: pydantic is not imported yet
+    env = args.env or projectfile.environment_for(args.target, envs)
+    if projectfile.is_production(env, envs, target=args.target):
         raise ProductionRefused(
             f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
         )
@@ -180,11 +150,12 @@ def run(args: argparse.Namespace) -> int:
 
     tree_future = scan_pool.submit(lambda: tree_from_scan(scan_future.result(), target))
     scan_pool.shutdown(wait=False)
-    from hugopipe.cli.cmd_plan import s3_session
+    from hugopipe import credentials
+    from hugopipe.cli.cmd_plan import load_block
 
-    block = str(_environments(site).get(env, {}).get("credentials_block", DEFAULT_BLOCK))
-    session, endpoint, _ = s3_session(block, target, args.endpoint_url)
-    clients = connect(target, session=session, endpoint_url=endpoint)
+    block = str(envs.get(env, {}).get("credentials_block") or credentials.DEFAULT_BLOCK)
+    access = credentials.for_target(target, block, load_block, args.endpoint_url)
+    clients = connect(target, session=access.session, endpoint_url=access.endpoint)
     try:
         plan = plan_deploy(
             public,
@@ -217,16 +188,16 @@ def run(args: argparse.Namespace) -> int:
             wait_invalidation=args.wait_invalidation,
         )
     except HugopipeError as exc:
-        report = getattr(exc, "report", None)
-        if report is None:
+        failed = getattr(exc, "report", None)  # the ApplyReport so far
+        if failed is None:
             raise
         if args.json:
-            emit({"plan": plan.to_summary(), "report": report}, json_output=True)
+            emit({"plan": plan.to_summary(), "report": failed}, json_output=True)
         else:
-            emit(None, json_output=False, text=report.to_markdown())
-        for e in report.errors:
+            emit(None, json_output=False, text=failed.to_markdown())
+        for e in failed.errors:
             info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
-        error(f"deploy failed with {len(report.errors)} error(s)", hint=exc.hint)
+        error(f"deploy failed with {len(failed.errors)} error(s)", hint=exc.hint)
         from hugopipe.errors import CredentialsError
 
         return Exit.UNAVAILABLE if isinstance(exc, CredentialsError) else Exit.FAILED
