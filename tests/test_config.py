@@ -172,3 +172,35 @@ def test_line_of(path: tuple[str, ...], line: int | None) -> None:
         "[validate.severity]\nL3 = 'error'\n"
     )
     assert projectfile.line_of(text, *path) == line
+
+
+def test_deploy_refuses_production_before_importing_pydantic(tmp_path: Path) -> None:
+    """``hugopipe deploy`` is a start-up-critical path: the refusal comes from projectfile."""
+    write(tmp_path, '[environments.live]\ntarget = "www"\nproduction = true\n[environments.pre]\n')
+    code = textwrap.dedent(
+        f"""
+        import sys
+        from hugopipe.cli.main import main
+        for argv in (["--target", "www"], ["--target", "production"], ["--target", "x", "--env", "live"]):
+            assert main(["deploy", "--site", {str(tmp_path)!r}, *argv]) == 3, argv
+        heavy = sorted(m for m in ("pydantic", "boto3", "botocore") if m in sys.modules)
+        assert not heavy, heavy
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+    assert "refuses the production target 'www'" in out.stderr
+
+
+@pytest.mark.parametrize("command", [["deploy", "--target", "dev"], ["rollback", "--env", "dev"]])
+def test_commands_report_an_unknown_key_with_file_and_line(tmp_path: Path, command) -> None:
+    path = write(tmp_path, '[environments.dev]\ntarget = "dev"\nproduktion = true\n')
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from hugopipe.cli.main import main; "
+         f"sys.exit(main({[*command, '--site', str(tmp_path)]!r}))"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert f"{path}:3" in proc.stderr and "environments.dev.produktion" in proc.stderr
+    assert "Traceback" not in proc.stderr
