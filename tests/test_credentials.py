@@ -246,3 +246,31 @@ def test_tasks_honour_the_endpoint_variable(aws_env, monkeypatch) -> None:
     access = aws.s3_access("hugopipe-aws", target)
     assert access.endpoint == "http://var"
     assert access.session.get_credentials().access_key == "BLOCKKEY"
+
+
+# --- one flag spelling --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["plan", "--env", "staging"],
+        ["deploy", "--site", ".", "--target", "staging"],
+        ["rollback", "--env", "staging"],
+    ],
+)
+def test_every_s3_command_spells_the_flag_endpoint_url(argv: list[str]) -> None:
+    from hugopipe.cli.main import build_parser
+
+    parser = build_parser(argv[0])
+    assert parser.parse_args([*argv, "--endpoint-url", "http://e"]).endpoint_url == "http://e"
+    sub = parser._subparsers._group_actions[0].choices[argv[0]]
+    assert "--endpoint-url" in sub.format_help()
+
+
+def test_plans_old_spelling_still_works_but_is_hidden() -> None:
+    from hugopipe.cli.main import build_parser
+
+    parser = build_parser("plan")
+    args = parser.parse_args(["plan", "--env", "dev", "--endpoint", "http://old"])
+    assert args.endpoint_url == "http://old"
+    sub = parser._subparsers._group_actions[0].choices["plan"]
+    assert "--endpoint " not in sub.format_help() and "--endpoint URL" not in sub.format_help()

@@ -3,6 +3,27 @@
 For CI and the benchmark: deploys an already built ``public/`` (it builds
 nothing), prints the plan and the outcome. Production is refused: it is
 published only by the ``publish`` flow after a typed approval in the Prefect UI.
+
+This command is benchmarked against ``hugo deploy`` (bench/deploy_bench.py), so its
+start-up is kept lean. Everything below lives in this module only; the core functions it
+calls take the same arguments as for any other caller.
+
+- **No pydantic, boto3 or Prefect before the production check.** hugopipe.toml is read with
+  ``hugopipe.projectfile`` (stdlib), and a refusal exits before the heavy imports. A rule,
+  not a trick: tests/test_config.py checks it.
+- **Trick 1, early ``hugo config``**: Hugo prints the merged config in a child process
+  while Python imports boto3 and pydantic.
+- **Trick 2, early scan**: ``public/`` is walked and hashed on one thread during those
+  imports (one thread: more only fight the importing main thread for the GIL), and the
+  target's headers per file are worked out on the same thread while this one builds the
+  S3 client; ``plan_deploy`` receives the result through its ``local_tree`` argument.
+
+Measured 2026-12-05 (2 shared cores with other jobs running, load 3-5; 5,000-post bench site,
+13,401 files; warm bytecode, ``PYTHONDONTWRITEBYTECODE`` unset; 30 interleaved no-change
+deploys against moto, paired medians against both tricks on, 0.73 s): without trick 1
+-0.005 s, without trick 2 +0.000 s, without both +0.030 s. Each hides the same idle time
+behind the imports, so either alone keeps most of the gain; on an idle machine the bound is
+the hidden work itself (``hugo config`` 0.05-0.08 s, the scan 0.11-0.2 s).
 """
 
 from __future__ import annotations
@@ -109,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         raise ProductionRefused(
             f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
         )
-    # Hugo prints the merged config while Python imports boto3 and pydantic (~0.2 s saved).
+    # Trick 1 (module docstring): Hugo prints the merged config while Python imports.
     from hugopipe.hugo import hugo_binary, hugo_env
 
     hugo_proc = None
@@ -122,8 +143,8 @@ def run(args: argparse.Namespace) -> int:
             stderr=subprocess.PIPE,
             text=True,
         )
-    # Walk and hash public/ on threads meanwhile: directory reads and SHA-256 release the GIL,
-    # so on two cores most of it hides behind the imports below.
+    # Trick 2 (module docstring): walk and hash public/ on a thread meanwhile; directory reads
+    # and SHA-256 release the GIL, so on two cores most of it hides behind the imports below.
     from concurrent.futures import ThreadPoolExecutor
 
     from hugopipe.deploy.scan import scan_public
