@@ -10,16 +10,17 @@ from prefect.artifacts import create_markdown_artifact
 from hugopipe import deploy
 from hugopipe import verify as core
 from hugopipe.config import EnvironmentConfig
-from tasks.aws import aws_session
+from tasks.aws import s3_access
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 
 
 def site_url(site: str, env: EnvironmentConfig) -> str | None:
-    """The environment's verify URL with ``{endpoint}`` resolved the way ``verify`` resolves it."""
-    _, endpoint = aws_session(env.credentials_block)
-    if not endpoint:
-        endpoint = deploy.load_target(Path(site), env.target).endpoint
-    return env.verify_base(endpoint)
+    """The environment's verify URL with ``{endpoint}`` the endpoint the deploy used (the chain
+    in ``hugopipe.credentials``)."""
+    if "{endpoint}" not in (env.verify_url or ""):
+        return env.verify_base(None)  # a fixed URL (or none): no endpoint to work out
+    target = deploy.load_target(Path(site), env.target)
+    return env.verify_base(s3_access(env.credentials_block, target).endpoint)
 
 
 @task(

@@ -3,23 +3,28 @@
 Hugo's config already says how the site builds and where it deploys
 (``[deployment]``); this file adds only what Hugo has no word for: which
 environment is production, where to verify a deploy, which credentials block
-to use, and the validate/deploy knobs.
+to use, and the validator's knobs (``[validate]``, resolved by
+``hugopipe.validate.config``).
+
+The file is parsed once, by ``hugopipe.projectfile`` (stdlib only, so start-up-critical
+commands and the Claude Code guard can share it); this module types what it returns.
+"Is this production?" is ``projectfile.is_production`` here too, so every caller gets
+the same answer.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hugopipe import projectfile
+from hugopipe.credentials import DEFAULT_BLOCK
 from hugopipe.errors import ConfigError, ProductionRefused
-from hugopipe.production import is_production_target
+from hugopipe.projectfile import CONFIG_NAME, DEFAULT_ENVIRONMENTS
 
-CONFIG_NAME = "hugopipe.toml"
-DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
+__all__ = ["CONFIG_NAME", "DEFAULT_ENVIRONMENTS", "EnvironmentConfig", "ProjectConfig"]
 
 
 class EnvironmentConfig(BaseModel):
@@ -29,7 +34,7 @@ class EnvironmentConfig(BaseModel):
     target: str = Field(
         "", description="[[deployment.targets]] name; defaults to the environment name"
     )
-    production: bool = False
+    production: bool = Field(False, strict=True)  # "true" in quotes is an error, as in projectfile
     verify_url: str | None = Field(
         None, description="Base URL verify GETs; '{endpoint}' is replaced by the S3 endpoint in use"
     )
@@ -39,13 +44,10 @@ class EnvironmentConfig(BaseModel):
         description="Append this to directory paths when the host has no index documents (S3 REST)",
     )
     credentials_block: str = Field(
-        "hugopipe-aws", description="prefect-aws AwsCredentials block name"
+        DEFAULT_BLOCK,
+        description="prefect-aws AwsCredentials block name (hugopipe.credentials has the order)",
     )
     base_url: str | None = Field(None, description="Override Hugo's baseURL for this environment")
-
-    @property
-    def is_production(self) -> bool:
-        return self.production or self.name == "production"
 
     def verify_base(self, endpoint: str | None) -> str | None:
         if not self.verify_url:
@@ -63,35 +65,27 @@ class ProjectConfig(BaseModel):
     path: str | None = None
     environments: dict[str, EnvironmentConfig] = Field(default_factory=dict)
     validate_: dict[str, Any] = Field(default_factory=dict, alias="validate")
-    deploy: dict[str, Any] = Field(default_factory=dict)
-    maintenance: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
-    def load(cls, site: Path) -> ProjectConfig:
+    def load(cls, site: Path | str) -> ProjectConfig:
         """Read ``<site>/hugopipe.toml``; a site without one gets dev/staging/production defaults."""
-        path = Path(site) / CONFIG_NAME
-        raw: dict[str, Any] = {}
-        if path.exists():
-            try:
-                raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                m = re.search(r"line (\d+)", str(exc))
-                raise ConfigError(
-                    f"not valid TOML: {exc}",
-                    file=str(path),
-                    line=int(m.group(1)) if m else None,
-                    hint="fix the TOML syntax at that line (strings need quotes, tables need [brackets])",
-                ) from exc
+        path = projectfile.path_of(site)
+        return cls.from_raw(projectfile.read(site), str(path))
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any], source: str = CONFIG_NAME) -> ProjectConfig:
+        """Type what ``projectfile.read``/``parse`` returned; value errors name ``source`` and line."""
         try:
-            cfg = cls.model_validate({**raw, "path": str(path)})
+            cfg = cls.model_validate({**raw, "path": source})
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
+            loc = [str(p) for p in first["loc"]]
             raise ConfigError(
-                f"{where}: {first['msg']}",
-                file=str(path),
-                hint="see docs/configuration.md for the keys hugopipe.toml accepts",
-            ) from exc
+                f"{'.'.join(loc)}: {first['msg']}",
+                file=source,
+                line=projectfile.locate(source, *loc),
+                hint=projectfile.HINT,
+            ) from None
         if not cfg.environments:
             cfg.environments = {n: EnvironmentConfig() for n in DEFAULT_ENVIRONMENTS}
         for name, env in cfg.environments.items():
@@ -111,13 +105,16 @@ class ProjectConfig(BaseModel):
             ) from None
 
     def is_production(self, name: str) -> bool:
-        """Production by name or mark, or deploying to a target a production environment uses."""
-        raw = {
-            n: {"production": e.production, "target": e.target}
+        """``projectfile.is_production`` over these environments: by name, by mark, or by
+        deploying to a target a production environment uses."""
+        return projectfile.is_production(name, self.raw_environments())
+
+    def raw_environments(self) -> dict[str, dict[str, Any]]:
+        """The environments as ``projectfile`` sees them (what its production rule reads)."""
+        return {
+            n: {"target": e.target, "production": e.production}
             for n, e in self.environments.items()
         }
-        env = self.environments.get(name)
-        return is_production_target(env.target if env else name, name, raw)
 
     def refuse_production(self, name: str, what: str) -> None:
         """Every path except the publish flow's approval step calls this before touching an environment."""

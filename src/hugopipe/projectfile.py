@@ -87,36 +87,50 @@ def parse(text: str, source: str = CONFIG_NAME) -> dict[str, Any]:
         raise ConfigError(
             f"unknown key {unknown[0]!r}",
             file=source,
-            line=_line_of(text, unknown[0]),
+            line=line_of(text, unknown[0]),
             hint=f"hugopipe.toml accepts only {', '.join(sorted(TOP_LEVEL_KEYS))}; {HINT}",
         )
     envs = raw.get("environments", {})
     if not isinstance(envs, dict):
-        raise ConfigError("[environments] must be a table", file=source, hint=HINT)
+        raise ConfigError(
+            "[environments] must be a table",
+            file=source,
+            line=line_of(text, "environments"),
+            hint=HINT,
+        )
     for name, env in envs.items():
         if not isinstance(env, dict):
             raise ConfigError(
                 f"environments.{name} must be a table ([environments.{name}])",
                 file=source,
-                line=_line_of(text, name),
+                line=line_of(text, "environments", name),
                 hint=HINT,
-            )
-        if "production" in env and not isinstance(env["production"], bool):
-            raise ConfigError(
-                f"environments.{name}.production must be true or false, not {env['production']!r}",
-                file=source,
-                line=_line_of(text, "production"),
-                hint="write production = true (no quotes)",
             )
         bad = sorted(set(env) - ENVIRONMENT_KEYS)
         if bad:
             raise ConfigError(
                 f"unknown key environments.{name}.{bad[0]}",
                 file=source,
-                line=_line_of(text, bad[0]),
+                line=line_of(text, "environments", name, bad[0]),
                 hint=f"an environment accepts {', '.join(sorted(ENVIRONMENT_KEYS))}; {HINT}",
             )
+        if "production" in env and not isinstance(env["production"], bool):
+            raise ConfigError(
+                f"environments.{name}.production must be true or false, not {env['production']!r}",
+                file=source,
+                line=line_of(text, "environments", name, "production"),
+                hint="write production = true (no quotes)",
+            )
     return raw
+
+
+def locate(source: Path | str, *key: str) -> int | None:
+    """:func:`line_of` for a file on disk (error paths only: it reads the file again)."""
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return line_of(text, *key)
 
 
 def environments(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -131,6 +145,12 @@ def target_of(name: str, envs: dict[str, dict[str, Any]]) -> str:
     """The ``[[deployment.targets]]`` name an environment deploys to (default: its own name)."""
     env = envs.get(name) or {}
     return str(env.get("target") or name)
+
+
+def environment_for(target: str, envs: dict[str, dict[str, Any]]) -> str:
+    """The environment that deploys to ``target`` (the first in file order), else the target's
+    own name: the Hugo environment ``hugopipe deploy --target`` builds the config for."""
+    return next((n for n in envs if target_of(n, envs) == target), target)
 
 
 def is_production(
@@ -159,9 +179,37 @@ def _marked(name: str, envs: dict[str, dict[str, Any]]) -> bool:
     return isinstance(env, dict) and env.get("production", False) is True
 
 
-def _line_of(text: str, key: str) -> int | None:
-    pat = re.compile(rf"^\s*(\[[^\]]*\b{re.escape(key)}\b|\"?{re.escape(key)}\"?\s*=)")
+_BARE = r"[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'"
+_HEADER = re.compile(r"^\s*\[\[?\s*(?P<key>[^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(rf"^\s*(?P<key>(?:{_BARE})(?:\s*\.\s*(?:{_BARE}))*)\s*=")
+
+
+def _key_path(dotted: str) -> tuple[str, ...]:
+    return tuple(m.strip("\"'") for m in re.findall(_BARE, dotted))
+
+
+def line_of(text: str, *path: str) -> int | None:
+    """The line of ``text`` that sets the key ``path`` (``"environments", "dev", "production"``).
+
+    Best effort over the TOML forms people write: ``[a.b]`` headers, dotted keys and inline
+    tables (the line that opens the enclosing value). Falls back to the header of the
+    nearest enclosing table, else None. Used only to point an error at its line.
+    """
+    table: tuple[str, ...] = ()
+    fallback: tuple[int, int] | None = None  # (depth, line) of the deepest enclosing header
     for i, line in enumerate(text.splitlines(), 1):
-        if pat.search(line):
-            return i
-    return None
+        m = _HEADER.match(line)
+        if m:
+            table = _key_path(m.group("key"))
+            if table == path[: len(table)]:
+                if table == path:
+                    return i
+                if fallback is None or len(table) > fallback[0]:
+                    fallback = (len(table), i)
+            continue
+        m = _ASSIGN.match(line)
+        if m:
+            full = table + _key_path(m.group("key"))
+            if full == path[: len(full)]:
+                return i
+    return fallback[1] if fallback else None

@@ -9,7 +9,6 @@ whether a key is set. Exit 0 when every essential check passes, 4 otherwise
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,11 +143,11 @@ def check_credentials(block_name: str) -> tuple[Check, Any, str | None]:
     )
 
 
-def check_targets(site: Path, block_name: str, block_endpoint: str | None) -> list[Check]:
+def check_targets(site: Path) -> list[Check]:
     import botocore.exceptions
 
-    from hugopipe import deploy
-    from hugopipe.cli.cmd_plan import aws_session
+    from hugopipe import credentials, deploy
+    from hugopipe.cli.cmd_plan import load_block
     from hugopipe.config import ProjectConfig
     from hugopipe.errors import HugopipeError
 
@@ -157,13 +156,14 @@ def check_targets(site: Path, block_name: str, block_endpoint: str | None) -> li
     except HugopipeError as exc:
         return [Check("site-config", False, str(exc), exc.hint or "fix hugopipe.toml")]
     out = [Check("site-config", True, f"{site} ({', '.join(cfg.environments)})")]
-    session, endpoint_from_block, _ = aws_session(block_name)
-    endpoint = os.environ.get("HUGOPIPE_S3_ENDPOINT") or endpoint_from_block or block_endpoint
     for name, env in cfg.environments.items():
         label = f"s3 {name}"
         try:
             target = deploy.load_target(site, env.target)
-            clients = deploy.connect(target, session=session, endpoint_url=endpoint, max_attempts=1)
+            access = credentials.for_target(target, env.credentials_block, load_block)
+            clients = deploy.connect(
+                target, session=access.session, endpoint_url=access.endpoint, max_attempts=1
+            )
             clients.s3.head_bucket(Bucket=target.bucket)
         except HugopipeError as exc:
             out.append(Check(label, False, exc.message, exc.hint or "fix the [deployment] target"))
@@ -182,7 +182,7 @@ def check_targets(site: Path, block_name: str, block_endpoint: str | None) -> li
             )
             out.append(Check(label, False, f"{target.bucket}: {code or exc}", fix))
         else:
-            where = endpoint or target.endpoint or "AWS"
+            where = access.endpoint or "AWS"
             out.append(Check(label, True, f"s3://{target.bucket} reachable at {where}"))
     return out
 
@@ -251,10 +251,10 @@ def doctor_cmd(args: argparse.Namespace) -> int:
         block_name = next(iter(envs)).credentials_block if envs else block_name
     except Exception:  # reported by the site-config check below
         pass
-    creds, _, block_endpoint = check_credentials(block_name)
+    creds, _, _ = check_credentials(block_name)
     checks.append(creds)
     if site.is_dir():
-        checks += check_targets(site, block_name, block_endpoint)
+        checks += check_targets(site)
     else:
         checks.append(Check("site-config", False, f"no site at {site}", "pass --site PATH"))
     checks += [check_chromium(), check_lychee()]

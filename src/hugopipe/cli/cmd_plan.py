@@ -4,20 +4,23 @@ A dry run of the publish flow's first half (build → plan) without Prefect.
 Planning only reads the bucket, so it is allowed for production too: seeing
 what production would receive is how a human decides whether to approve it.
 
-Credentials: the standard AWS chain (environment, profile); when it has none,
-the ``hugopipe-aws`` AwsCredentials block read over the REST API, in memory
-only. Endpoint: ``--endpoint`` > ``HUGOPIPE_S3_ENDPOINT`` > the block's > the
-target URL's.
+Credentials and endpoint: the one chain of ``hugopipe.credentials`` (the AWS
+environment, else the environment's AwsCredentials block; ``--endpoint-url`` >
+``HUGOPIPE_S3_ENDPOINT`` > the block's > the target URL's). This module holds
+the CLI's block loader, which reads the block over the Prefect REST API, in
+memory only; ``deploy``, ``rollback`` and ``doctor`` use it too.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hugopipe.cli.output import Exit, emit, error, info
+
+if TYPE_CHECKING:
+    from hugopipe.credentials import BlockCredentials
 
 BLOCK_TYPE = "aws-credentials"
 
@@ -36,43 +39,29 @@ def read_block(name: str, *, include_secrets: bool) -> dict[str, Any] | None:
     return (doc or {}).get("data") or {}
 
 
-def aws_session(block_name: str, profile: str | None = None) -> tuple[Any, str | None, str]:
-    """(boto3 session, endpoint from the block, where the credentials came from).
+def load_block(name: str) -> BlockCredentials | None:
+    """The CLI's block loader for ``hugopipe.credentials``: the block over the REST API (no
+    Prefect import), or None when there is no such block or no reachable API."""
+    from hugopipe.credentials import BlockCredentials
 
-    The AWS environment first (variables, shared files, ``profile`` — the Hugo target's),
-    else the Prefect block the environment names: the same chain for plan, deploy and
-    rollback as for the flows' tasks, so a machine set up for one works for all.
-    """
-    import boto3
-
-    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    if session.get_credentials() is not None:
-        return session, None, "the AWS environment"
-    data = read_block(block_name, include_secrets=True)
-    if not data or not data.get("aws_access_key_id"):
-        return session, None, "nowhere (no AWS credentials found)"
-    session = boto3.Session(
-        aws_access_key_id=data.get("aws_access_key_id"),
-        aws_secret_access_key=data.get("aws_secret_access_key"),
-        aws_session_token=data.get("aws_session_token"),
-        region_name=data.get("region_name"),
+    data = read_block(name, include_secrets=True)
+    if data is None:
+        return None
+    return BlockCredentials(
+        name=name,
+        aws_access_key_id=data.get("aws_access_key_id") or None,
+        aws_secret_access_key=data.get("aws_secret_access_key") or None,
+        aws_session_token=data.get("aws_session_token") or None,
+        profile_name=data.get("profile_name") or None,
+        region_name=data.get("region_name") or None,
+        endpoint_url=(data.get("aws_client_parameters") or {}).get("endpoint_url") or None,
     )
-    endpoint = (data.get("aws_client_parameters") or {}).get("endpoint_url")
-    return session, endpoint, f"the {block_name} block"
-
-
-def s3_session(block_name: str, target: Any, endpoint: str | None) -> tuple[Any, str | None, str]:
-    """``aws_session`` for a command that talks to ``target`` (plan, deploy, rollback), with
-    the endpoint to use: ``endpoint`` (the command's flag) > $HUGOPIPE_S3_ENDPOINT > the
-    block's; None leaves the target URL's endpoint to ``connect``."""
-    session, from_block, source = aws_session(block_name, target.profile)
-    return session, endpoint or os.environ.get("HUGOPIPE_S3_ENDPOINT") or from_block, source
 
 
 def plan_cmd(args: argparse.Namespace) -> int:
     import botocore.exceptions
 
-    from hugopipe import deploy
+    from hugopipe import credentials, deploy
     from hugopipe.build import build_site
     from hugopipe.config import ProjectConfig
     from hugopipe.deploy.apply import credentials_problem
@@ -101,10 +90,12 @@ def plan_cmd(args: argparse.Namespace) -> int:
             return Exit.FAILED
         public, build_hash = Path(report.public_dir), report.content_hash
     target = deploy.load_target(site, env_cfg.target)
-    session, endpoint, source = s3_session(env_cfg.credentials_block, target, args.endpoint)
-    info(f"credentials from {source}; endpoint {endpoint or target.endpoint or 'AWS default'}")
+    access = credentials.for_target(
+        target, env_cfg.credentials_block, load_block, args.endpoint_url
+    )
+    info(access.describe())
     try:
-        clients = deploy.connect(target, session=session, endpoint_url=endpoint)
+        clients = deploy.connect(target, session=access.session, endpoint_url=access.endpoint)
         plan = deploy.plan_deploy(public, target, clients, build_hash=build_hash)
     except botocore.exceptions.NoCredentialsError as exc:
         raise CredentialsError(
@@ -114,7 +105,8 @@ def plan_cmd(args: argparse.Namespace) -> int:
     except botocore.exceptions.EndpointConnectionError as exc:
         error(
             f"cannot reach the S3 endpoint: {exc}",
-            hint="check HUGOPIPE_S3_ENDPOINT / the target URL",
+            hint="check --endpoint-url, HUGOPIPE_S3_ENDPOINT, the block's endpoint or the target URL "
+            "(docs/configuration.md has the order)",
         )
         return Exit.UNAVAILABLE
     except botocore.exceptions.ClientError as exc:
@@ -148,6 +140,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--env", required=True, help="dev | staging | production")
     p.add_argument("--site", help="site directory (default: $HUGOPIPE_SITE or examples/site)")
     p.add_argument("--public", help="plan this already-built directory instead of building")
-    p.add_argument("--endpoint", help="S3 endpoint URL (default: $HUGOPIPE_S3_ENDPOINT)")
+    p.add_argument(
+        "--endpoint-url",
+        help="S3 endpoint (overrides $HUGOPIPE_S3_ENDPOINT, the block's and the target URL's)",
+    )
+    # the old spelling, kept so scripts keep working; hidden from --help
+    p.add_argument("--endpoint", dest="endpoint_url", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=plan_cmd)

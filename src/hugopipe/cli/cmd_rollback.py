@@ -36,7 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="print what would be restored; change nothing"
     )
-    p.add_argument("--endpoint-url", help="S3 endpoint (overrides the target URL's endpoint)")
+    p.add_argument(
+        "--endpoint-url",
+        help="S3 endpoint (overrides $HUGOPIPE_S3_ENDPOINT, the block's and the target URL's)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=run)
 
@@ -52,10 +55,11 @@ def run(args: argparse.Namespace) -> int:
         )
     env = project.environment(args.env)
     target = load_target(args.site, env.target, environment=args.env)
-    from hugopipe.cli.cmd_plan import s3_session
+    from hugopipe import credentials
+    from hugopipe.cli.cmd_plan import load_block
 
-    session, endpoint, _ = s3_session(env.credentials_block, target, args.endpoint_url)
-    clients = connect(target, session=session, endpoint_url=endpoint)
+    access = credentials.for_target(target, env.credentials_block, load_block, args.endpoint_url)
+    clients = connect(target, session=access.session, endpoint_url=access.endpoint)
     if args.list:
         releases = list_releases(clients, target)
         emit(
@@ -70,12 +74,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = apply_rollback(plan, target, clients, dry_run=args.dry_run)
     except HugopipeError as exc:
-        report = getattr(exc, "report", None)
-        if report is None:
+        failed = getattr(exc, "report", None)  # the ApplyReport so far
+        if failed is None:
             raise
-        for e in report.errors:
+        for e in failed.errors:
             info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
-        error(f"rollback failed with {len(report.errors)} error(s)", hint=exc.hint)
+        error(f"rollback failed with {len(failed.errors)} error(s)", hint=exc.hint)
         return Exit.FAILED
     if args.json:
         emit(

@@ -47,10 +47,10 @@ def _keep() -> list[object] | None:
 
 
 def _environments(site: Path) -> set[str]:
+    from hugopipe import projectfile
     from hugopipe.validate.api import _env_names
-    from hugopipe.validate.config import read_site_config
 
-    return _env_names(site, read_site_config(site)) | {
+    return _env_names(site, projectfile.read(site)) | {
         "production",
         "staging",
         "dev",
@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
+    from hugopipe import projectfile
     from hugopipe.validate import ValidationReport, check_external, validate_public, validate_site
-    from hugopipe.validate.config import is_production, read_site_config
 
     site: Path = args.site.resolve()
     has_site = _is_site(site)
@@ -93,8 +93,8 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             hint="environments are the [environments.*] of hugopipe.toml and the folders in config/",
         )
         return Exit.USAGE
-    site_conf = read_site_config(site) if has_site else {}
-    production = is_production(args.env, site_conf)
+    site_conf = projectfile.read(site) if has_site else {}
+    production = projectfile.is_production(args.env, projectfile.environments(site_conf))
     raw = site_conf.get("validate") or {}
 
     if args.public is not None:

@@ -6,14 +6,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hugopipe import projectfile
 from hugopipe.errors import ConfigError
 from hugopipe.hugo import HugoList
 from hugopipe.outputwalk import Prewalk
-from hugopipe.validate.config import (
-    is_production,
-    load_config,
-    read_site_config,
-)
+from hugopipe.validate.config import load_config
 from hugopipe.validate.engine import scan, site_rules
 from hugopipe.validate.extract import no_cyclic_gc
 from hugopipe.validate.findings import ValidationReport
@@ -26,7 +23,7 @@ from hugopipe.validate.urls import Site
 def _raw_validate(
     site_dir: Path | None, config: dict | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    site_conf = read_site_config(site_dir)
+    site_conf = projectfile.read(site_dir) if site_dir is not None else {}
     raw = config if config is not None else (site_conf.get("validate") or {})
     return site_conf, raw
 
@@ -53,9 +50,9 @@ def other_env_hosts(site_dir: Path, env: str, site_conf: dict[str, Any]) -> list
 
     own = Site.from_base_url(_base_url(hugo_config(site_dir, env))).host
     hosts: set[str] = set()
-    prod = is_production(env, site_conf)
+    prod = projectfile.is_production(env, projectfile.environments(site_conf))
     for name in _env_names(site_dir, site_conf) - {env}:
-        if not prod and is_production(name, site_conf):
+        if not prod and projectfile.is_production(name, projectfile.environments(site_conf)):
             continue
         try:
             h = Site.from_base_url(_base_url(hugo_config(site_dir, name))).host
@@ -146,7 +143,7 @@ def validate_source(
     t0 = time.perf_counter()
     site_dir = Path(site_dir)
     site_conf, raw = _raw_validate(site_dir, config)
-    prod = is_production(env, site_conf)
+    prod = projectfile.is_production(env, projectfile.environments(site_conf))
     cfg = load_config(raw, env, prod, source=str(site_dir / "hugopipe.toml"))
 
     own_listing = listing is None
@@ -198,7 +195,7 @@ def validate_site(
     site_dir = Path(site_dir)
     site_conf, raw = _raw_validate(site_dir, config)
     if production is None:
-        production = is_production(env, site_conf)
+        production = projectfile.is_production(env, projectfile.environments(site_conf))
     raw = dict(raw)
     if "other_hosts" not in raw:
         raw["other_hosts"] = other_env_hosts(site_dir, env, site_conf)

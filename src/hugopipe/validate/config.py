@@ -32,14 +32,11 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
 from hugopipe.errors import ConfigError
-from hugopipe.production import is_production_env
 from hugopipe.validate.findings import Finding
 from hugopipe.validate.rules import RULES, Level
 
@@ -134,32 +131,6 @@ _SCALARS = {
     "max_image_kb", "title_min", "title_max", "description_min", "description_max", "jobs",
     "required",
 }  # fmt: skip
-
-
-def read_site_config(site_dir: Path | None) -> dict[str, Any]:
-    """The whole ``hugopipe.toml`` of a site (empty if there is none)."""
-    if site_dir is None:
-        return {}
-    path = site_dir / "hugopipe.toml"
-    if not path.exists():
-        return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        line = None
-        m = re.search(r"line (\d+)", str(exc))
-        if m:
-            line = int(m.group(1))
-        raise ConfigError(
-            f"hugopipe.toml does not parse: {exc}",
-            file=str(path),
-            line=line,
-            hint="fix the TOML syntax",
-        ) from exc
-
-
-def is_production(env: str, site_conf: dict[str, Any]) -> bool:
-    return is_production_env(env, site_conf.get("environments"))
 
 
 def load_config(
