@@ -17,19 +17,14 @@ from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 def audit_site(site: str, env: str, public_dir: str, production: bool, external: bool) -> dict:
     """All validation rules (and, if asked, external links); findings are reported, not raised."""
     report = checks.validate_site(Path(site), Path(public_dir), env, production=production)
-    out = {
-        "errors": len(report.errors),
-        "warnings": len(report.warnings),
-        "markdown": report.to_markdown(),
-    }
+    markdown = report.to_markdown()
+    out: dict[str, object] = {"errors": len(report.errors), "warnings": len(report.warnings)}
     if external:
         ext = checks.check_external(Path(public_dir), cache_dir=Path(site) / ".hugopipe" / "lychee")
         out.update(external_errors=len(ext.errors), external_warnings=len(ext.warnings))
-        out["markdown"] += "\n\n" + ext.to_markdown()
-    create_markdown_artifact(
-        out["markdown"], key=f"audit-{env}", description=f"Nightly audit of {env}"
-    )
-    return out
+        markdown += "\n\n" + ext.to_markdown()
+    create_markdown_artifact(markdown, key=f"audit-{env}", description=f"Nightly audit of {env}")
+    return {**out, "markdown": markdown}
 
 
 @task(

@@ -35,7 +35,8 @@ import sys
 from pathlib import Path
 
 from hugopipe import projectfile
-from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.cli.exits import Exit
+from hugopipe.cli.output import emit, error, info
 from hugopipe.errors import HugopipeError, ProductionRefused, TransientError
 
 PRODUCTION_HINT = (

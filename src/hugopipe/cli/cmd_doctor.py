@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hugopipe.cli.output import Exit, emit, table
+from hugopipe.cli.exits import Exit
+from hugopipe.cli.output import emit, table
 
 PINNED_HUGO = "0.168.0"
 

@@ -17,7 +17,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.cli.exits import Exit
+from hugopipe.cli.output import emit, error, info
 
 if TYPE_CHECKING:
     from hugopipe.credentials import BlockCredentials

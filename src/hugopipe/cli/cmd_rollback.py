@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.cli.exits import Exit
+from hugopipe.cli.output import emit, error, info
 from hugopipe.errors import HugopipeError, ProductionRefused
 
 ROLLBACK_HINT = (

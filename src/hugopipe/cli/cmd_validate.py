@@ -11,7 +11,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from hugopipe.cli.output import Exit, emit, error, info
+from hugopipe.cli.exits import Exit
+from hugopipe.cli.output import emit, error, info
 from hugopipe.outputwalk import Prewalk, remove_later
 
 

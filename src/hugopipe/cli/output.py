@@ -12,11 +12,10 @@ import json
 import sys
 from typing import Any
 
-# the codes live in exits.py (with the table that maps errors to them); commands import
-# ``Exit`` from here too
-from hugopipe.cli.exits import EXIT_CODES_HELP, Exit
+# Exit codes and the table that maps errors to them live in exits.py, which renders errors
+# through ``error`` below; this module imports nothing of the CLI, so the two form no circle.
 
-__all__ = ["EXIT_CODES_HELP", "Exit", "emit", "error", "info", "table", "to_data"]
+__all__ = ["emit", "error", "info", "table", "to_data"]
 
 #: Set by ``fastexit.prepare`` for a command that ends with ``os._exit`` (its process
 #: frees nothing one by one); never set when ``main`` runs in-process (tests).
