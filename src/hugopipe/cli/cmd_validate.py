@@ -64,7 +64,8 @@ def _is_site(site: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    # list the output in a child process while this one imports the validator
+    # list the output in forked children while this process imports the validator
+    # (trick 1 of hugopipe.validate.fastpath: started before that module is imported)
     prewalk = None
     if args.public is not None and args.public.is_dir():
         prewalk = Prewalk(args.public.resolve())
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
-    from hugopipe.validate import ValidationReport, check_external, validate_public, validate_site
+    from hugopipe.validate import ValidationReport, check_external, fastpath
     from hugopipe.validate.config import is_production, read_site_config
 
     site: Path = args.site.resolve()
@@ -112,12 +113,12 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             from hugopipe.validate.external import _infer_base_url
 
             base_url = _infer_base_url(public)
-        report = validate_public(
+        report = fastpath.public_report(
             public,
             base_url=base_url,
             env=args.env,
             production=production,
-            config=raw,
+            raw=raw,
             site_dir=site if has_site else None,
             jobs=args.jobs,
             prewalk=prewalk,
@@ -137,12 +138,17 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             if not build.success:
                 report = _build_failed(build, args.env, production, site, raw)
             else:
-                report = validate_site(
+                from hugopipe.validate.api import site_inputs
+
+                inputs = site_inputs(site, args.env, production, raw)
+                report = fastpath.site_report(
                     site,
                     Path(build.public_dir),
                     args.env,
-                    production=production,
-                    config=raw,
+                    production=inputs.production,
+                    source_production=inputs.source_production,
+                    raw=inputs.raw,
+                    base_url=inputs.base_url,
                     jobs=args.jobs,
                     keep=_keep(),
                 )
@@ -180,18 +186,15 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
 def _build_failed(build, env: str, production: bool, site: Path, raw: dict):
     from hugopipe.validate import validate_source
     from hugopipe.validate.findings import Finding
-    from hugopipe.validate.rules import RULES
 
     report = validate_source(site, env, config=raw)
     for e in build.errors:
         report.findings.append(
-            Finding(
-                rule="B1",
-                severity="error",
-                file=getattr(e, "file", None) or "(hugo build)",
+            Finding.of(
+                "B1",
+                getattr(e, "file", None) or "(hugo build)",
+                e.message,
                 line=getattr(e, "line", None),
-                message=e.message,
-                hint=RULES["B1"].hint,
             )
         )
     report.production = production

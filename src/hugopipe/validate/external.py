@@ -26,7 +26,6 @@ from typing import Any
 from hugopipe.errors import ConfigError
 from hugopipe.validate.config import ValidateConfig, load_config
 from hugopipe.validate.findings import Finding, ValidationReport
-from hugopipe.validate.rules import RULES
 
 #: Status codes after which a HEAD failure is retried with GET.
 GET_FALLBACK_ALL = True
@@ -161,14 +160,14 @@ def check_external(
             else:
                 rule = "N1"
             for page in where.get(u, ["?"]):
-                findings.append(_finding(rule, page, u, f"{u}: {text or code}"))
+                findings.append(Finding.of(rule, page, f"{u}: {text or code}", url=u))
         for u, chain in sorted(redirects.items()):
             if u in status or not chain:
                 continue
             final = chain[-1].get("url")
             for page in where.get(u, ["?"]):
                 findings.append(
-                    _finding("N2", page, u, f"{u} redirects ({len(chain)} hop(s)) to {final}")
+                    Finding.of("N2", page, f"{u} redirects ({len(chain)} hop(s)) to {final}", url=u)
                 )
     report = ValidationReport(
         env=env,
@@ -181,15 +180,3 @@ def check_external(
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report
-
-
-def _finding(rule: str, page: str, url: str, msg: str) -> Finding:
-    r = RULES[rule]
-    return Finding(
-        rule=rule,
-        severity="error" if r.production == "error" else "warning",
-        file=page,
-        url=url,
-        message=msg,
-        hint=r.hint,
-    )
