@@ -232,8 +232,8 @@ def scan_html(rel: str) -> Page:
         k, p, _ = urls.to_path(ctx.site, page_dir, refresh, base_href)
         page.alias_url = refresh
         if k == urls.OK:
-            st, f = urls.path_to_file(ctx.site, p, ctx.files)
-            page.alias_target = f if st in (urls.OK, urls.SLASHLESS) else None
+            status, f = urls.path_to_file(ctx.site, p, ctx.files)
+            page.alias_target = f if status in (urls.OK, urls.SLASHLESS) else None
     elif body is None or (
         # textContent has a non-space character exactly when some text node has one;
         # the one C call settles almost every page, the per-node walk only empty ones

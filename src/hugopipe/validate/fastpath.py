@@ -103,7 +103,7 @@ def public_report(
     cfg = load_config(raw, env, production)
     site = Site.from_base_url(base_url)
     own_listing = listing is None and site_dir is not None
-    if own_listing:
+    if listing is None and site_dir is not None:
         listing = HugoList(Path(site_dir), env, "all")  # Hugo lists while the output is scanned
     try:
         with no_cyclic_gc():

@@ -64,7 +64,7 @@ def robots_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
                     )
                 )
             elif k == urls.OK:
-                st, f = urls.path_to_file(sc.site, path, sc.files)
+                st, _ = urls.path_to_file(sc.site, path, sc.files)
                 if st != urls.OK:
                     out.append(
                         Finding.of(
@@ -84,13 +84,13 @@ def robots_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
             )
         )
     if not cfg.production and cfg.indexable is not True and not disallow_all and not home_noindex:
-        f = Finding.of(
+        r3 = Finding.of(
             "R3",
             "robots.txt" if "robots.txt" in sc.files else "index.html",
             f"environment {cfg.env!r} is indexable: robots.txt allows crawling and the home page has no noindex",
         )
         if cfg.indexable is False and "R3" not in cfg.severity:
-            f.severity = "error"
+            r3.severity = "error"
             cfg.severity["R3"] = "error"
-        out.append(f)
+        out.append(r3)
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Container
 from pathlib import Path
 
 from hugopipe.validate import urls
@@ -29,7 +30,7 @@ def parse(data: bytes, rel: str) -> tuple[str, list[str]] | str:
 
 
 def resolve_locs(
-    site: urls.Site, files: set[str] | frozenset[str], parsed: tuple[str, list[str]]
+    site: urls.Site, files: Container[str], parsed: tuple[str, list[str]]
 ) -> tuple[str, list[tuple[str, str, str]]]:
     """Each <loc> with its verdict: ("ok", file), ("external", ""), ("relative", "") or
     ("missing", what was looked for). Runs in the worker that parsed the sitemap."""
