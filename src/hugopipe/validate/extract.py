@@ -130,7 +130,7 @@ def scan_html(rel: str) -> Page:
                 for u in css_urls(st):
                     r.ref(u, "res", "style url()")
     wanted = _WANTED_IDS
-    check_names = page_rules.may_have_unnamed_links(data, lambda: r.text)
+    check_names = page_rules.may_have_unnamed_links(data, r.decoded)
     root = tree.root
     for n in root.traverse() if root is not None else ():
         tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
