@@ -130,7 +130,7 @@ def scan_html(rel: str) -> Page:
                 for u in css_urls(st):
                     r.ref(u, "res", "style url()")
     wanted = _WANTED_IDS
-    check_names = page_rules.may_have_unnamed_links(data, r.decoded)
+    check_names = page_rules.may_have_unnamed_links(data, r)
     root = tree.root
     for n in root.traverse() if root is not None else ():
         tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
@@ -154,12 +154,12 @@ def scan_html(rel: str) -> Page:
             if href is not None:
                 r.ref(href, "nav", tag)
                 if check_names and tag == "a":
-                    page_rules.unnamed_link(n, a, href, r.add)
+                    page_rules.unnamed_link(n, a, href, r)
         elif tag == "link":
             href = a.get("href")
             rel_attr = (a.get("rel") or "").lower()
             if href is None:
-                page_rules.link_without_href(r.add)
+                page_rules.link_without_href(r)
                 continue
             if "preconnect" in rel_attr or "dns-prefetch" in rel_attr:
                 continue
@@ -183,13 +183,13 @@ def scan_html(rel: str) -> Page:
                     if u:
                         r.ref(u, "res", tag + " srcset")
             if tag == "img":
-                page_rules.img(a, src, r.add)
+                page_rules.img(a, src, r)
         elif tag in ("script", "iframe", "track", "embed"):
             src = a.get("src")
             if src is not None:
                 r.ref(src, "res", tag)
                 if tag == "script":
-                    page_rules.script(src, r.add)
+                    page_rules.script(src, r)
         elif tag in ("video", "audio"):
             for attr in ("src", "poster"):
                 v = a.get(attr)

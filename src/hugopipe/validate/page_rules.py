@@ -10,21 +10,31 @@ fragments on other pages). Two kinds:
 - the element rules (``img``, ``script``, ``link_without_href``, ``unnamed_link``) are
   called by the parse loop for each element of their kind, with its attributes.
 
-Every rule reports through ``add(rule, url, message)`` (the line is found from ``url``);
-the rule id must be in the catalogue (``rules.RULES``), which gives its severity and hint.
+An element rule reports through ``out.add(rule, url, message)`` (the line is found from
+``url``); the rule id must be in the catalogue (``rules.RULES``), which gives its
+severity and hint.
 Link and asset rules (L1-L7, E3, E4) live in ``references``, the leak rule (E1) in ``leaks``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from hugopipe.validate.context import Context
 from hugopipe.validate.records import Page
 
-Add = Callable[[str, str | None, str], None]  # (rule, url, message)
+
+class PageOut(Protocol):
+    """Where an element rule reports: the parse loop's ``references.Resolver``."""
+
+    @property
+    def text(self) -> str:
+        """The page's decoded text (decoded on first need)."""
+        ...
+
+    def add(self, rule: str, url: str | None, msg: str) -> None: ...
+
 
 HTML_EXT = (".html", ".htm")
 PAGER = re.compile(r"(^|/)page/\d+/index\.html$")
@@ -71,22 +81,22 @@ def document_rules(page: Page, ctx: Context) -> None:
 # -- element rules: called by the parse loop -------------------------------------------------
 
 
-def img(attrs: Any, src: str | None, add: Add) -> None:
+def img(attrs: Any, src: str | None, out: PageOut) -> None:
     """L5 and A1 for one <img>."""
     if src is None:
-        add("L5", None, "<img> without src")
+        out.add("L5", None, "<img> without src")
     if "alt" not in attrs:
-        add("A1", src, f"<img src={src}> has no alt attribute")
+        out.add("A1", src, f"<img src={src}> has no alt attribute")
 
 
-def script(src: str, add: Add) -> None:
+def script(src: str, out: PageOut) -> None:
     """E2 for one <script src>."""
     if "livereload" in src:
-        add("E2", src, "livereload script: this is `hugo server` output")
+        out.add("E2", src, "livereload script: this is `hugo server` output")
 
 
-def link_without_href(add: Add) -> None:
-    add("L5", None, "<link> without href")
+def link_without_href(out: PageOut) -> None:
+    out.add("L5", None, "<link> without href")
 
 
 # A2 needs the DOM only where the raw HTML has an <a> with no text at all. Every match of
@@ -100,15 +110,15 @@ _MAYBE_UNNAMED = re.compile(
 )
 
 
-def may_have_unnamed_links(data: bytes, text: Callable[[], str]) -> bool:
-    """Whether A2 must look at this page's links at all (``text``: the decoded page)."""
-    return _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(text()) is not None
+def may_have_unnamed_links(data: bytes, out: PageOut) -> bool:
+    """Whether A2 must look at this page's links at all (``data``: the page's bytes)."""
+    return _UNNAMED_GATE.search(data) is not None and _MAYBE_UNNAMED.search(out.text) is not None
 
 
-def unnamed_link(node: Any, attrs: Any, href: str, add: Add) -> None:
+def unnamed_link(node: Any, attrs: Any, href: str, out: PageOut) -> None:
     """A2 for one <a href> (on a page ``may_have_unnamed_links`` let through)."""
     if _no_name(node, attrs):
-        add("A2", href, f"link to {href} has no text, aria-label or image alt")
+        out.add("A2", href, f"link to {href} has no text, aria-label or image alt")
 
 
 def _no_name(n: Any, a: Any) -> bool:

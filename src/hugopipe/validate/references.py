@@ -65,14 +65,13 @@ class Resolver:
         self.externals: dict[str, None] = {}
         self.own = own_url  # the page's own absolute URL, as canonical and og:url give it
 
-    def decoded(self) -> str:
+    @property
+    def text(self) -> str:
         """The page's text, decoded on first need (most pages never are)."""
         if self._text is None:
             assert isinstance(self._content, bytes)
             self._text = self._content.decode("utf-8", "replace")
         return self._text
-
-    text = property(decoded)
 
     def add(self, rule: str, url: str | None, msg: str) -> None:
         self.page.findings.append((rule, url, msg, line_of(self.text, url)))
