@@ -12,7 +12,9 @@ fragments on other pages). Two kinds:
 
 An element rule reports through ``out.add(rule, url, message)`` (the line is found from
 ``url``); the rule id must be in the catalogue (``rules.RULES``), which gives its
-severity and hint.
+severity and hint. (An element the loop does not read yet is one name in
+``extract.WANTED`` and one branch that calls its rule.)
+
 Link and asset rules (L1-L7, E3, E4) live in ``references``, the leak rule (E1) in ``leaks``.
 """
 
