@@ -20,7 +20,12 @@ def audit_site(site: str, env: str, public_dir: str, production: bool, external:
     markdown = report.to_markdown()
     out: dict[str, object] = {"errors": len(report.errors), "warnings": len(report.warnings)}
     if external:
-        ext = checks.check_external(Path(public_dir), cache_dir=Path(site) / ".hugopipe" / "lychee")
+        ext = checks.check_external(
+            Path(public_dir),
+            cache_dir=Path(site) / ".hugopipe" / "lychee",
+            env=env,
+            production=production,
+        )
         out.update(external_errors=len(ext.errors), external_warnings=len(ext.warnings))
         markdown += "\n\n" + ext.to_markdown()
     create_markdown_artifact(markdown, key=f"audit-{env}", description=f"Nightly audit of {env}")
