@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import cast
 from uuid import UUID
@@ -19,6 +18,7 @@ from hugopipe.errors import HugopipeError
 from tasks.aws import target_clients
 from tasks.faults import maybe_fail
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
+from tasks.serialise import write_slot
 
 
 @task(
@@ -76,15 +76,7 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
-    guard: AbstractContextManager[object]
-    if production:
-        # One production deploy at a time, held only while writing (never across the approval pause).
-        from prefect.concurrency.sync import concurrency
-
-        guard = concurrency("deploy-production", occupy=1, timeout_seconds=900, strict=True)
-    else:
-        guard = nullcontext()
-    with guard:
+    with write_slot(production):
         report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise
