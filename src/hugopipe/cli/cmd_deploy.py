@@ -11,19 +11,17 @@ calls take the same arguments as for any other caller.
 - **No pydantic, boto3 or Prefect before the production check.** hugopipe.toml is read with
   ``hugopipe.projectfile`` (stdlib), and a refusal exits before the heavy imports. A rule,
   not a trick: tests/test_config.py checks it.
-- **Trick 1, early ``hugo config``**: Hugo prints the merged config in a child process
-  while Python imports boto3 and pydantic.
-- **Trick 2, early scan**: ``public/`` is walked and hashed on one thread during those
-  imports (one thread: more only fight the importing main thread for the GIL), and the
-  target's headers per file are worked out on the same thread while this one builds the
-  S3 client; ``plan_deploy`` receives the result through its ``local_tree`` argument.
+- **The one trick, early ``hugo config``**: Hugo prints the merged config in a child process
+  while Python imports boto3 and pydantic (``hugo config`` takes 0.05-0.08 s on its own).
 
 Measured 2026-12-05 (2 shared cores with other jobs running, load 3-5; 5,000-post bench site,
 13,401 files; warm bytecode, ``PYTHONDONTWRITEBYTECODE`` unset; 30 interleaved no-change
-deploys against moto, paired medians against both tricks on, 0.73 s): without trick 1
--0.005 s, without trick 2 +0.000 s, without both +0.030 s. Each hides the same idle time
-behind the imports, so either alone keeps most of the gain; on an idle machine the bound is
-the hidden work itself (``hugo config`` 0.05-0.08 s, the scan 0.11-0.2 s).
+deploys against moto, paired medians against the old pair of tricks on, 0.73 s): without
+this trick -0.005 s, without a second one (walking ``public/`` on a thread during the
+imports) +0.000 s, without both +0.030 s. Each hid the same idle time behind the imports;
+the second was dropped, since it needed a speed-only parameter on ``plan_deploy`` and gained
+nothing measurable (``remote.gather`` already walks ``public/`` while the state file is
+fetched).
 """
 
 from __future__ import annotations
@@ -37,7 +35,7 @@ from pathlib import Path
 from hugopipe import projectfile
 from hugopipe.cli.exits import Exit
 from hugopipe.cli.output import emit, error, info
-from hugopipe.errors import HugopipeError, ProductionRefused, TransientError
+from hugopipe.errors import HugopipeError, ProductionRefused
 
 PRODUCTION_HINT = (
     "production is published only by the approval flow: run `hugopipe run publish --env production` "
@@ -144,16 +142,7 @@ def run(args: argparse.Namespace) -> int:
             stderr=subprocess.PIPE,
             text=True,
         )
-    # Trick 2 (module docstring): walk and hash public/ on a thread meanwhile; directory reads
-    # and SHA-256 release the GIL, so on two cores most of it hides behind the imports below.
-    from concurrent.futures import ThreadPoolExecutor
-
-    from hugopipe.deploy.scan import scan_public
-
     public = args.public or site / "public"
-    # One hashing thread: more only fight the importing main thread for the GIL.
-    scan_pool = ThreadPoolExecutor(max_workers=1)
-    scan_future = scan_pool.submit(scan_public, public, workers=1)
     from hugopipe.deploy import apply_plan, connect, load_target, plan_deploy, target_from_config
     from hugopipe.deploy.targets import site_config_file
 
@@ -166,32 +155,21 @@ def run(args: argparse.Namespace) -> int:
             )
     if target is None:  # let load_target raise the error with Hugo's message
         target = load_target(site, args.target, environment=env)
-    # The target's headers for each file are worked out on the scan thread, queued behind
-    # the walk, while this thread builds the S3 client and waits for the state file.
-    from hugopipe.deploy.local import tree_from_scan
-
-    tree_future = scan_pool.submit(lambda: tree_from_scan(scan_future.result(), target))
-    scan_pool.shutdown(wait=False)
     from hugopipe import credentials
     from hugopipe.cli.aws_block import load_block
 
     block = str(envs.get(env, {}).get("credentials_block") or credentials.DEFAULT_BLOCK)
     access = credentials.for_target(target, block, load_block, args.endpoint_url)
     clients = connect(target, session=access.session, endpoint_url=access.endpoint)
-    try:
-        plan = plan_deploy(
-            public,
-            target,
-            clients,
-            full_check=args.full_check,
-            max_deletes=args.max_deletes,
-            force=args.force,
-            git_commit=git_commit(site),
-            local_tree=tree_future.result,
-        )
-    except TransientError as exc:
-        error(exc.message, hint=exc.hint)
-        return Exit.UNAVAILABLE
+    plan = plan_deploy(
+        public,
+        target,
+        clients,
+        full_check=args.full_check,
+        max_deletes=args.max_deletes,
+        force=args.force,
+        git_commit=git_commit(site),
+    )
     if not args.json:
         emit(None, json_output=False, text=plan.to_markdown())
     if plan.blocked:
@@ -219,10 +197,8 @@ def run(args: argparse.Namespace) -> int:
             emit(None, json_output=False, text=failed.to_markdown())
         for e in failed.errors:
             info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
-        error(f"deploy failed with {len(failed.errors)} error(s)", hint=exc.hint)
-        from hugopipe.errors import CredentialsError
-
-        return Exit.UNAVAILABLE if isinstance(exc, CredentialsError) else Exit.FAILED
+        info(f"deploy failed with {len(failed.errors)} error(s)")
+        raise  # rendered, and mapped to its exit code, by cli/exits.py
     if args.json:
         emit({"plan": plan.to_summary(), "report": report}, json_output=True)
     else:

@@ -64,13 +64,6 @@ def plan_cmd(args: argparse.Namespace) -> int:
             "no AWS credentials for planning",
             hint="export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or run blocks/register.py",
         ) from exc
-    except botocore.exceptions.EndpointConnectionError as exc:
-        error(
-            f"cannot reach the S3 endpoint: {exc}",
-            hint="check --endpoint-url, HUGOPIPE_S3_ENDPOINT, the block's endpoint or the target URL "
-            "(docs/configuration.md has the order)",
-        )
-        return Exit.UNAVAILABLE
     except botocore.exceptions.ClientError as exc:
         if credentials_problem(exc):
             raise CredentialsError(

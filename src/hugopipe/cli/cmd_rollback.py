@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from hugopipe.cli.exits import Exit
-from hugopipe.cli.output import emit, error, info
+from hugopipe.cli.output import emit, info
 from hugopipe.errors import HugopipeError, ProductionRefused
 
 ROLLBACK_HINT = (
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
             raise
         for e in failed.errors:
             info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
-        error(f"rollback failed with {len(failed.errors)} error(s)", hint=exc.hint)
-        return Exit.FAILED
+        info(f"rollback failed with {len(failed.errors)} error(s)")
+        raise  # rendered, and mapped to its exit code, by cli/exits.py
     if args.json:
         emit(
             {"plan": plan.model_dump(mode="json", exclude={"to_release"}), "report": report},

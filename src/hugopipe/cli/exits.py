@@ -14,7 +14,13 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from hugopipe.errors import ConfigError, CredentialsError, HugopipeError, ProductionRefused
+from hugopipe.errors import (
+    ConfigError,
+    CredentialsError,
+    HugopipeError,
+    ProductionRefused,
+    TransientError,
+)
 
 
 class Exit(IntEnum):
@@ -68,6 +74,7 @@ _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException
     (ProductionRefused, Exit.REFUSED),
     (CredentialsError, Exit.UNAVAILABLE),
     ("hugopipe.prefect_rest:ApiUnavailable", Exit.UNAVAILABLE),
+    (TransientError, Exit.UNAVAILABLE),  # an endpoint still failing after the retries
     (ConfigError, Exit.USAGE),
     (UsageError, Exit.USAGE),
     (TimedOut, Exit.TIMEOUT),

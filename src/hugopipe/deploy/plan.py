@@ -8,7 +8,6 @@ gathers its inputs (``remote.gather``) and calls it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
 from hugopipe.deploy.cloudfront import invalidation_paths
@@ -191,10 +190,9 @@ def plan_deploy(
     force: bool = False,
     git_commit: str | None = None,
     build_hash: str | None = None,
-    local_tree: Callable[[], LocalTree] | None = None,
 ) -> DeployPlan:
     """Read local and remote state (``remote.gather``) and ``decide``. Writes nothing."""
-    local, remote = gather(public_dir, target, store, full_check=full_check, local_tree=local_tree)
+    local, remote = gather(public_dir, target, store, full_check=full_check)
     return decide(
         local,
         remote,

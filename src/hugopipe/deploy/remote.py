@@ -8,7 +8,6 @@ bucket has drifted from the manifest — someone editing the bucket by hand.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,18 +104,13 @@ def gather(
     store: Store,
     *,
     full_check: bool = False,
-    local_tree: Callable[[], LocalTree] | None = None,
 ) -> tuple[LocalTree, RemoteState]:
-    """Walk ``public_dir`` and read the bucket's state: everything ``decide`` needs.
-
-    ``local_tree`` hands over a walk of ``public_dir`` already under way (the CLI starts
-    it before the heavy imports); it is waited for only after the state file request is sent.
-    """
+    """Walk ``public_dir`` and read the bucket's state: everything ``decide`` needs."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The state file and the pending list are fetched while public/ is hashed.
         f_manifest = pool.submit(read_manifest, store, target)
         f_pending = pool.submit(read_pending, store, target)
-        local = local_tree() if local_tree is not None else walk_local(public_dir, target)
+        local = walk_local(public_dir, target)
         manifest, etag = f_manifest.result()
         pending = set(f_pending.result())
 

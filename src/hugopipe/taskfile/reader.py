@@ -301,8 +301,10 @@ def _semantic_problems(
         )
     if (
         request is not None
-        and request.environment == "production"
         and data.get("requires_approval") is False
+        and environment_is_production(
+            request.environment, Path(site).expanduser() if isinstance(site, str) and site else None
+        )
     ):
         out.append(
             Problem(
@@ -346,6 +348,19 @@ def site_environments(site: Path) -> list[str] | None:
         return sorted(ProjectConfig.load(site).environments)
     except HugopipeError:
         return None
+
+
+def environment_is_production(env: str, site: Path | None) -> bool:
+    """The one production rule over the task's site (the default site when none is named);
+    a site whose hugopipe.toml cannot be read is judged by the default environments."""
+    from hugopipe import projectfile
+    from hugopipe.errors import HugopipeError
+
+    try:
+        raw = projectfile.read(site or default_site())
+    except HugopipeError:
+        raw = {}
+    return projectfile.is_production(env, projectfile.environments(raw))
 
 
 def _notices(req: TaskRequest) -> list[str]:
