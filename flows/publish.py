@@ -34,8 +34,12 @@ def publish(
     site: str = "examples/site",
     task_id: str | None = None,
     full_check: bool = False,
+    context: dict | None = None,
 ) -> dict:
-    """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
+    """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
+
+    ``context`` is a task file's (why this run exists); it goes into the result file
+    and the approval form."""
     started = datetime.now(UTC)
     site = str(
         Path(site).resolve()
@@ -52,6 +56,7 @@ def publish(
         started_at=started,
         flow_run_id=str(flow_run.id),
         flow_run_url=approval_link(),
+        context=context,
     )
     run = Progress(outputs=outputs)
     stages = run.stages
@@ -96,6 +101,7 @@ def publish(
                     findings.warnings,
                     staging_url=site_url(site, staging) if staging else None,
                     plain_words=summarize_changes(plan_md, warnings_md),
+                    context=context,
                 )
             )
             run.waiting = False

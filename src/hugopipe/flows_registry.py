@@ -90,6 +90,14 @@ FLOWS: tuple[FlowSpec, ...] = (
         schedule=Schedule(cron="30 2 * * *", slug="nightly"),
     ),
     FlowSpec(
+        cli_name="task",
+        flow_name="task-file",
+        entrypoint="flows/task_file.py:task_file",
+        deployment="exchange",
+        description="Run a build, validate or content task file picked up from tasks/pending/.",
+        tags=("hugopipe", "task-file"),
+    ),
+    FlowSpec(
         cli_name="rollback",
         flow_name="rollback",
         entrypoint="flows/rollback.py:rollback",
