@@ -55,7 +55,7 @@ def test_two_racing_intakes_claim_a_file_once(tmp_path: Path) -> None:
         won: list[Path] = []
         gate = threading.Barrier(4)
 
-        def grab(p: Path = path) -> None:
+        def grab(p: Path = path, gate: threading.Barrier = gate, won: list[Path] = won) -> None:
             gate.wait()
             got = claim(p, ex)
             if got is not None:
