@@ -175,11 +175,22 @@ def settle(api: Any, path: Path, exchange: Exchange, request: TaskRequest) -> Pa
             )
         return None
     found = result_of(api, run)
+    result = found.result
     reason = None
     if stype != "COMPLETED":
         message = api.stop_message(run) or (run.get("state") or {}).get("message") or ""
         reason = f"the run ended {sname}" + (f": {message}" if message else "")
-    moved, _, _ = conclude(path, exchange, request, found.result, reason=reason)
+        if result.status in {"paused", "running", "pending"}:
+            # the flow's last file was written before it died (a paused run's, say)
+            result = result.model_copy(
+                update={
+                    "status": "cancelled" if stype == "CANCELLED" else "crashed",
+                    "completed_at": now(),
+                    "next_step": f"{reason[0].upper()}{reason[1:]}. Nothing more was done; "
+                    "check the worker, then submit the task again.",
+                }
+            )
+    moved, _, _ = conclude(path, exchange, request, result, reason=reason)
     return moved
 
 
