@@ -227,3 +227,71 @@ def test_local_templates_pass_on_the_example_site(
     assert result.context and result.context["user_request"]
     moved = (ex.root / "completed" / task.name).read_text()
     assert "status: completed" in moved and f"result_path: {data['result_path']}" in moved
+
+
+CONTENT = """---
+task_type: content
+params:
+  page: {page}
+  front_matter:
+    title: {title}
+    description: A page written by a content task, long enough for the description rule.
+    date: {date}
+  body: "Hello."
+expected_outputs:
+  - written: boolean (true)
+---
+"""
+
+
+def test_content_template_writes_a_validated_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import copy_site
+
+    site = copy_site(tmp_path)
+    monkeypatch.setenv("HUGOPIPE_SITE", str(site))
+    ex = Exchange(tmp_path / "tasks")
+    task = ex.folder("pending") / "2026-01-19-1430-content.md"
+    task.write_text((TEMPLATES / "content.md").read_text())
+    out = run_cli("submit", str(task), "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0 and data["passed"] is True, out.stderr + out.stdout
+    page = site / "content" / "blog" / "ice-dams-101.md"
+    assert data["result"]["outputs"]["content_file"] == str(page)
+    import frontmatter
+
+    post = frontmatter.load(page)
+    assert post["title"] == "Ice dams 101" and "refreezes" in post.content
+
+
+def test_content_task_refuses_paths_outside_content(tmp_path: Path) -> None:
+    from hugopipe.taskfile import TaskFileError
+
+    for page in ("../hugopipe.toml", "/etc/passwd.md", "blog/../../x.md"):
+        task = tmp_path / "c.md"
+        task.write_text(CONTENT.format(page=page, title="x", date="2026-01-19"))
+        with pytest.raises(TaskFileError) as info:
+            load_task(task)
+        (p,) = info.value.problems
+        assert p.field == "params.page" and p.line == 4, p
+
+
+def test_content_task_with_bad_front_matter_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import copy_site
+
+    site = copy_site(tmp_path)
+    monkeypatch.setenv("HUGOPIPE_SITE", str(site))
+    task = tmp_path / "c.md"
+    # a date that is not one: rule F2, an error
+    task.write_text(CONTENT.format(page="blog/undated.md", title="Undated", date="someday"))
+    out = run_cli("submit", str(task), "--json", env={"HUGOPIPE_TASKS_DIR": str(tmp_path / "t")})
+    data = json.loads(out.stdout)
+    assert out.returncode == 1, out.stderr
+    assert data["result"]["outputs"]["written"] is False
+    assert data["result"]["outputs"]["errors"]
+    assert any("[F2]" in e for e in data["result"]["outputs"]["errors"])
+    assert not (site / "content" / "blog" / "undated.md").exists()
+    assert (tmp_path / "t" / "failed" / "c.md").is_file()
