@@ -9,6 +9,7 @@ this environment last deployed" from the same API, for scheduled publishing.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,10 +33,8 @@ def prune_history(api: Any, days: float, batch: int = 200, limit: int = 5000) ->
         if not runs:
             break
         for run in runs:
-            try:
+            with contextlib.suppress(NotFound):  # deleted meanwhile
                 api.request("DELETE", f"/flow_runs/{run['id']}")
-            except NotFound:
-                pass  # deleted meanwhile
             deleted += 1
         if len(runs) < batch:
             break
