@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import cast
 from uuid import UUID
@@ -46,6 +46,21 @@ def plan_deploy(
     return plan
 
 
+def ensure_deploy_limit(env: str) -> None:
+    """The ``deploy-<env>`` global concurrency limit (1), created on first use: a site can
+    name any environment, so the limits cannot all be made ahead of time."""
+    import contextlib
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(
+            GlobalConcurrencyLimitCreate(name=f"deploy-{env}", limit=1)
+        )
+
+
 @task(
     name="apply-deploy",
     task_run_name="apply-deploy-{env}",
@@ -76,14 +91,16 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
-    guard: AbstractContextManager[object]
-    if production:
-        # One production deploy at a time, held only while writing (never across the approval pause).
-        from prefect.concurrency.sync import concurrency
+    # One deploy per environment at a time, held only while writing (never across the
+    # approval pause: Prefect 3.8 drops a paused run's concurrency lease). Every
+    # environment, not only production: two staging runs writing one bucket at once
+    # would interleave their uploads and deletes.
+    from prefect.concurrency.sync import concurrency
 
-        guard = concurrency("deploy-production", occupy=1, timeout_seconds=900, strict=True)
-    else:
-        guard = nullcontext()
+    ensure_deploy_limit(env)
+    guard: AbstractContextManager[object] = concurrency(
+        f"deploy-{env}", occupy=1, timeout_seconds=900, strict=True
+    )
     with guard:
         report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
     update_progress_artifact(progress_id, 100.0)

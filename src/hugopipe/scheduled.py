@@ -52,3 +52,46 @@ def due_pages(site: Path, since: datetime, until: datetime | None = None) -> lis
                     {"page": path.relative_to(site).as_posix(), "due": why, "at": when.isoformat()}
                 )
     return out
+
+
+def start_due_publish(api: Any, site: str, env: str, now: datetime | None = None) -> dict[str, Any]:
+    """Start one ``publish`` of ``env`` when a page is due; none otherwise.
+
+    Never a duplicate: it yields to a publish of the same site and environment that
+    is scheduled, pending, running or paused (and says which), and the run's
+    idempotency key is the due set itself, so two checks racing over the same due
+    pages create one run between them.
+    """
+    from hugopipe.maintenance.history import active_publish, last_publish
+    from hugopipe.run_control import deployment_names
+
+    since = last_publish(api, env, site)
+    if since is None:
+        return {
+            "env": env,
+            "started": None,
+            "reason": "never published: the first publish is a person's call",
+        }
+    due = due_pages(Path(site), since, now)
+    if not due:
+        return {"env": env, "started": None, "due": [], "reason": "nothing due"}
+    active = active_publish(api, env, site)
+    if active is not None:
+        state = (active.get("state") or {}).get("name")
+        return {
+            "env": env,
+            "started": None,
+            "due": due,
+            "yielded_to": active["id"],
+            "reason": f"yielded to publish run {active.get('name')} ({active['id']}), {state}",
+        }
+    flow_name, dep_name = deployment_names("publish")
+    dep = api.deployment_by_name(flow_name, dep_name)
+    key = "scheduled:" + "|".join([site, env, *sorted(f"{d['page']}@{d['at']}" for d in due)])
+    run = api.create_run(
+        dep["id"],
+        {"env": env, "site": site, "context": {"user_request": "scheduled publish", "due": due}},
+        idempotency_key=key[:1000],
+        tags=["scheduled-publish"],
+    )
+    return {"env": env, "started": run["id"], "due": due, "reason": f"{len(due)} page(s) due"}
