@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import cast
 from uuid import UUID
@@ -19,6 +18,7 @@ from hugopipe.errors import HugopipeError
 from tasks.aws import target_clients
 from tasks.faults import maybe_fail
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
+from tasks.serialise import write_slot
 
 
 @task(
@@ -44,21 +44,6 @@ def plan_deploy(
         plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
     )
     return plan
-
-
-def ensure_deploy_limit(env: str) -> None:
-    """The ``deploy-<env>`` global concurrency limit (1), created on first use: a site can
-    name any environment, so the limits cannot all be made ahead of time."""
-    import contextlib
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists
-
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(
-            GlobalConcurrencyLimitCreate(name=f"deploy-{env}", limit=1)
-        )
 
 
 @task(
@@ -91,17 +76,7 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
-    # One deploy per environment at a time, held only while writing (never across the
-    # approval pause: Prefect 3.8 drops a paused run's concurrency lease). Every
-    # environment, not only production: two staging runs writing one bucket at once
-    # would interleave their uploads and deletes.
-    from prefect.concurrency.sync import concurrency
-
-    ensure_deploy_limit(env)
-    guard: AbstractContextManager[object] = concurrency(
-        f"deploy-{env}", occupy=1, timeout_seconds=900, strict=True
-    )
-    with guard:
+    with write_slot(production, env):
         report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise

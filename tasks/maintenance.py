@@ -32,7 +32,12 @@ def audit_site(site: str, env: str, public_dir: str, production: bool, external:
         "findings": [f"[{f.rule}] {f.file} {f.message}" for f in report.errors[:20]],
     }
     if external:
-        ext = checks.check_external(Path(public_dir), cache_dir=Path(site) / ".hugopipe" / "lychee")
+        ext = checks.check_external(
+            Path(public_dir),
+            cache_dir=Path(site) / ".hugopipe" / "lychee",
+            env=env,
+            production=production,
+        )
         out.update(external_errors=len(ext.errors), external_warnings=len(ext.warnings))
         markdown += "\n\n" + ext.to_markdown()
     return {**out, "markdown": markdown}

@@ -1,4 +1,4 @@
-"""Prefect task that writes the run's result file (seed 002 §1.3) for Claude Code to read."""
+"""Prefect task that writes the run's result file (its contract: docs/cli.md, "Result files") for Claude Code to read."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which failures a task retries: only transient ones (seed 003: retry transient, escalate the rest)."""
+"""Which failures a task retries: only transient ones (retry transient, escalate the rest)."""
 
 from __future__ import annotations
 

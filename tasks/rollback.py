@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
 from hugopipe import deploy as core
+from hugopipe.config import ProjectConfig
 from tasks.aws import target_clients
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
+from tasks.serialise import write_slot
 
 
 @task(
@@ -41,7 +45,8 @@ def apply_rollback(
     site: str, env: str, target: str, credentials_block: str, plan: core.RollbackPlan
 ) -> core.ApplyReport:
     tgt, store = target_clients(site, target, credentials_block, environment=env)
-    report = core.apply_rollback(plan, tgt, store)
+    with write_slot(ProjectConfig.load(Path(site)).is_production(env), env):
+        report = core.apply_rollback(plan, tgt, store)
     create_markdown_artifact(
         report.to_markdown(), key=f"rollback-{env}", description=f"Rollback of {env}"
     )

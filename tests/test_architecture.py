@@ -101,13 +101,30 @@ def test_no_import_circles_in_the_core() -> None:
 
 
 def test_core_is_prefect_free() -> None:
-    """Only the CLI may reach Prefect (lazily, to trigger runs); the core stays testable without it."""
+    """The core and the CLI never import Prefect: the CLI speaks REST (``hugopipe.prefect_rest``),
+    so every command starts fast and the core is testable without a server."""
     offenders = [
         f"{m} imports {i}"
         for m, p in _modules().items()
-        if not m.startswith("hugopipe.cli")
         for i in _imports(p, m)
         if i == "prefect" or i.startswith(("prefect.", "prefect_aws"))
+    ]
+    assert offenders == []
+
+
+def test_nothing_imports_the_adapters_upwards() -> None:
+    """flows → tasks → core: the core imports neither; tasks never import flows."""
+    offenders = [
+        f"{m} imports {i}"
+        for m, p in _modules().items()
+        for i in _imports(p, m)
+        if i.split(".")[0] in {"flows", "tasks", "deployments", "blocks"}
+    ]
+    offenders += [
+        f"{p.relative_to(ROOT)} imports {i}"
+        for p in sorted((ROOT / "tasks").rglob("*.py"))
+        for i in _imports(p, f"tasks.{p.stem}")
+        if i.split(".")[0] in {"flows", "deployments"}
     ]
     assert offenders == []
 

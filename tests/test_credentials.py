@@ -189,7 +189,7 @@ def test_secrets_stay_out_of_reprs_and_descriptions(aws_env) -> None:
 
 # --- the two loaders --------------------------------------------------------------------------
 def test_cli_loader_maps_the_block_document(monkeypatch) -> None:
-    from hugopipe.cli import cmd_plan
+    from hugopipe.cli import aws_block
 
     doc = {
         "aws_access_key_id": "K",
@@ -197,8 +197,8 @@ def test_cli_loader_maps_the_block_document(monkeypatch) -> None:
         "region_name": "us-east-2",
         "aws_client_parameters": {"endpoint_url": "http://e"},
     }
-    monkeypatch.setattr(cmd_plan, "read_block", lambda name, include_secrets: doc)
-    block = cmd_plan.load_block("b")
+    monkeypatch.setattr(aws_block, "read_block", lambda name, include_secrets: doc)
+    block = aws_block.load_block("b")
     assert block == BlockCredentials(
         name="b",
         aws_access_key_id="K",
@@ -206,8 +206,8 @@ def test_cli_loader_maps_the_block_document(monkeypatch) -> None:
         region_name="us-east-2",
         endpoint_url="http://e",
     )
-    monkeypatch.setattr(cmd_plan, "read_block", lambda name, include_secrets: None)
-    assert cmd_plan.load_block("b") is None
+    monkeypatch.setattr(aws_block, "read_block", lambda name, include_secrets: None)
+    assert aws_block.load_block("b") is None
 
 
 def test_task_loader_wraps_prefect_aws(monkeypatch) -> None:

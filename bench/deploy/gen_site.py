@@ -1,6 +1,6 @@
 """Generate a deterministic Hugo site with N posts (the deploy benchmark's input).
 
-Shaped like notes/deploy.md §6.2: paginated home and sections (pagerSize 20), tags and
+Shaped like a typical Hugo blog: paginated home and sections (pagerSize 20), tags and
 categories, RSS feeds, a sitemap, a stylesheet, a script and 40 images, so that the
 phases produce realistic change sets (one edit touches the page and its feeds;
 adding a post shifts pagination across lists).

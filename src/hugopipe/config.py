@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hugopipe import projectfile
 from hugopipe.credentials import DEFAULT_BLOCK
-from hugopipe.errors import ConfigError, ProductionRefused
+from hugopipe.errors import ConfigError
 from hugopipe.projectfile import CONFIG_NAME, DEFAULT_ENVIRONMENTS
 
 __all__ = ["CONFIG_NAME", "DEFAULT_ENVIRONMENTS", "EnvironmentConfig", "ProjectConfig"]
@@ -115,15 +115,3 @@ class ProjectConfig(BaseModel):
             n: {"target": e.target, "production": e.production}
             for n, e in self.environments.items()
         }
-
-    def refuse_production(self, name: str, what: str) -> None:
-        """Every path except the publish flow's approval step calls this before touching an environment."""
-        if self.is_production(name):
-            raise ProductionRefused(
-                f"{what} refuses the production environment {name!r}",
-                hint=(
-                    "production is published only by the approval flow: run "
-                    "`hugopipe run publish --env production` and have a human type "
-                    "DEPLOY TO PRODUCTION in the Prefect UI (/v2/runs/flow-run/<id>)"
-                ),
-            )

@@ -28,7 +28,7 @@ Endpoint, first match wins:
 The block loader is injected (a callable ``name -> BlockCredentials | None``), so this module imports
 no Prefect and is tested without a server: ``tasks/aws.py`` passes one over
 ``prefect_aws.AwsCredentials.load``, the CLI one over the Prefect REST API
-(``hugopipe.cli.cmd_plan.load_block``). Standard library at import time; boto3 is imported when a
+(``hugopipe.cli.aws_block.load_block``). Standard library at import time; boto3 is imported when a
 session is built. docs/configuration.md states the same order for users.
 """
 

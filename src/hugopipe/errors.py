@@ -13,7 +13,7 @@ from enum import StrEnum
 
 
 class FailureClass(StrEnum):
-    """What kind of failure this is, and so who fixes it (seed 003: retry vs escalate)."""
+    """What kind of failure this is, and so who fixes it (the user's error policy: retry transient failures, escalate the rest)."""
 
     TRANSIENT = "transient"  # network blip, 5xx, SlowDown: retry with backoff
     CONTENT = "content"  # front matter, broken link: Claude fixes the content and retries

@@ -30,7 +30,9 @@ def test_settings_shape() -> None:
     for kind in ("allow", "ask", "deny"):
         for rule in perms[kind]:
             assert RULE.match(rule), f"not a permission rule: {rule!r}"
-            assert not rule.startswith(("Write(", "MultiEdit(")), "never consulted (notes §2)"
+            assert not rule.startswith(("Write(", "MultiEdit(")), (
+                "Claude Code never consults Write/MultiEdit permission rules; use Edit(...)"
+            )
     assert perms.get("disableBypassPermissionsMode") == "disable"
     pre = SETTINGS["hooks"]["PreToolUse"]
     matchers = {g["matcher"] for g in pre}

@@ -17,7 +17,17 @@ import random
 import re
 from pathlib import Path
 
-from hugopipe.validate import engine, extract
+from hugopipe.validate import (
+    context,
+    engine,
+    extract,
+    findings,
+    leaks,
+    lexbor_reuse,
+    page_rules,
+    records,
+    references,
+)
 from hugopipe.validate.config import load_config
 from hugopipe.validate.urls import Site, join
 
@@ -49,15 +59,15 @@ def test_join_matches_normpath_on_every_short_relative_path() -> None:
     assert n > 100_000
 
 
-def _ctx(other_hosts: list[str]) -> extract.Context:
-    return extract.Context(
+def _ctx(other_hosts: list[str]) -> context.Context:
+    return context.Context(
         root="",
         site=Site.from_base_url("https://example.org/"),
         files=frozenset(),
         lower_files={},
         skip_fragments=[],
         ignore_urls=[],
-        leak_re=extract.leak_pattern(other_hosts),
+        leak_re=leaks.leak_pattern(other_hosts),
         other_hosts=other_hosts,
         check_mixed=True,
         max_page_bytes=1 << 20,
@@ -66,7 +76,7 @@ def _ctx(other_hosts: list[str]) -> extract.Context:
 
 def test_leak_search_finds_what_the_full_regex_finds() -> None:
     extract.init_worker(_ctx(["staging.example.org"]))
-    full = re.compile(extract.leak_pattern(["staging.example.org"]), re.I)
+    full = re.compile(leaks.leak_pattern(["staging.example.org"]), re.I)
     pieces = [
         "http://", "https://", "HTTP://", "hTtPs://", "ftp://", "://", "localhost", "LOCALHOST",
         "127.0.0.1", "10.1.2.3", "example.org", "staging.example.org", "foo.local", ".local",
@@ -78,21 +88,21 @@ def test_leak_search_finds_what_the_full_regex_finds() -> None:
     for _ in range(30_000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 12)))
         expected = [(m.group(0), m.group(1)) for m in full.finditer(text)]
-        assert extract.leak_matches(text) == expected, text
+        assert leaks.leak_matches(text) == expected, text
         hits += bool(expected)
     assert hits > 1000
 
 
 def _leaks_of_whole_text(text: str, own: str) -> list[tuple]:
     """E1 the plain way: the full regex over the whole decoded text."""
-    full = re.compile(extract.leak_pattern(["staging.example.org"]), re.I)
+    full = re.compile(leaks.leak_pattern(["staging.example.org"]), re.I)
     out, seen = [], set()
     for m in full.finditer(text):
-        url = extract._ENTITY.split(m.group(0), 1)[0]
+        url = leaks._ENTITY.split(m.group(0), 1)[0]
         if url in seen or m.group(1).lower() == own:
             continue
         seen.add(url)
-        out.append(("E1", url, f"{url} points at {m.group(1)}", extract.line_of(text, url)))
+        out.append(("E1", url, f"{url} points at {m.group(1)}", findings.line_of(text, url)))
     return out
 
 
@@ -105,7 +115,7 @@ def test_non_ascii_folds_are_every_character_re_matches_to_an_ascii_letter() -> 
             continue
         ascii_twin = next(a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch("(?i)" + a, c))
         found[ascii_twin] = found.get(ascii_twin, "") + c
-    assert found == extract.NON_ASCII_FOLDS
+    assert found == leaks.NON_ASCII_FOLDS
 
 
 def test_leak_trigger_lets_through_hosts_in_other_letter_cases() -> None:
@@ -120,8 +130,8 @@ def test_leak_trigger_lets_through_hosts_in_other_letter_cases() -> None:
     ]
     for line in lines:
         got: list = []
-        extract.scan_leaks(line.encode(), "f.html", got)
-        assert [g[1] for g in got] == [u for u, _ in extract.leak_matches(line)] != [], line
+        leaks.scan_leaks(line.encode(), "f.html", got)
+        assert [g[1] for g in got] == [u for u, _ in leaks.leak_matches(line)] != [], line
 
 
 def test_leak_scan_of_trigger_lines_finds_what_the_whole_text_gives() -> None:
@@ -144,25 +154,25 @@ def test_leak_scan_of_trigger_lines_finds_what_the_whole_text_gives() -> None:
         data = raw.encode("utf-8").replace("\xff".encode(), b"\xff")
         expected = _leaks_of_whole_text(data.decode("utf-8", "replace"), "example.org")
         got: list = []
-        extract.scan_leaks(data, "f.xml", got)
+        leaks.scan_leaks(data, "f.xml", got)
         assert got == expected, data
         hits += bool(expected)
     assert hits > 1000
 
 
 def test_page_records_survive_the_trip_from_a_worker() -> None:
-    p = extract.Page(
+    p = records.Page(
         path="a/index.html",
         size=12,
-        ids=extract.blob(["x", "y z"]),
+        ids=records.blob(["x", "y z"]),
         title="T",
-        links=extract.blob(["b/index.html"]),
+        links=records.blob(["b/index.html"]),
         frag_refs=[("b/index.html", "f", "/b/#f")],
-        externals=extract.blob(["https://x.org/"]),
+        externals=records.blob(["https://x.org/"]),
         findings=[("L1", "/c/", "missing", 3)],
     )
     assert pickle.loads(pickle.dumps(p)) == p
-    empty = extract.Page(path="e.html")
+    empty = records.Page(path="e.html")
     assert pickle.loads(pickle.dumps(empty)) == empty
 
 
@@ -355,7 +365,7 @@ _TRICKY_PAGES = {
 def test_pages_parsed_into_one_reused_document_give_what_fresh_parsers_give(
     tmp_path: Path, monkeypatch
 ) -> None:
-    """The worker parses every page into one lexbor document (extract._parse): in any
+    """The worker parses every page into one lexbor document (lexbor_reuse.parse): in any
     order, each page's record is the one a parser of its own gives."""
     for rel, text in _TRICKY_PAGES.items():
         f = tmp_path / rel
@@ -370,10 +380,10 @@ def test_pages_parsed_into_one_reused_document_give_what_fresh_parsers_give(
     rnd = random.Random(3)
     orders = [rnd.sample(work, len(work)) * 2 for _ in range(5)]
     extract.init_worker(ctx)
-    assert extract._REUSED is not None  # this platform and selectolax take the fast path
+    assert lexbor_reuse.REUSED is not None  # this platform and selectolax take the fast path
     fast = [extract.scan_batch(order) for order in orders]
-    monkeypatch.setattr(extract, "_REUSED", None)
-    monkeypatch.setattr(extract, "_reuse_check", lambda: None)
+    monkeypatch.setattr(lexbor_reuse, "REUSED", None)
+    monkeypatch.setattr(lexbor_reuse, "reuse_check", lambda: None)
     extract.init_worker(ctx)
     plain = [extract.scan_batch(order) for order in orders]
     assert fast == plain
@@ -394,7 +404,7 @@ def test_unnamed_link_gate_lets_through_every_page_the_text_pattern_would_match(
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 10)))
         if text_gate.search(text):
             hits += 1
-            assert extract._UNNAMED_GATE.search(text.encode("utf-8")), text
+            assert page_rules._UNNAMED_GATE.search(text.encode("utf-8")), text
     assert hits > 5000
 
 
@@ -408,7 +418,7 @@ def test_case_index_for_l6_picks_the_same_file_on_every_run() -> None:
         for _ in range(5):
             ctx = _ctx([])
             ctx.files, ctx.lower_files = frozenset(files), None
-            lower = extract._lower_files(ctx)
+            lower = references.lower_files(ctx)
             assert set(lower) == {f.lower() for f in files}
             for key, f in lower.items():
                 assert f == min(g for g in files if g.lower() == key)
@@ -420,12 +430,12 @@ def test_reused_document_is_parsed_into_only_by_the_thread_that_made_it(tmp_path
     import threading
 
     extract.init_worker(_ctx([]))
-    assert extract._REUSED is not None
-    mine = extract._parse(b"<p id=a>")
-    assert mine is extract._REUSED[0]
+    assert lexbor_reuse.REUSED is not None
+    mine = lexbor_reuse.parse(b"<p id=a>")
+    assert mine is lexbor_reuse.REUSED[0]
     other: list = []
-    t = threading.Thread(target=lambda: other.append(extract._parse(b"<p id=b>")))
+    t = threading.Thread(target=lambda: other.append(lexbor_reuse.parse(b"<p id=b>")))
     t.start()
     t.join()
-    assert other[0] is not extract._REUSED[0]
+    assert other[0] is not lexbor_reuse.REUSED[0]
     assert [n.id for n in other[0].root.traverse() if n.id] == ["b"]

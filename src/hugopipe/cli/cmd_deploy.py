@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     tree_future = scan_pool.submit(lambda: tree_from_scan(scan_future.result(), target))
     scan_pool.shutdown(wait=False)
     from hugopipe import credentials
-    from hugopipe.cli.cmd_plan import load_block
+    from hugopipe.cli.aws_block import load_block
 
     block = str(envs.get(env, {}).get("credentials_block") or credentials.DEFAULT_BLOCK)
     access = credentials.for_target(target, block, load_block, args.endpoint_url)

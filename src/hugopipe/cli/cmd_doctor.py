@@ -112,7 +112,7 @@ def check_credentials(block_name: str) -> tuple[Check, Any, str | None]:
     """Block present (secret never read), or AWS credentials in the environment."""
     import boto3
 
-    from hugopipe.cli.cmd_plan import read_block
+    from hugopipe.cli.aws_block import read_block
 
     data = read_block(block_name, include_secrets=False)
     env_ok = boto3.Session().get_credentials() is not None
@@ -148,7 +148,7 @@ def check_targets(site: Path) -> list[Check]:
     import botocore.exceptions
 
     from hugopipe import credentials, deploy
-    from hugopipe.cli.cmd_plan import load_block
+    from hugopipe.cli.aws_block import load_block
     from hugopipe.config import ProjectConfig
     from hugopipe.errors import HugopipeError
 

@@ -6,57 +6,17 @@ what production would receive is how a human decides whether to approve it.
 
 Credentials and endpoint: the one chain of ``hugopipe.credentials`` (the AWS
 environment, else the environment's AwsCredentials block; ``--endpoint-url`` >
-``HUGOPIPE_S3_ENDPOINT`` > the block's > the target URL's). This module holds
-the CLI's block loader, which reads the block over the Prefect REST API, in
-memory only; ``deploy``, ``rollback`` and ``doctor`` use it too.
+``HUGOPIPE_S3_ENDPOINT`` > the block's > the target URL's), with the CLI's block
+loader from ``hugopipe.cli.aws_block``.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from hugopipe.cli.exits import Exit
 from hugopipe.cli.output import emit, error, info
-
-if TYPE_CHECKING:
-    from hugopipe.credentials import BlockCredentials
-
-BLOCK_TYPE = "aws-credentials"
-
-
-def read_block(name: str, *, include_secrets: bool) -> dict[str, Any] | None:
-    """The block document's data, or None when there is no such block or no reachable API."""
-    from hugopipe.errors import HugopipeError
-    from hugopipe.prefect_rest import NotFound, PrefectApi
-
-    path = f"/block_types/slug/{BLOCK_TYPE}/block_documents/name/{name}"
-    try:
-        with PrefectApi(timeout=5) as api:
-            doc = api.request("GET", path, params={"include_secrets": str(include_secrets).lower()})
-    except (NotFound, HugopipeError):
-        return None
-    return (doc or {}).get("data") or {}
-
-
-def load_block(name: str) -> BlockCredentials | None:
-    """The CLI's block loader for ``hugopipe.credentials``: the block over the REST API (no
-    Prefect import), or None when there is no such block or no reachable API."""
-    from hugopipe.credentials import BlockCredentials
-
-    data = read_block(name, include_secrets=True)
-    if data is None:
-        return None
-    return BlockCredentials(
-        name=name,
-        aws_access_key_id=data.get("aws_access_key_id") or None,
-        aws_secret_access_key=data.get("aws_secret_access_key") or None,
-        aws_session_token=data.get("aws_session_token") or None,
-        profile_name=data.get("profile_name") or None,
-        region_name=data.get("region_name") or None,
-        endpoint_url=(data.get("aws_client_parameters") or {}).get("endpoint_url") or None,
-    )
 
 
 def plan_cmd(args: argparse.Namespace) -> int:
@@ -64,6 +24,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
 
     from hugopipe import credentials, deploy
     from hugopipe.build import build_site
+    from hugopipe.cli.aws_block import load_block
     from hugopipe.config import ProjectConfig
     from hugopipe.deploy.apply import credentials_problem
     from hugopipe.errors import CredentialsError

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     env = project.environment(args.env)
     target = load_target(args.site, env.target, environment=args.env)
     from hugopipe import credentials
-    from hugopipe.cli.cmd_plan import load_block
+    from hugopipe.cli.aws_block import load_block
 
     access = credentials.for_target(target, env.credentials_block, load_block, args.endpoint_url)
     clients = connect(target, session=access.session, endpoint_url=access.endpoint)

@@ -41,7 +41,8 @@ _KEEP: list[object] = []
 
 def _keep() -> list[object] | None:
     """Where the page records go when the process ends right after the report
-    (``hugopipe.cli.main.entry``): the exit frees them, not 23,000 deallocations."""
+    (``hugopipe.cli.main.entry``): the exit frees them, not 23,000 deallocations
+    (trick 3 of ``hugopipe.validate.fastpath``)."""
     from hugopipe.cli import output
 
     return _KEEP if output.QUICK_EXIT_AHEAD else None
@@ -65,7 +66,8 @@ def _is_site(site: Path) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    # list the output in a child process while this one imports the validator
+    # list the output in forked children while this process imports the validator
+    # (trick 1 of hugopipe.validate.fastpath: started before that module is imported)
     prewalk = None
     if args.public is not None and args.public.is_dir():
         prewalk = Prewalk(args.public.resolve())
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
     from hugopipe import projectfile
-    from hugopipe.validate import ValidationReport, check_external, validate_public, validate_site
+    from hugopipe.validate import ValidationReport, check_external, fastpath
 
     site: Path = args.site.resolve()
     has_site = _is_site(site)
@@ -113,12 +115,12 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             from hugopipe.validate.external import _infer_base_url
 
             base_url = _infer_base_url(public)
-        report = validate_public(
+        report = fastpath.public_report(
             public,
             base_url=base_url,
             env=args.env,
             production=production,
-            config=raw,
+            raw=raw,
             site_dir=site if has_site else None,
             jobs=args.jobs,
             prewalk=prewalk,
@@ -138,12 +140,17 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             if not build.success:
                 report = _build_failed(build, args.env, production, site, raw)
             else:
-                report = validate_site(
+                from hugopipe.validate.api import site_inputs
+
+                inputs = site_inputs(site, args.env, production, raw)
+                report = fastpath.site_report(
                     site,
                     Path(build.public_dir),
                     args.env,
-                    production=production,
-                    config=raw,
+                    production=inputs.production,
+                    source_production=inputs.source_production,
+                    raw=inputs.raw,
+                    base_url=inputs.base_url,
                     jobs=args.jobs,
                     keep=_keep(),
                 )
@@ -155,13 +162,20 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
                             cache_dir=site / ".hugopipe" / "lychee",
                             base_url=report.base_url,
                             env=args.env,
+                            production=report.production,
                         )
                     )
         finally:
             remove_later(tmp)  # the report does not wait for 20,000 files to be deleted
     if args.external and args.public is not None:
         report.merge(
-            check_external(args.public, config=raw, base_url=report.base_url, env=args.env)
+            check_external(
+                args.public,
+                config=raw,
+                base_url=report.base_url,
+                env=args.env,
+                production=report.production,
+            )
         )
     assert isinstance(report, ValidationReport)
     emit(report, json_output=args.json, text=report.to_text())
@@ -181,18 +195,15 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
 def _build_failed(build, env: str, production: bool, site: Path, raw: dict):
     from hugopipe.validate import validate_source
     from hugopipe.validate.findings import Finding
-    from hugopipe.validate.rules import RULES
 
     report = validate_source(site, env, config=raw)
     for e in build.errors:
         report.findings.append(
-            Finding(
-                rule="B1",
-                severity="error",
-                file=getattr(e, "file", None) or "(hugo build)",
+            Finding.of(
+                "B1",
+                getattr(e, "file", None) or "(hugo build)",
+                e.message,
                 line=getattr(e, "line", None),
-                message=e.message,
-                hint=RULES["B1"].hint,
             )
         )
     report.production = production

@@ -1,4 +1,4 @@
-"""Run phase 1 over the output in a process pool, then the whole-site rules in the parent.
+"""Check a built output: phase 1 in a process pool, then the whole-site rules in the parent.
 
 Each file is read and parsed exactly once (in a worker). The parent holds only
 compact per-page records — ids, head metadata, links — and resolves what needs
@@ -10,109 +10,24 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from hugopipe import outputwalk
-from hugopipe.validate import extract
+from hugopipe.validate import extract, leaks
 from hugopipe.validate.config import ValidateConfig
-from hugopipe.validate.extract import Context, Page
-from hugopipe.validate.findings import Finding
-from hugopipe.validate.rules import RULES
+from hugopipe.validate.context import Context
+from hugopipe.validate.findings import Finding, line_of
+from hugopipe.validate.page_rules import HTML_EXT
+from hugopipe.validate.publication import publication_rules
+from hugopipe.validate.robots import robots_rules
+from hugopipe.validate.sitemap import sitemap_rules
+from hugopipe.validate.sitescan import Scan
 from hugopipe.validate.urls import Site
 
-HTML_EXT = extract.HTML_EXT
 TEXT_EXT = (".xml", ".txt", ".json", ".js", ".mjs", ".webmanifest", ".rss", ".atom", ".svg")
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg", ".bmp", ".tif", ".tiff")
-
-
-@dataclass
-class Scan:
-    """The output of phase 1 for a whole site.
-
-    Besides the records, ``add`` files away what the whole-site rules ask of them as each
-    record arrives, while the workers are still busy and the record is still in the CPU's
-    cache: after the scan those rules then touch only the few records they report on,
-    not all 23,000 of them (which cost 0.1-0.2 s of cache misses at the end).
-    """
-
-    site: Site
-    files: dict[str, int]  # rel path -> size
-    pages: dict[str, Page] = field(default_factory=dict)  # html and css records
-    findings: list[Finding] = field(default_factory=list)
-    html_pages: int = 0
-    aliases: dict[str, str] = field(default_factory=dict)  # alias page -> its refresh URL
-    noindex: set[str] = field(default_factory=set)  # documents marked noindex
-    indexable: list[str] = field(default_factory=list)  # documents search engines should list
-    # S3/S5: title (description) -> the first indexable page with it; later ones are repeats
-    titles: dict[str, str] = field(default_factory=dict)
-    descriptions: dict[str, str] = field(default_factory=dict)
-    repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, page, first)
-    # L2, checked when both ends are here: (page, target, fragment, raw) waiting for a
-    # page that has not arrived yet, by that page's path; and what was found missing
-    parked: dict[str, list[tuple[Page, str, str, str]]] = field(default_factory=dict)
-    broken: list[tuple[Page, str, str, str]] = field(default_factory=list)
-
-    def add(self, p: Page) -> None:
-        path = p.path
-        self.pages[path] = p
-        self.files[path] = p.size
-        for rule, url, msg, line in p.findings:
-            self.findings.append(_f(rule, path, msg, url=url, line=line))
-        if path.endswith(HTML_EXT):
-            self.html_pages += 1
-        if p.alias_url is not None:
-            self.aliases[path] = p.alias_url
-        waiting = self.parked.pop(path, None)
-        if waiting:
-            for ref in waiting:
-                self._fragment(*ref)
-        for target, frag, raw in p.frag_refs:
-            self._fragment(p, target, frag, raw)
-        if p.noindex:
-            self.noindex.add(path)
-        if p.indexable:
-            self.indexable.append(path)
-            if p.title:
-                first = self.titles.setdefault(p.title, path)
-                if first is not path:
-                    self.repeated.append(("S3", path, first))
-            if p.description:
-                first = self.descriptions.setdefault(p.description, path)
-                if first is not path:
-                    self.repeated.append(("S5", path, first))
-
-    def _fragment(self, p: Page, target: str, frag: str, raw: str, final: bool = False) -> None:
-        """L2 for one link of ``p`` to ``target#frag``, or park it until what it needs is here.
-
-        ``final``: every record is in; a target that never came is no page (another rule
-        reports the link), and a link to an alias page whose own target never came is
-        checked against the alias page itself.
-        """
-        tp = self.pages.get(target)
-        if tp is None:
-            if not final:
-                self.parked.setdefault(target, []).append((p, target, frag, raw))
-            return
-        at = tp.alias_target
-        if at:
-            ap = self.pages.get(at)
-            if ap is not None:
-                tp = ap
-            elif not final:
-                self.parked.setdefault(at, []).append((p, target, frag, raw))
-                return
-        if not (tp.has_id(frag) or tp.has_id(unquote(frag))):
-            self.broken.append((p, tp.path, frag, raw))
-
-    def settle_fragments(self) -> None:
-        """Check what is still parked once every record is in."""
-        parked, self.parked = self.parked, {}
-        for refs in parked.values():
-            for ref in refs:
-                self._fragment(*ref, final=True)
 
 
 def walk(public: Path, exclude: list[str], sizes: bool = True) -> dict[str, int]:
@@ -163,15 +78,19 @@ def scan(
     public: Path,
     site: Site,
     cfg: ValidateConfig,
+    files: dict[str, int] | None = None,
     jobs: int | None = None,
-    prewalk: outputwalk.Prewalk | None = None,
 ) -> Scan:
-    # No stat in the walk: workers learn the size of what they read, and the parent
-    # stats the rest while they work.
-    if prewalk is not None:
-        files = _exclude(prewalk.files(), cfg.exclude_files)
-    else:
-        files = walk(public, cfg.exclude_files, sizes=False)
+    """Phase 1: a record of every file of ``public`` worth reading, and their sizes.
+
+    ``files``: the output's files as ``outputwalk.walk(public, sizes=False)`` lists them
+    (before ``cfg.exclude_files``); walked here when not given. No stat in the walk:
+    workers learn the size of what they read, and the parent stats the rest while they
+    work.
+    """
+    if files is None:
+        files = outputwalk.walk(public, sizes=False)
+    files = _exclude(files, cfg.exclude_files)
     ctx = Context(
         root=str(public),
         site=site,
@@ -179,7 +98,7 @@ def scan(
         lower_files=None,
         skip_fragments=cfg.skip_fragments,
         ignore_urls=cfg.ignore_urls,
-        leak_re=extract.leak_pattern(cfg.other_hosts),
+        leak_re=leaks.leak_pattern(cfg.other_hosts),
         other_hosts=cfg.other_hosts,
         l7=cfg.enabled("L7"),
         check_mixed=site.scheme == "https",
@@ -232,24 +151,40 @@ def scan(
     return result
 
 
-def _f(
-    rule: str, file: str, message: str, *, url: str | None = None, line: int | None = None
-) -> Finding:
-    r = RULES[rule]
-    return Finding(
-        rule=rule,
-        severity="error" if r.production == "error" else "warning",
-        file=file,
-        line=line,
-        url=url,
-        message=message,
-        hint=r.hint,
-    )
+Rows = list[dict[str, str]]
+
+
+def check_output(
+    public: Path,
+    site: Site,
+    cfg: ValidateConfig,
+    *,
+    production: bool,
+    env: str,
+    files: dict[str, int] | None = None,
+    jobs: int | None = None,
+    site_dir: Path | None = None,
+    rows: Callable[[], Rows] | None = None,
+) -> tuple[Scan, list[Finding]]:
+    """Every output rule over ``public``: the scan, then the rules that need the whole site.
+
+    ``files``: the output's listing (see ``scan``). ``site_dir``: the Hugo site it was
+    built from, for the publication rules (drafts, future and expired pages), which
+    compare the output with ``hugo list all``: ``rows`` gives that listing and is asked
+    only once the scan is done (without it, Hugo is run here).
+    """
+    sc = scan(public, site, cfg, files=files, jobs=jobs)
+    findings = sc.findings + site_rules(sc, public, cfg)
+    findings += sitemap_rules(sc, public, production)
+    findings += robots_rules(sc, public, cfg)
+    if site_dir is not None:
+        findings += publication_rules(sc, site_dir, env, rows=rows() if rows else None)
+    return sc, findings
 
 
 def _line(public: Path, rel: str, needle: str) -> int | None:
     try:
-        return extract.line_of((public / rel).read_text("utf-8", "replace"), needle)
+        return line_of((public / rel).read_text("utf-8", "replace"), needle)
     except OSError:
         return None
 
@@ -265,7 +200,7 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
     sc.settle_fragments()
     for p, target, frag, raw in sc.broken:
         out.append(
-            _f(
+            Finding.of(
                 "L2",
                 p.path,
                 f"{raw}: #{frag} is not an id on {target}",
@@ -285,7 +220,7 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
                 continue
             for target in sorted(aliases & set(links)):
                 out.append(
-                    _f(
+                    Finding.of(
                         "L4",
                         p.path,
                         f"links to alias page {target}, which redirects to {sc.aliases[target]}",
@@ -294,9 +229,11 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
                 )
     for rule, path, first in sc.repeated:
         if rule == "S3":
-            out.append(_f("S3", path, f"title {pages[path].title!r} is also used by {first}"))
+            out.append(
+                Finding.of("S3", path, f"title {pages[path].title!r} is also used by {first}")
+            )
         else:
-            out.append(_f("S5", path, f"description is also used by {first}"))
+            out.append(Finding.of("S5", path, f"description is also used by {first}"))
     # P2 sizes
     page_max, image_max = cfg.max_page_kb * 1024, cfg.max_image_kb * 1024
     small = min(page_max, image_max)
@@ -305,7 +242,11 @@ def site_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
             continue
         low = rel.lower()
         if low.endswith(HTML_EXT) and size > page_max:
-            out.append(_f("P2", rel, f"page is {size // 1024} KB (limit {cfg.max_page_kb} KB)"))
+            out.append(
+                Finding.of("P2", rel, f"page is {size // 1024} KB (limit {cfg.max_page_kb} KB)")
+            )
         elif low.endswith(IMAGE_EXT) and size > image_max:
-            out.append(_f("P2", rel, f"image is {size // 1024} KB (limit {cfg.max_image_kb} KB)"))
+            out.append(
+                Finding.of("P2", rel, f"image is {size // 1024} KB (limit {cfg.max_image_kb} KB)")
+            )
     return out

@@ -23,10 +23,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from hugopipe import projectfile
 from hugopipe.errors import ConfigError
 from hugopipe.validate.config import ValidateConfig, load_config
 from hugopipe.validate.findings import Finding, ValidationReport
-from hugopipe.validate.rules import RULES
 
 #: Status codes after which a HEAD failure is retried with GET.
 GET_FALLBACK_ALL = True
@@ -119,12 +119,19 @@ def check_external(
     cache_dir: Path | None = None,
     base_url: str | None = None,
     env: str = "production",
+    production: bool | None = None,
     jobs: int | None = None,
 ) -> ValidationReport:
-    """Check every external link once; findings name each page that holds a failing URL."""
+    """Check every external link once; findings name each page that holds a failing URL.
+
+    ``production`` (the severities) as the caller's site configuration says; without it,
+    the production rule over the default environments decides by ``env``.
+    """
     t0 = time.perf_counter()
     public_dir = Path(public_dir)
-    cfg = load_config(config or {}, env, env == "production")
+    if production is None:
+        production = projectfile.is_production(env, projectfile.environments({}))
+    cfg = load_config(config or {}, env, production)
     base_url = base_url or _infer_base_url(public_dir)
     where = collect_external(public_dir, base_url, cfg, jobs=jobs)
     cache_dir = Path(cache_dir) if cache_dir else Path(".hugopipe") / "lychee"
@@ -161,14 +168,14 @@ def check_external(
             else:
                 rule = "N1"
             for page in where.get(u, ["?"]):
-                findings.append(_finding(rule, page, u, f"{u}: {text or code}"))
+                findings.append(Finding.of(rule, page, f"{u}: {text or code}", url=u))
         for u, chain in sorted(redirects.items()):
             if u in status or not chain:
                 continue
             final = chain[-1].get("url")
             for page in where.get(u, ["?"]):
                 findings.append(
-                    _finding("N2", page, u, f"{u} redirects ({len(chain)} hop(s)) to {final}")
+                    Finding.of("N2", page, f"{u} redirects ({len(chain)} hop(s)) to {final}", url=u)
                 )
     report = ValidationReport(
         env=env,
@@ -181,15 +188,3 @@ def check_external(
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report
-
-
-def _finding(rule: str, page: str, url: str, msg: str) -> Finding:
-    r = RULES[rule]
-    return Finding(
-        rule=rule,
-        severity="error" if r.production == "error" else "warning",
-        file=page,
-        url=url,
-        message=msg,
-        hint=r.hint,
-    )

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from hugopipe.validate.rules import RULES
+
 Severity = Literal["error", "warning"]
 
 
@@ -31,11 +33,42 @@ class Finding(BaseModel):
     accepted: bool = False
     accepted_reason: str | None = None
 
+    @classmethod
+    def of(
+        cls, rule: str, file: str, message: str, *, line: int | None = None, url: str | None = None
+    ) -> Finding:
+        """The one way a rule reports: severity and hint come from the catalogue
+        (``rules.RULES``), so a rule names only what it found and where.
+
+        The severity is the rule's production default; ``ValidateConfig.apply`` then sets
+        the one of the environment and the project's overrides.
+        """
+        r = RULES[rule]
+        return cls(
+            rule=rule,
+            severity="error" if r.production == "error" else "warning",
+            file=file,
+            line=line,
+            url=url,
+            message=message,
+            hint=r.hint,
+        )
+
     def location(self) -> str:
         return f"{self.file}:{self.line}" if self.line else self.file
 
     def sort_key(self) -> tuple:
         return (self.severity != "error", self.rule, self.file, self.line or 0, self.url or "")
+
+
+def line_of(text: str, needle: str | None) -> int | None:
+    """The line (from 1) where ``needle`` first occurs in ``text``: where a finding points."""
+    if not needle:
+        return None
+    i = text.find(needle)
+    if i < 0:
+        return None
+    return text.count("\n", 0, i) + 1
 
 
 class ValidationReport(BaseModel):

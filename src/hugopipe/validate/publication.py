@@ -11,8 +11,8 @@ import datetime as dt
 from pathlib import Path
 
 from hugopipe.validate import urls
-from hugopipe.validate.engine import Scan, _f
 from hugopipe.validate.findings import Finding
+from hugopipe.validate.sitescan import Scan
 
 KINDS = {"drafts": "a draft", "future": "dated in the future", "expired": "expired"}
 
@@ -77,7 +77,7 @@ def publication_rules(
             st, f = urls.path_to_file(sc.site, path, sc.files)
             if st in (urls.OK, urls.SLASHLESS):
                 out.append(
-                    _f(
+                    Finding.of(
                         "D1",
                         f,
                         f"{row.get('path')} is {what} but was published as {link}",
@@ -88,7 +88,7 @@ def publication_rules(
                 when = _date(row.get("publishDate"))
                 if when is not None and now < when <= now + dt.timedelta(hours=24):
                     out.append(
-                        _f(
+                        Finding.of(
                             "D2",
                             row.get("path") or f,
                             f"{row.get('path')} goes live at {when.isoformat()}; schedule a rebuild",

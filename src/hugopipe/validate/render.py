@@ -11,7 +11,7 @@ COLUMNS = ("severity", "rule", "file", "line", "url", "message", "hint", "accept
 
 
 def table_rows(report: ValidationReport) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for f in report.findings:
         rows.append(
             {

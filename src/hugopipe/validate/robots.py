@@ -6,8 +6,8 @@ from pathlib import Path
 
 from hugopipe.validate import urls
 from hugopipe.validate.config import ValidateConfig
-from hugopipe.validate.engine import Scan, _f
 from hugopipe.validate.findings import Finding
+from hugopipe.validate.sitescan import Scan
 
 
 def parse_robots(text: str) -> tuple[dict[str, list[str]], list[str]]:
@@ -47,46 +47,50 @@ def robots_rules(sc: Scan, public: Path, cfg: ValidateConfig) -> list[Finding]:
         disallow_all = "/" in groups.get("*", [])
         if disallow_all and cfg.production:
             out.append(
-                _f(
+                Finding.of(
                     "R1",
                     "robots.txt",
                     "User-agent: * has Disallow: / (the site is hidden from search)",
                 )
             )
         if cfg.production and not sitemaps and not disallow_all:
-            out.append(_f("R2", "robots.txt", "robots.txt has no Sitemap: line"))
+            out.append(Finding.of("R2", "robots.txt", "robots.txt has no Sitemap: line"))
         for sm in sitemaps:
             k, path, _ = urls.to_path(sc.site, "/", sm, None)
             if k == urls.EXTERNAL:
                 out.append(
-                    _f("E3", "robots.txt", f"Sitemap: {sm} is not on {sc.site.origin}", url=sm)
+                    Finding.of(
+                        "E3", "robots.txt", f"Sitemap: {sm} is not on {sc.site.origin}", url=sm
+                    )
                 )
             elif k == urls.OK:
-                st, f = urls.path_to_file(sc.site, path, sc.files)
+                st, _ = urls.path_to_file(sc.site, path, sc.files)
                 if st != urls.OK:
                     out.append(
-                        _f("R2", "robots.txt", f"Sitemap: {sm} is not in the output", url=sm)
+                        Finding.of(
+                            "R2", "robots.txt", f"Sitemap: {sm} is not in the output", url=sm
+                        )
                     )
     elif cfg.production:
-        out.append(_f("R2", "robots.txt", "the output has no robots.txt"))
+        out.append(Finding.of("R2", "robots.txt", "the output has no robots.txt"))
     home = sc.pages.get("index.html")
     home_noindex = bool(home and home.noindex)
     if cfg.production and home_noindex:
         out.append(
-            _f(
+            Finding.of(
                 "E5",
                 "index.html",
                 "the production home page has <meta name=robots content=noindex>",
             )
         )
     if not cfg.production and cfg.indexable is not True and not disallow_all and not home_noindex:
-        f = _f(
+        r3 = Finding.of(
             "R3",
             "robots.txt" if "robots.txt" in sc.files else "index.html",
             f"environment {cfg.env!r} is indexable: robots.txt allows crawling and the home page has no noindex",
         )
         if cfg.indexable is False and "R3" not in cfg.severity:
-            f.severity = "error"
+            r3.severity = "error"
             cfg.severity["R3"] = "error"
-        out.append(f)
+        out.append(r3)
     return out

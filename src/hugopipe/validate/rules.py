@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 Level = Literal["error", "warning", "off"]
+Scope = Literal["output", "source", "external"]
 
 
 class Rule(BaseModel):
@@ -21,11 +22,11 @@ class Rule(BaseModel):
     production: Level
     other: Level
     hint: str
-    scope: Literal["output", "source", "external"] = "output"
+    scope: Scope = "output"
 
 
 def _r(
-    id: str, title: str, production: Level, other: Level | None, hint: str, scope: str = "output"
+    id: str, title: str, production: Level, other: Level | None, hint: str, scope: Scope = "output"
 ) -> Rule:
     return Rule(
         id=id,
@@ -33,7 +34,7 @@ def _r(
         production=production,
         other=production if other is None else other,
         hint=hint,
-        scope=scope,  # type: ignore[arg-type]
+        scope=scope,
     )
 
 

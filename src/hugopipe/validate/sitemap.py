@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Container
 from pathlib import Path
 
 from hugopipe.validate import urls
-from hugopipe.validate.engine import Scan, _f
 from hugopipe.validate.findings import Finding
+from hugopipe.validate.sitescan import Scan
 
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 MAX_URLS = 50_000
@@ -29,7 +30,7 @@ def parse(data: bytes, rel: str) -> tuple[str, list[str]] | str:
 
 
 def resolve_locs(
-    site: urls.Site, files: set[str] | frozenset[str], parsed: tuple[str, list[str]]
+    site: urls.Site, files: Container[str], parsed: tuple[str, list[str]]
 ) -> tuple[str, list[tuple[str, str, str]]]:
     """Each <loc> with its verdict: ("ok", file), ("external", ""), ("relative", "") or
     ("missing", what was looked for). Runs in the worker that parsed the sitemap."""
@@ -59,11 +60,11 @@ def _locs(
             raw = f"{rel} cannot be read: {exc}"
         parsed = raw if isinstance(raw, str) else resolve_locs(sc.site, sc.files, raw)
     if isinstance(parsed, str):
-        out.append(_f("M1", rel, parsed))
+        out.append(Finding.of("M1", rel, parsed))
         return None
     kind, locs = parsed
     if len(locs) > MAX_URLS:
-        out.append(_f("M1", rel, f"{rel} lists {len(locs)} URLs (limit {MAX_URLS})"))
+        out.append(Finding.of("M1", rel, f"{rel} lists {len(locs)} URLs (limit {MAX_URLS})"))
     return kind, locs
 
 
@@ -71,7 +72,7 @@ def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Findi
     """``production``: a noindex page in the sitemap matters only where the site is meant to be indexed."""
     out: list[Finding] = []
     if "sitemap.xml" not in sc.files:
-        out.append(_f("M1", "sitemap.xml", "the output has no sitemap.xml"))
+        out.append(Finding.of("M1", "sitemap.xml", "the output has no sitemap.xml"))
         return out
     listed: set[str] = set()
     todo = ["sitemap.xml"]
@@ -87,26 +88,32 @@ def sitemap_rules(sc: Scan, public: Path, production: bool = True) -> list[Findi
         kind, locs = parsed
         for loc, verdict, f in locs:
             if verdict == "external":
-                out.append(_f("E3", rel, f"<loc> {loc} is not on {sc.site.origin}", url=loc))
+                out.append(
+                    Finding.of("E3", rel, f"<loc> {loc} is not on {sc.site.origin}", url=loc)
+                )
                 continue
             if verdict == "relative":
-                out.append(_f("M1", rel, f"<loc> {loc} is not an absolute URL", url=loc))
+                out.append(Finding.of("M1", rel, f"<loc> {loc} is not an absolute URL", url=loc))
                 continue
             if verdict != "ok":
-                out.append(_f("M2", rel, f"<loc> {loc} is not in the output ({f})", url=loc))
+                out.append(
+                    Finding.of("M2", rel, f"<loc> {loc} is not in the output ({f})", url=loc)
+                )
                 continue
             if kind == "sitemapindex":
                 todo.append(f)
                 continue
             listed.add(f)
             if f in sc.aliases:
-                out.append(_f("M2", rel, f"<loc> {loc} is an alias (redirect) page", url=loc))
+                out.append(
+                    Finding.of("M2", rel, f"<loc> {loc} is an alias (redirect) page", url=loc)
+                )
             elif production and f in sc.noindex:
-                out.append(_f("M2", rel, f"<loc> {loc} is marked noindex", url=loc))
+                out.append(Finding.of("M2", rel, f"<loc> {loc} is marked noindex", url=loc))
     for path in sc.indexable:
         if path not in listed:
             out.append(
-                _f(
+                Finding.of(
                     "M3",
                     path,
                     f"{sc.site.page_url(path)} is indexable but not in the sitemap",

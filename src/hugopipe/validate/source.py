@@ -19,7 +19,6 @@ import yaml
 
 from hugopipe.validate.config import ValidateConfig
 from hugopipe.validate.findings import Finding
-from hugopipe.validate.rules import RULES
 
 CONTENT_EXT = (".md", ".markdown", ".html", ".htm", ".adoc", ".asciidoc", ".org", ".pandoc", ".rst")
 DATE_KEYS = (
@@ -46,19 +45,6 @@ TOML_DELIM = re.compile(r"^\+\+\+[ \t]*$", re.M)
 HUGO_DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Z]{3,4})?$"
 )
-
-
-def _f(rule: str, file: str, msg: str, line: int | None = None, url: str | None = None) -> Finding:
-    r = RULES[rule]
-    return Finding(
-        rule=rule,
-        severity="error" if r.production == "error" else "warning",
-        file=file,
-        line=line,
-        url=url,
-        message=msg,
-        hint=r.hint,
-    )
 
 
 class FrontMatter:
@@ -113,7 +99,9 @@ def parse(fm: FrontMatter, rel: str) -> tuple[dict[str, Any] | None, Finding | N
     """Parse the block; on failure a finding with the file and line of the error."""
     if fm.fmt in ("yaml-unclosed", "toml-unclosed"):
         delim = "---" if fm.fmt.startswith("yaml") else "+++"
-        return None, _f("F1", rel, f"front matter opened with {delim} on line 1 is never closed", 1)
+        return None, Finding.of(
+            "F1", rel, f"front matter opened with {delim} on line 1 is never closed", line=1
+        )
     try:
         if fm.fmt == "yaml":
             data = _load_yaml(fm.text)
@@ -124,13 +112,13 @@ def parse(fm: FrontMatter, rel: str) -> tuple[dict[str, Any] | None, Finding | N
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = fm.first_line + mark.line + 1 if mark else None
-        return None, _f("F1", rel, f"YAML error: {exc.problem or exc}", line)
+        return None, Finding.of("F1", rel, f"YAML error: {exc.problem or exc}", line=line)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = fm.first_line + int(m.group(1)) if m else None
-        return None, _f("F1", rel, f"TOML error: {exc}", line)
+        return None, Finding.of("F1", rel, f"TOML error: {exc}", line=line)
     except json.JSONDecodeError as exc:
-        return None, _f("F1", rel, f"JSON error: {exc.msg}", exc.lineno)
+        return None, Finding.of("F1", rel, f"JSON error: {exc.msg}", line=exc.lineno)
     except ValueError as exc:
         # PyYAML's constructor raises a bare ValueError for impossible dates (2020-13-45):
         # find the line by loading the front matter one line at a time.
@@ -143,12 +131,12 @@ def parse(fm: FrontMatter, rel: str) -> tuple[dict[str, Any] | None, Finding | N
                 break
             except yaml.YAMLError:
                 continue
-        return None, _f("F2", rel, f"a date does not parse: {exc}", line)
+        return None, Finding.of("F2", rel, f"a date does not parse: {exc}", line=line)
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return None, _f(
-            "F1", rel, f"front matter is a {type(data).__name__}, not a mapping", fm.first_line
+        return None, Finding.of(
+            "F1", rel, f"front matter is a {type(data).__name__}, not a mapping", line=fm.first_line
         )
     return data, None
 
@@ -230,7 +218,7 @@ def source_rules(
             try:
                 raw = path.read_text(encoding="utf-8")
             except UnicodeDecodeError as exc:
-                out.append(_f("F1", rel, f"not UTF-8: {exc}"))
+                out.append(Finding.of("F1", rel, f"not UTF-8: {exc}"))
                 continue
             fm = split(raw)
             if fm is None:
@@ -247,11 +235,11 @@ def source_rules(
                     v = data[lower[key]]
                     if v not in (None, "") and not _is_date(v):
                         out.append(
-                            _f(
+                            Finding.of(
                                 "F2",
                                 rel,
                                 f"{lower[key]}: {v!r} is not a date",
-                                fm.key_line(lower[key]) if fm else None,
+                                line=fm.key_line(lower[key]) if fm else None,
                             )
                         )
             parts = path.relative_to(content).parts
@@ -259,11 +247,11 @@ def source_rules(
             for key in _required_for(cfg, section, data):
                 if key.lower() not in lower or data[lower[key.lower()]] in (None, "", []):
                     out.append(
-                        _f(
+                        Finding.of(
                             "F3",
                             rel,
                             f"front matter has no {key!r} (required for {section or 'the home'} pages)",
-                            fm.first_line if fm else None,
+                            line=fm.first_line if fm else None,
                         )
                     )
             if "draft" in lower and fm is not None:
@@ -276,21 +264,21 @@ def source_rules(
                     rawv is not None and rawv.lower() not in ("true", "false")
                 ):
                     out.append(
-                        _f(
+                        Finding.of(
                             "F4",
                             rel,
                             f"draft: {rawv or v!r} — Hugo reads this differently from YAML",
-                            fm.key_line(lower["draft"]),
+                            line=fm.key_line(lower["draft"]),
                         )
                     )
             for key, value in _image_values(data):
                 if not _image_exists(site, path, value):
                     out.append(
-                        _f(
+                        Finding.of(
                             "F6",
                             rel,
                             f"{key}: {value} does not exist in the page bundle, static/ or assets/",
-                            fm.key_line(key) if fm else None,
+                            line=fm.key_line(key) if fm else None,
                             url=value,
                         )
                     )
@@ -315,13 +303,17 @@ def source_rules(
         for url, paths in by_url.items():
             if len(paths) > 1:
                 for p in paths[1:]:
-                    out.append(_f("F5", p, f"produces {url}, as does {paths[0]}", url=url))
+                    out.append(Finding.of("F5", p, f"produces {url}, as does {paths[0]}", url=url))
         for url, paths in aliases.items():
             if url in by_url:
                 for p in paths:
-                    out.append(_f("F5", p, f"alias {url} is the URL of {by_url[url][0]}", url=url))
+                    out.append(
+                        Finding.of("F5", p, f"alias {url} is the URL of {by_url[url][0]}", url=url)
+                    )
     for url, paths in aliases.items():
         if len(paths) > 1:
             for p in paths[1:]:
-                out.append(_f("F5", p, f"alias {url} is also declared by {paths[0]}", url=url))
+                out.append(
+                    Finding.of("F5", p, f"alias {url} is also declared by {paths[0]}", url=url)
+                )
     return out, n

@@ -10,6 +10,7 @@ served under ``https://host/docs/`` maps ``/docs/a/`` to ``a/index.html``.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Container
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import unquote, urljoin, urlsplit
@@ -171,7 +172,7 @@ def join(page_dir: str, path: str) -> str:
     return joined
 
 
-def path_to_file(site: Site, path: str, files: set[str] | frozenset[str]) -> tuple[int, str]:
+def path_to_file(site: Site, path: str, files: Container[str]) -> tuple[int, str]:
     """Map an absolute URL path to a file of the output (kind, rel_file)."""
     if "%" in path:
         path = unquote(path)

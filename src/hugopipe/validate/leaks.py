@@ -1,0 +1,173 @@
+"""E1: URLs that point at localhost, a private address or another environment's host.
+
+Runs in the scan workers over the bytes of every file they read (pages, CSS, feeds,
+sitemaps, JSON). Feeds run to tens of megabytes, and a case-insensitive regex over a
+whole decoded feed cost 0.1 s per pass, so the scan first finds the lines that hold a
+"://host" trigger with one search of the bytes, and decodes and searches only those.
+``configure`` compiles the patterns for a worker's ``Context``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hugopipe.validate.context import Context
+from hugopipe.validate.findings import line_of
+from hugopipe.validate.records import Finding
+
+PRIVATE_HOSTS = (
+    r"localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|\[::1?\]|10\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+    r"|192\.168\.\d{1,3}\.\d{1,3}|172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.\d{1,3}"
+    r"|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.local(?![a-z0-9.-])"
+)
+
+
+def leak_pattern(other_hosts: list[str]) -> str:
+    """Regex for URLs whose host is private, loopback or another environment's host."""
+    hosts = PRIVATE_HOSTS
+    if other_hosts:
+        hosts += "|" + "|".join(re.escape(h) for h in other_hosts)
+    return r"https?://(" + hosts + r")(?![a-z0-9.-])(?::\d+)?(?:[/?#][^\s\"'<>)\\]*)?"
+
+
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-f]+|quot|lt|gt|apos);", re.I)
+
+_TRIGGER_RX: re.Pattern[bytes] = re.compile(b"(?!)")
+LEAK_TRIGGERS = (
+    "://localhost",
+    "://127.",
+    "://0.0.0.0",
+    "://[",
+    "://10.",
+    "://192.168.",
+    "://172.",
+)
+# A *.local host: "://", host characters, ".local". The leak regex matches its host
+# letters case-insensitively on decoded text, where "K" (Kelvin) and "ſ" count as
+# letters too: any byte of a UTF-8 sequence is let through for them.
+_LOCAL_TRIGGER = rb"[a-z0-9.\x80-\xff-]*\.local"
+# What Python's re matches case-insensitively to an ASCII letter besides its other case
+# (a test checks every code point). The leak regex runs on decoded text, so it finds
+# "https://ſtaging.example.org/", and browsers send that to staging.example.org
+# (UTS #46 maps ſ to s, the Kelvin sign to k): the byte trigger must let it through.
+NON_ASCII_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def trigger_bytes(trigger: str) -> bytes:
+    """A bytes pattern, searched with re.I, that matches wherever ``trigger`` matches
+    the decoded text case-insensitively (it may match more; the text regex decides)."""
+    out = []
+    for ch in trigger:
+        if ch.isascii():
+            piece = re.escape(ch.encode())
+            folds = NON_ASCII_FOLDS.get(ch.lower(), "")
+            if folds:
+                piece = b"(?:" + b"|".join([piece] + [f.encode() for f in folds]) + b")"
+        else:  # any UTF-8 sequence, or an ASCII character re would take for it
+            twins = [chr(a) for a in range(128) if re.fullmatch("(?i)" + re.escape(ch), chr(a))]
+            piece = (
+                b"(?:"
+                + b"|".join([rb"[\x80-\xff]{2,4}"] + [re.escape(t.encode()) for t in twins])
+                + b")"
+            )
+        out.append(piece)
+    return b"".join(out)
+
+
+def configure(ctx: Context) -> None:
+    """Compile the leak patterns of ``ctx`` (once per worker)."""
+    global _TRIGGER_RX, _LEAK_TAIL, _OWN_HOST
+    triggers = LEAK_TRIGGERS + tuple("://" + h.lower() for h in ctx.other_hosts)
+    assert all(t.startswith("://") for t in triggers)
+    # one search for the "://host" triggers, in any letter case: the literal "://" lets the
+    # regex engine skip ahead, so this costs about what a case-sensitive search does
+    alternatives = [trigger_bytes(t[3:]) for t in triggers] + [_LOCAL_TRIGGER]
+    _TRIGGER_RX = re.compile(b"://(?:" + b"|".join(alternatives) + b")", re.I)
+    leak = ctx.leak_re
+    _LEAK_TAIL = re.compile(leak[len(_SCHEME) :], re.I) if leak.startswith(_SCHEME) else None
+    _OWN_HOST = ctx.site.host
+
+
+_SCHEME = "https?"
+_LEAK_TAIL: re.Pattern[str] | None = None  # the leak regex without its scheme
+_OWN_HOST = ""
+
+
+def _trigger_lines(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``data`` that holds a trigger in any letter case, in
+    order, each once. One search over the bytes; nothing is decoded or copied."""
+    if _TRIGGER_RX.search(data) is None:
+        return []  # almost every page: one search, no lists
+    spans: list[tuple[int, int]] = []
+    end = -1
+    for h in [m.start() for m in _TRIGGER_RX.finditer(data)]:
+        if h < end:
+            continue  # on the line just taken
+        a = data.rfind(b"\n", 0, h) + 1
+        end = data.find(b"\n", h)
+        if end < 0:
+            end = len(data)
+        spans.append((a, end))
+    return spans
+
+
+def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
+    """E1: URLs that point at localhost, a private address or another environment.
+
+    Feeds run to tens of megabytes, and a case-insensitive regex over a whole decoded
+    feed cost 0.1 s per pass. So only the lines that hold a trigger are decoded and
+    searched: a match never spans lines (URLs stop at white space), so the matches are
+    the ones a search of the whole text finds, in the same order.
+    """
+    if _LEAK_TAIL is None:
+        return
+    spans = _trigger_lines(data)
+    if not spans:
+        return
+    seen: set[str] = set()
+    own = _OWN_HOST
+    for a, b in spans:
+        for url, host in leak_matches(data[a:b].decode("utf-8", "replace")):
+            url = _ENTITY.split(url, 1)[0]
+            if url in seen or host.lower() == own:
+                continue
+            seen.add(url)
+            out.append(("E1", url, f"{url} points at {host}", _line_in(data, url)))
+
+
+def _line_in(data: bytes, url: str) -> int | None:
+    """Line of the first occurrence of ``url``, counted in the bytes (no decode)."""
+    i = data.find(url.encode("utf-8"))
+    if i < 0:  # the URL holds a replacement character: count in the decoded text
+        return line_of(data.decode("utf-8", "replace"), url)
+    return data.count(b"\n", 0, i) + 1
+
+
+def leak_matches(text: str) -> list[tuple[str, str]]:
+    """(url, host) for each match of the leak regex, as ``finditer`` would give them.
+
+    The regex itself is case-insensitive from its first letter, which leaves the regex
+    engine no literal to skip ahead with; on a 30 MB feed that costs half a second.
+    So we search for the part after the scheme (its literal prefix ``://`` is found at
+    memchr speed) and check the scheme in front by hand. A match without the scheme is
+    searched past its ``://`` only, so a URL inside its tail is still found.
+    """
+    tail = _LEAK_TAIL
+    found: list[tuple[str, str]] = []
+    if tail is None:
+        return found
+    pos = 0
+    while True:
+        m = tail.search(text, pos)
+        if m is None:
+            return found
+        s = m.start()
+        if text[max(0, s - 5) : s].lower() == "https":
+            start = s - 5
+        elif text[max(0, s - 4) : s].lower() == "http":
+            start = s - 4
+        else:
+            pos = s + 3
+            continue
+        found.append((text[start : m.end()], m.group(1)))
+        pos = m.end()
