@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.approval import approval_link, request_production_approval
@@ -93,6 +93,7 @@ def publish(
             plan_md = plan.to_markdown()
             warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
             run.waiting = True
+            get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
             request_production_approval(
                 approval_markdown(
                     env,

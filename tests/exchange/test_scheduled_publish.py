@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import run_cli
 from tests.conftest import copy_site
-from tests.support import publish, wait_until
+from tests.support import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -27,8 +29,13 @@ def test_due_post_starts_exactly_one_publish(served: dict, tmp_path: Path) -> No
     from hugopipe.scheduled import start_due_publish
 
     site = copy_site(tmp_path).resolve()
-    code, out = publish(site, "staging")
-    assert code == 0, out
+    ran = run_cli("run", "publish", "--env", "staging", "--site", str(site), "--wait", "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["state_type"] == "COMPLETED"  # stdout: data only
+    # each stage on stderr as it finished, with its counts
+    for stage in ("build: ", "validate: ", "plan: ", "deploy: ", "verify: "):
+        assert f"✓ {stage}" in ran.stderr, ran.stderr
+    assert "pages" in ran.stderr and "uploaded" in ran.stderr
     with PrefectApi() as api:
         before = len(publish_runs_of(api, site))
 

@@ -60,7 +60,13 @@ def run_cmd(args: argparse.Namespace) -> int:
     info(f"started {dep} run {run['name']} ({run['id']})")
     if args.wait:
         with PrefectApi() as api:
-            run = wait_for(api, run["id"], args.timeout, on_state=lambda s: info(f"… {s}"))
+            run = wait_for(
+                api,
+                run["id"],
+                args.timeout,
+                on_state=lambda s: info(f"… {s}"),
+                on_stage=lambda line: info(f"  ✓ {line}"),
+            )
     o = outcome(run, dep)
     emit(o, json_output=args.json, text=_text(o))
     if not args.wait:

@@ -109,6 +109,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
                     run["id"],
                     args.timeout or request.timeout_minutes * 60,
                     on_state=lambda s: info(f"… {s}"),
+                    on_stage=lambda line: info(f"  ✓ {line}"),
                 )
         o = outcome(run, dep)
         data.update(ui_url=o.ui_url, state=o.state_name)
