@@ -152,3 +152,35 @@ def check_environment(params: dict[str, Any]) -> None:
     from hugopipe.config import ProjectConfig
 
     ProjectConfig.load(Path(site)).environment(env)
+
+
+def yield_to_earlier(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
+    """No duplicate publish: when an earlier publish of the same site and environment is
+    scheduled, running or waiting (paused), cancel ``run`` (just created) and return the
+    earlier one to follow; else None.
+
+    Checked after creating, not before: two triggers racing both create, both see each
+    other, and only the later one (by creation time, then id) yields, so one run is left.
+    """
+    from hugopipe.maintenance.history import ACTIVE, publish_runs
+
+    params = run.get("parameters") or {}
+    mine = (str(run.get("created") or ""), run["id"])
+    for other in publish_runs(api, ACTIVE):
+        theirs = other.get("parameters") or {}
+        if other["id"] == run["id"] or (theirs.get("env"), theirs.get("site")) != (
+            params.get("env"),
+            params.get("site"),
+        ):
+            continue
+        if (str(other.get("created") or ""), other["id"]) < mine:
+            _, sname = state_of(other)
+            message = (
+                f"Yielded to publish run {other.get('name')} ({other['id']}), {sname}: "
+                "one publish of a site and environment at a time"
+            )
+            current, _ = state_of(api.flow_run(run["id"]))
+            target = "CANCELLED" if current == "SCHEDULED" else "CANCELLING"
+            api.set_state(run["id"], target, message, force=True)
+            return other
+    return None

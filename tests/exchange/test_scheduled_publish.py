@@ -81,3 +81,23 @@ def test_due_post_starts_exactly_one_publish(served: dict, tmp_path: Path) -> No
         after = scheduled_publish(site=str(site), environments=["staging"])
         assert after["staging"]["started"] is None  # published: nothing due any more
         assert len(publish_runs_of(api, site)) == before + 1
+
+        # two overlapping `hugopipe run publish` triggers: one run; the later yields, saying which
+        import subprocess
+
+        from tests.cli.conftest import HUGOPIPE
+
+        args = [HUGOPIPE, "run", "publish", "--env", "staging", "--site", str(site), "--json"]
+        procs = [
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outs = [p.communicate(timeout=120) for p in procs]
+        ids = {json.loads(o)["flow_run_id"] for o, _ in outs}
+        assert len(ids) == 1, outs
+        (kept,) = ids
+        active = [r for r in publish_runs_of(api, site) if r["state"]["type"] != "CANCELLED"]
+        assert len(active) == before + 2, [r["state"]["type"] for r in active]
+        yielded = [e for _, e in outs if "yielded" in e]
+        assert len(yielded) <= 1 and all(kept in e for e in yielded)
+        wait_until(lambda: api.flow_run(kept)["state"]["type"] == "COMPLETED", 240, "the publish")
