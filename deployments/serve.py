@@ -2,7 +2,8 @@
 
 The deployments are the entries of ``hugopipe.flows_registry`` (also declared in
 ``prefect.yaml`` for a process work pool, checked by tests/test_prefect_yaml.py);
-this is the zero-setup path the demo and the tests use. ``pause_on_shutdown`` is
+this is the zero-setup path the demo and the tests use. It also runs the task
+exchange's intake (``hugopipe.exchange.intake``) in a thread. ``pause_on_shutdown`` is
 off so restarting this process never silently pauses the nightly schedule, and no
 deployment has a concurrency limit: a paused run would lose its lease and crash
 (Prefect 3.8). Production writes are serialised by the ``deploy-production``
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -60,6 +62,12 @@ def main(argv: list[str] | None = None) -> None:
         "--site", default=DEFAULT_SITE, help="site directory, relative to the repository"
     )
     parser.add_argument("--timezone", default=os.environ.get("HUGOPIPE_TIMEZONE", "UTC"))
+    parser.add_argument(
+        "--intake-seconds",
+        type=float,
+        default=float(os.environ.get("HUGOPIPE_INTAKE_SECONDS", "2")),
+        help="how often the task intake looks at tasks/pending/ (0: no intake in this process)",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -69,6 +77,16 @@ def main(argv: list[str] | None = None) -> None:
     from prefect import serve
 
     ensure_production_limit()
+    if args.intake_seconds > 0:
+        # the task exchange's intake, in this process: a thread that lists two folders per
+        # tick beats a scheduled deployment's run per tick (hugopipe/exchange/intake.py)
+        from hugopipe.exchange import Exchange
+        from hugopipe.exchange.intake import start_watcher
+
+        log = logging.getLogger("hugopipe.exchange")
+        log.setLevel(logging.INFO)
+        log.addHandler(logging.StreamHandler())
+        start_watcher(Exchange.default(), args.intake_seconds)
     serve(
         *deployments(args.site, args.timezone), pause_on_shutdown=False, print_starting_message=True
     )

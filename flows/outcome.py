@@ -20,12 +20,22 @@ from hugopipe.results import ResultFile
 from tasks.results import record_result
 
 
+class LoggedStages(dict[str, str]):
+    """Stage → one line; each line is also logged as ``stage <name>: <line>`` when set,
+    which ``hugopipe run --wait`` / ``submit --wait`` print on stderr as the run goes
+    (``hugopipe.run_control.stage_lines``)."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(key, value)
+        get_run_logger().info("stage %s: %s", key, value)
+
+
 @dataclass
 class Progress:
     """How far a run got: what the result file reports, and what a stop or failure says."""
 
     outputs: dict = field(default_factory=dict)
-    stages: dict[str, str] = field(default_factory=dict)  # stage -> one line for the summary
+    stages: dict[str, str] = field(default_factory=LoggedStages)  # stage -> summary line
     next_step: str | None = None  # set by the flow on success
     waiting: bool = False  # at the production approval pause
     deploying: bool = False  # writing to the target

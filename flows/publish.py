@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from flows.approval import approval_link, request_production_approval
@@ -34,8 +34,12 @@ def publish(
     site: str = "examples/site",
     task_id: str | None = None,
     full_check: bool = False,
+    context: dict | None = None,
 ) -> dict:
-    """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
+    """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
+
+    ``context`` is a task file's (why this run exists); it goes into the result file
+    and the approval form."""
     started = datetime.now(UTC)
     site = str(
         Path(site).resolve()
@@ -52,6 +56,7 @@ def publish(
         started_at=started,
         flow_run_id=str(flow_run.id),
         flow_run_url=approval_link(),
+        context=context,
     )
     run = Progress(outputs=outputs)
     stages = run.stages
@@ -88,6 +93,7 @@ def publish(
             plan_md = plan.to_markdown()
             warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
             run.waiting = True
+            get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
             request_production_approval(
                 approval_markdown(
                     env,
@@ -96,6 +102,7 @@ def publish(
                     findings.warnings,
                     staging_url=site_url(site, staging) if staging else None,
                     plain_words=summarize_changes(plan_md, warnings_md),
+                    context=context,
                 )
             )
             run.waiting = False

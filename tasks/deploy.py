@@ -76,7 +76,7 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
-    with write_slot(production):
+    with write_slot(production, env):
         report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise

@@ -45,7 +45,7 @@ def apply_rollback(
     site: str, env: str, target: str, credentials_block: str, plan: core.RollbackPlan
 ) -> core.ApplyReport:
     tgt, store = target_clients(site, target, credentials_block, environment=env)
-    with write_slot(ProjectConfig.load(Path(site)).is_production(env)):
+    with write_slot(ProjectConfig.load(Path(site)).is_production(env), env):
         report = core.apply_rollback(plan, tgt, store)
     create_markdown_artifact(
         report.to_markdown(), key=f"rollback-{env}", description=f"Rollback of {env}"

@@ -1,20 +1,38 @@
-"""One production write at a time: deploys and rollbacks of production share one slot.
+"""One write per environment at a time; deploys and rollbacks of production share one slot.
 
-A Prefect global concurrency limit (``deploy-production``), held only while writing and
+A Prefect global concurrency limit per environment (``deploy-<env>``; production's is
+``deploy-production`` whatever the environment is called), held only while writing and
 never across the approval pause: a paused run holding a lease loses it and crashes on
-Prefect 3.8 (README, "Deployments"). Other environments write without a slot.
+Prefect 3.8 (README, "Deployments"). Every environment, not only production: two
+staging runs writing one bucket at once would interleave their uploads and deletes.
 """
 
 from __future__ import annotations
 
+import contextlib
 from contextlib import AbstractContextManager, nullcontext
 
 PRODUCTION_SLOT = "deploy-production"
 
 
-def write_slot(production: bool) -> AbstractContextManager[object]:
-    if not production:
+def ensure_limit(name: str) -> None:
+    """The global concurrency limit ``name`` (1), created on first use: a site can name any
+    environment, so the limits cannot all be made ahead of time."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+
+
+def write_slot(production: bool, env: str | None = None) -> AbstractContextManager[object]:
+    """The slot a write to ``env`` holds (production's shared one when ``production``)."""
+    if not production and env is None:
         return nullcontext()
     from prefect.concurrency.sync import concurrency
 
-    return concurrency(PRODUCTION_SLOT, occupy=1, timeout_seconds=900, strict=True)
+    name = PRODUCTION_SLOT if production else f"deploy-{env}"
+    if not production:
+        ensure_limit(name)  # production's is made by serve.py (and the README for pools)
+    return concurrency(name, occupy=1, timeout_seconds=900, strict=True)

@@ -43,6 +43,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
         "HUGOPIPE_RESULTS_DIR": str(_SESSION_DIR / "results"),
+        "HUGOPIPE_TASKS_DIR": str(_SESSION_DIR / "tasks"),
     }
 )
 
@@ -195,6 +196,7 @@ def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Itera
         # each poll makes the server mark the deployments ready, a SQLite write: every 2 s,
         # not every second, halves that traffic for half a second more per run start
         PREFECT_RUNNER_POLL_FREQUENCY="2",
+        HUGOPIPE_INTAKE_SECONDS="0.5",
     )
     subprocess.run(
         [sys.executable, str(ROOT / "blocks" / "register.py")], env=env, check=True, cwd=ROOT

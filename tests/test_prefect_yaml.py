@@ -103,7 +103,8 @@ def test_publish_has_no_parameter_that_could_skip_approval() -> None:
     from flows.publish import publish
 
     params = set(publish.parameters.properties)
-    assert params == {"env", "site", "task_id", "full_check"}
+    # context: a task file's (who asked and why), shown in the approval form (issue 17)
+    assert params == {"env", "site", "task_id", "full_check", "context"}
     assert not any(word in p for p in params for word in ("approv", "skip", "force", "confirm"))
 
 

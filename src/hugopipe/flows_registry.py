@@ -85,9 +85,37 @@ FLOWS: tuple[FlowSpec, ...] = (
         flow_name="nightly-maintenance",
         entrypoint="flows/maintenance.py:nightly_maintenance",
         deployment="nightly",
-        description="Nightly: rebuild, validate (external links too) and drift-check; deploys nothing.",
+        description="Nightly: health and TLS, drift, production links, sweep, archive, history "
+        "retention, a notification when a person is needed; deploys nothing.",
         tags=("hugopipe", "maintenance"),
         schedule=Schedule(cron="30 2 * * *", slug="nightly"),
+    ),
+    FlowSpec(
+        cli_name="scheduled-publish",
+        flow_name="scheduled-publish",
+        entrypoint="flows/scheduled.py:scheduled_publish",
+        deployment="due",
+        description="Every 15 min: start one publish for pages whose publishDate or expiryDate "
+        "passed; none when nothing is due, never beside a running or waiting one.",
+        tags=("hugopipe", "scheduled"),
+        schedule=Schedule(cron="*/15 * * * *", slug="due"),
+    ),
+    FlowSpec(
+        cli_name="external-links",
+        flow_name="external-links",
+        entrypoint="flows/links.py:external_links",
+        deployment="weekly",
+        description="Weekly: check production's external links (lychee, cached); deploys nothing.",
+        tags=("hugopipe", "maintenance"),
+        schedule=Schedule(cron="0 4 * * 1", slug="weekly"),
+    ),
+    FlowSpec(
+        cli_name="task",
+        flow_name="task-file",
+        entrypoint="flows/task_file.py:task_file",
+        deployment="exchange",
+        description="Run a build, validate or content task file picked up from tasks/pending/.",
+        tags=("hugopipe", "task-file"),
     ),
     FlowSpec(
         cli_name="rollback",

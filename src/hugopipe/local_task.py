@@ -35,7 +35,12 @@ def build_outputs(report: BuildReport) -> dict[str, Any]:
 
 
 def run_local_task(request: TaskRequest, site: Path) -> ResultFile:
-    """Build (and, for ``hugo-validate``, validate) ``site`` here; the run's result file."""
+    """Build (and, for ``hugo-validate``, validate) ``site`` here, or write a content task's
+    page (``hugopipe.content_task``); the run's result file."""
+    if request.task_type == "content":
+        from hugopipe.content_task import run_content_task
+
+        return run_content_task(request, site)
     from hugopipe.build import build_site
     from hugopipe.errors import NEXT_STEP, FailureClass
     from hugopipe.results import ResultFile

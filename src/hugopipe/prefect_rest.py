@@ -235,6 +235,7 @@ class PrefectApi:
         *,
         idempotency_key: str | None = None,
         tags: list[str] | None = None,
+        work_queue_name: str | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "parameters": parameters,
@@ -244,6 +245,8 @@ class PrefectApi:
         }
         if tags:
             body["tags"] = tags
+        if work_queue_name:  # only for a deployment with a work pool (served ones have none)
+            body["work_queue_name"] = work_queue_name
         return self.request("POST", f"/deployments/{deployment_id}/create_flow_run", json=body)
 
     def set_state(

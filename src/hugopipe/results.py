@@ -44,7 +44,14 @@ class ResultFile(BaseModel):
     flow_run_url: str | None = None
     failure_class: str | None = None
     next_step: str | None = None
+    #: the task file's ``context`` (why this run exists: the user's request, the branch…)
+    context: dict[str, Any] | None = None
+    #: where the task file went when the run ended (``tasks/completed/<task_id>.md``)
+    task_file: str | None = None
     outputs: dict[str, Any] = Field(default_factory=dict)
+    #: each of the task file's expected outputs, checked: name, expected, actual, passed, reason
+    expected_outputs: list[dict[str, Any]] | None = None
+    expectations_passed: bool | None = None
     logs: str = ""
     summary: str = Field("", description="Markdown body under the front matter")
 
@@ -73,10 +80,72 @@ def result_path(task_id: str, when: datetime | None = None, root: Path | None = 
 
 
 def write_result(result: ResultFile, root: Path | None = None) -> Path:
-    """Write atomically (tmp + rename) so a reader never sees half a file."""
+    """Write atomically (tmp + rename) so a reader never sees half a file; point
+    ``results/latest/<task_type>.result.md`` at it."""
     path = result_path(result.task_id, result.completed_at or result.started_at, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(result.render(), encoding="utf-8")
     tmp.replace(path)
+    _point_latest(path, result.task_type, root or results_root())
     return path
+
+
+LATEST = "latest"
+
+
+def _point_latest(path: Path, task_type: str, root: Path) -> None:
+    """A relative symlink per task type (the seeds' ``results/latest/``), swapped atomically.
+
+    Best effort: a file system without symlinks still has ``hugopipe result --latest``,
+    which scans the day folders.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", task_type):
+        return
+    folder = root / LATEST
+    link = folder / f"{task_type}.result.md"
+    tmp = folder / f".{task_type}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(Path("..") / path.parent.name / path.name)
+        tmp.replace(link)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def latest_result(task_type: str | None = None, root: Path | None = None) -> Path | None:
+    """The newest result file (of ``task_type``), by the time it was written.
+
+    Scans the day folders (newest first, stopping at the first that has a match)
+    rather than trusting ``latest/``, which a copied or archived folder can leave stale.
+    """
+    base = root or results_root()
+    if not base.is_dir():
+        return None
+    days = sorted(
+        (p for p in base.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.name)),
+        reverse=True,
+    )
+    for day in days:
+        best: tuple[float, Path] | None = None
+        for path in day.glob("*.result.md"):
+            if task_type is not None and _task_type_of(path) != task_type:
+                continue
+            stamp = path.stat().st_mtime
+            if best is None or stamp > best[0]:
+                best = (stamp, path)
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _task_type_of(path: Path) -> str | None:
+    """``task_type`` from the head of a result file, without parsing the whole file."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    m = re.search(r"^task_type: *(\S+)", head, re.M)
+    return m.group(1).strip("'\"") if m else None

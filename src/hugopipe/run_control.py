@@ -57,22 +57,45 @@ def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
 SETTLED = TERMINAL | {"PAUSED"}
 
 
+def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
+    """The ``stage <name>: <line>`` log lines of a run after the first ``offset`` log
+    lines (flows/outcome.py logs one as each stage finishes); (lines, new offset)."""
+    body = {
+        "logs": {"flow_run_id": {"any_": [run_id]}, "level": {"ge_": 20}},
+        "sort": "TIMESTAMP_ASC",
+        "limit": 200,
+        "offset": offset,
+    }
+    page = api.request("POST", "/logs/filter", json=body) or []
+    lines = [
+        str(lg.get("message"))[6:] for lg in page if str(lg.get("message", "")).startswith("stage ")
+    ]
+    return lines, offset + len(page)
+
+
 def wait_for(
     api: Any,
     run_id: str,
     timeout: float,
     interval: float = 1.0,
     on_state: Callable[[str], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Poll until the run ends or pauses; returns the last seen run (check its state).
 
-    ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr).
+    ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr);
+    ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``).
     """
     deadline = time.monotonic() + timeout
     last_name = None
+    seen = 0
     while True:
         run = api.flow_run(run_id)
         stype, sname = state_of(run)
+        if on_stage is not None:
+            lines, seen = stage_lines(api, run_id, seen)
+            for line in lines:
+                on_stage(line)
         if sname != last_name:
             if on_state is not None:
                 on_state(sname)
@@ -129,3 +152,35 @@ def check_environment(params: dict[str, Any]) -> None:
     from hugopipe.config import ProjectConfig
 
     ProjectConfig.load(Path(site)).environment(env)
+
+
+def yield_to_earlier(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
+    """No duplicate publish: when an earlier publish of the same site and environment is
+    scheduled, running or waiting (paused), cancel ``run`` (just created) and return the
+    earlier one to follow; else None.
+
+    Checked after creating, not before: two triggers racing both create, both see each
+    other, and only the later one (by creation time, then id) yields, so one run is left.
+    """
+    from hugopipe.maintenance.history import ACTIVE, publish_runs
+
+    params = run.get("parameters") or {}
+    mine = (str(run.get("created") or ""), run["id"])
+    for other in publish_runs(api, ACTIVE):
+        theirs = other.get("parameters") or {}
+        if other["id"] == run["id"] or (theirs.get("env"), theirs.get("site")) != (
+            params.get("env"),
+            params.get("site"),
+        ):
+            continue
+        if (str(other.get("created") or ""), other["id"]) < mine:
+            _, sname = state_of(other)
+            message = (
+                f"Yielded to publish run {other.get('name')} ({other['id']}), {sname}: "
+                "one publish of a site and environment at a time"
+            )
+            current, _ = state_of(api.flow_run(run["id"]))
+            target = "CANCELLED" if current == "SCHEDULED" else "CANCELLING"
+            api.set_state(run["id"], target, message, force=True)
+            return other
+    return None

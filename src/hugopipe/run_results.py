@@ -65,6 +65,7 @@ def collect_retries(api: Any, run_id: str) -> dict[str, Any]:
     }
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _RESULT_LOG = re.compile(r"result file: (?P<path>\S+\.result\.md)")
 
 
@@ -91,7 +92,13 @@ def find_result_file(api: Any, run: dict[str, Any]) -> Path | None:
     # and what the flow wrote before what `result` assembled (run-<id>.result.md).
     mark = f"\nflow_run_id: {run['id']}\n".encode()
     day = str(run.get("start_time") or run.get("expected_start_time") or "")[:10]
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and p.name >= day)[:2] if day else []
+    folders = (
+        sorted(
+            p for p in root.iterdir() if p.is_dir() and _DAY.fullmatch(p.name) and p.name >= day
+        )[:2]
+        if day
+        else []
+    )  # day folders only: results/latest/ holds links to files found here anyway
     for folder in reversed(folders):
         files = sorted(
             folder.glob("*.result.md"), key=lambda p: (p.name.startswith("run-"), p.name)

@@ -18,10 +18,21 @@ def approval_markdown(
     warnings: list[Any],
     staging_url: str | None = None,
     plain_words: str = "",
+    context: dict[str, Any] | None = None,
 ) -> str:
     lines = [
         f"## ⚠️ Publish to **{env}** (customer-facing)",
         "",
+    ]
+    if context:  # a task file's context: who asked for this, and why
+        lines += [f"Requested: {context['user_request']}"] if context.get("user_request") else []
+        lines += [
+            f"- {k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+            for k, v in context.items()
+            if k != "user_request"
+        ]
+        lines.append("")
+    lines += [
         f"Build: {build.pages} pages, {build.files} files, content hash `{build.content_hash[:12]}`, Hugo `{build.hugo_version.split('-')[0]}`.",
     ]
     if staging_url:

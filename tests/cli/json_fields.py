@@ -76,7 +76,11 @@ RESULT_FILE = {
     "flow_run_url",
     "failure_class",
     "next_step",
+    "context",
+    "task_file",
     "outputs",
+    "expected_outputs",
+    "expectations_passed",
     "logs",
     "summary",
 }
@@ -103,6 +107,7 @@ SUBMIT = {
     "result_path",
     "expected_outputs",
     "passed",
+    "task_file",
 }
 SUBMIT_RESULT = RESULT_FILE - {"summary", "logs"}
 SUBMIT_INVALID = {"valid", "started", "flow_run_id", "problems"}

@@ -244,7 +244,9 @@ def test_unknown_environment_against_site_config(tmp_path: Path) -> None:
         ("duration_seconds: float (<60)", {"duration_seconds": 61.0}, False),
         ("http_status: integer (==200)", {"http_status": 200}, True),
         ("http_status: integer (==200)", {"http_status": 503}, False),
-        ("invalidation_id", {"invalidation_id": None}, True),
+        # a bare name means "present": there and not null (issue 17)
+        ("invalidation_id", {"invalidation_id": None}, False),
+        ("invalidation_id", {"invalidation_id": "I1"}, True),
         ("invalidation_id: string (present)", {"invalidation_id": None}, False),
         ("uploaded_files", {}, False),
         ("warnings: array (non-empty)", {"warnings": ["w"]}, True),

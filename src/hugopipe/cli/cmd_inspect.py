@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from hugopipe.cli.exits import Exit, UsageError
+from hugopipe.cli.exits import CommandFailed, Exit, UsageError
 from hugopipe.cli.output import emit, info, table
 
 STATE_TYPES = {
@@ -213,8 +213,15 @@ def result_cmd(args: argparse.Namespace) -> int:
     from hugopipe.prefect_rest import PrefectApi
     from hugopipe.run_results import result_of
 
-    with PrefectApi() as api:
-        found = result_of(api, api.flow_run(args.run))
+    if args.latest:
+        found = _latest(args.type)
+    elif not args.run:
+        raise UsageError(
+            "give a flow run id, or --latest", hint="hugopipe result <run-id> | --latest [--type T]"
+        )
+    else:
+        with PrefectApi() as api:
+            found = result_of(api, api.flow_run(args.run))
     if found.assembled:
         info(f"the flow wrote no result file; assembled one from the API: {found.path}")
     checks = None
@@ -222,7 +229,8 @@ def result_cmd(args: argparse.Namespace) -> int:
         from hugopipe.taskfile import load_task
 
         request, _ = load_task(Path(args.task_file))
-        checks = [e.check(found.result.outputs) for e in request.expected_outputs]
+        fields = found.result.model_dump(mode="json", exclude={"outputs", "summary", "logs"})
+        checks = [e.check(found.result.outputs, fields) for e in request.expected_outputs]
     if args.json:
         data: dict[str, Any] = {
             "path": str(found.path),
@@ -242,6 +250,22 @@ def result_cmd(args: argparse.Namespace) -> int:
     if checks is not None and not all(c.passed for c in checks):
         return Exit.FAILED
     return Exit.OK
+
+
+def _latest(task_type: str | None) -> Any:
+    """The newest result file on this machine (no API call): ``results/latest/`` made a command."""
+    from hugopipe.results import ResultFile, latest_result, results_root
+    from hugopipe.run_results import RunResult
+
+    path = latest_result(task_type)
+    if path is None:
+        what = f"of type {task_type} " if task_type else ""
+        raise CommandFailed(
+            f"no result file {what}under {results_root()}",
+            hint="results appear when a run or a task file finishes",
+        )
+    text = path.read_text(encoding="utf-8")
+    return RunResult(path, text, ResultFile.parse(text), assembled=False)
 
 
 # -- registration ----------------------------------------------------------------------------
@@ -276,11 +300,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser(
         "result",
-        description="Print the run's result file (results/YYYY-MM-DD/<task_id>.result.md). If the flow "
+        description="Print the run's result file (results/YYYY-MM-DD/<task_id>.result.md), or with --latest the newest one here. If the flow "
         "wrote none (crashed, still running), assemble one from the API and write it. With "
         "--task-file, check the task's expected_outputs (exit 1 if any fails).",
     )
-    p.add_argument("run", help="flow run id")
+    p.add_argument("run", nargs="?", help="flow run id (or --latest)")
+    p.add_argument(
+        "--latest", action="store_true", help="the newest result file on this machine, no API call"
+    )
+    p.add_argument("--type", help="with --latest: only results of this task_type (hugo-build…)")
     p.add_argument("--task-file", help="check this task file's expected_outputs against the result")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=result_cmd)

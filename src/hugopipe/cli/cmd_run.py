@@ -42,7 +42,7 @@ def parse_params(pairs: list[str], flag: str = "--param") -> dict[str, Any]:
 
 
 def run_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.prefect_rest import PrefectApi
+    from hugopipe.prefect_rest import PrefectApi, state_of
     from hugopipe.run_control import SETTLED, outcome, trigger, wait_for
 
     if flow_spec(args.flow) is None and not args.deployment:
@@ -58,9 +58,26 @@ def run_cmd(args: argparse.Namespace) -> int:
         args.flow, params, deployment=args.deployment, idempotency_key=args.idempotency_key
     )
     info(f"started {dep} run {run['name']} ({run['id']})")
+    if dep.startswith("publish/"):
+        from hugopipe.run_control import yield_to_earlier
+
+        with PrefectApi() as api:
+            earlier = yield_to_earlier(api, run)
+        if earlier is not None:
+            info(
+                f"yielded: publish run {earlier.get('name')} ({earlier['id']}) of the same site "
+                f"and environment is {state_of(earlier)[1]}; cancelled {run['id']}, following it"
+            )
+            run = earlier
     if args.wait:
         with PrefectApi() as api:
-            run = wait_for(api, run["id"], args.timeout, on_state=lambda s: info(f"… {s}"))
+            run = wait_for(
+                api,
+                run["id"],
+                args.timeout,
+                on_state=lambda s: info(f"… {s}"),
+                on_stage=lambda line: info(f"  ✓ {line}"),
+            )
     o = outcome(run, dep)
     emit(o, json_output=args.json, text=_text(o))
     if not args.wait:

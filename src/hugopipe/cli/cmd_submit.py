@@ -19,16 +19,21 @@ ends (with ``--wait`` for deploys; always for local builds).
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hugopipe.cli.exits import Exit, TimedOut, for_run_state
+from hugopipe.cli.exits import Exit, TimedOut, UsageError, for_run_state
 from hugopipe.cli.output import emit, info
 
 
 def submit_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.taskfile import TaskFileError, checks_text, default_site, load_task
+    from hugopipe.taskfile import (
+        OutputCheck,
+        TaskFileError,
+        checks_text,
+        default_site,
+        load_task,
+    )
 
     path = Path(args.task_file)
     try:
@@ -61,36 +66,40 @@ def submit_cmd(args: argparse.Namespace) -> int:
         "result_path": None,
         "expected_outputs": None,
         "passed": None,
+        "task_file": None,
     }
     result = None
     code: int = Exit.OK
     timed_out = False
 
+    exchange, claimed = _take(path)
+    request, _ = load_task(claimed)  # now with its pickup time
+    data["task_file"] = str(claimed)
     if request.runner.startswith("local"):
+        from hugopipe.exchange.lifecycle import conclude
         from hugopipe.local_task import run_local_task
-        from hugopipe.results import write_result
 
         info(
-            f"building {site or default_site()} for {request.environment} here (no Prefect run needed)"
+            f"running {request.task_type} on {site or default_site()} for {request.environment} "
+            "here (no Prefect run needed)"
         )
         result = run_local_task(request, (site or default_site()).resolve())
-        data["result_path"] = str(write_result(result))
+        _, result_path, result = conclude(claimed, exchange, request, result)
+        data["result_path"] = str(result_path)
         data.update(started=True, state=result.status)
         code = Exit.OK if result.status == "success" else Exit.FAILED
     else:
+        from hugopipe.exchange.lifecycle import conclude, start_run
         from hugopipe.prefect_rest import PrefectApi, state_of
-        from hugopipe.run_control import outcome, trigger, wait_for
+        from hugopipe.run_control import outcome, wait_for
 
-        params: dict[str, Any] = {"env": request.environment, "task_id": request.task_id}
-        if site:
-            params["site"] = str(site.resolve())
-        submitted = datetime.now(UTC)
-        run, dep = trigger(
-            "publish", params, idempotency_key=f"task:{request.task_id}", tags=["task-file"]
-        )
-        created = datetime.fromisoformat(str(run.get("created")).replace("Z", "+00:00"))
-        if created < submitted.replace(microsecond=0):
-            info(f"task {request.task_id} was submitted before; following its existing run")
+        with PrefectApi() as api:
+            try:
+                started = start_run(api, claimed, request)
+            except BaseException:
+                _give_back(path, claimed)  # nothing started: the file is as it was
+                raise
+        run, dep = started.run, started.deployment
         info(f"started {dep} run {run['name']} ({run['id']}) for task {request.task_id}")
         data.update(started=True, flow_run_id=run["id"])
         if args.wait:
@@ -100,6 +109,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
                     run["id"],
                     args.timeout or request.timeout_minutes * 60,
                     on_state=lambda s: info(f"… {s}"),
+                    on_stage=lambda line: info(f"  ✓ {line}"),
                 )
         o = outcome(run, dep)
         data.update(ui_url=o.ui_url, state=o.state_name)
@@ -107,7 +117,8 @@ def submit_cmd(args: argparse.Namespace) -> int:
         if stype == "PAUSED":
             info(
                 f"waiting for a human: open {o.ui_url}, menu ⋮ → Resume, type DEPLOY TO PRODUCTION; "
-                f"then `hugopipe result {run['id']} --task-file {path}`"
+                f"the intake moves {claimed.name} on when the run ends "
+                f"(or `hugopipe result {run['id']} --task-file {claimed}`)"
             )
             code = for_run_state(stype)
         elif stype in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}:
@@ -115,18 +126,31 @@ def submit_cmd(args: argparse.Namespace) -> int:
 
             with PrefectApi() as api:
                 found = result_of(api, run)
-            result = found.result
-            data["result_path"] = str(found.path)
+                reason = None
+                if stype != "COMPLETED":
+                    reason = f"the run ended {o.state_name}" + (
+                        f": {o.state_message}" if o.state_message else ""
+                    )
+                request, _ = load_task(claimed) if claimed.exists() else (request, [])
+                _, result_path, result = conclude(
+                    claimed, exchange, request, found.result, reason=reason
+                )
+            data["result_path"] = str(result_path)
             code = for_run_state(stype)
         elif args.wait:
             timed_out = True
         else:
-            info(f"check it later: hugopipe result {run['id']} --task-file {path}")
+            info(
+                f"the intake moves {claimed.name} on when the run ends; check it later: "
+                f"hugopipe result {run['id']} --task-file {claimed}"
+            )
 
+    if result is not None:
+        data["task_file"] = _where(exchange, claimed)
     if result is not None and request.expected_outputs:
-        checks = [e.check(result.outputs) for e in request.expected_outputs]
+        checks = [OutputCheck.model_validate(c) for c in result.expected_outputs or []]
         data["expected_outputs"] = [c.model_dump(mode="json") for c in checks]
-        data["passed"] = all(c.passed for c in checks)
+        data["passed"] = bool(result.expectations_passed)
         if not data["passed"] and code == Exit.OK:
             code = Exit.FAILED
     if result is not None:
@@ -141,6 +165,8 @@ def submit_cmd(args: argparse.Namespace) -> int:
         lines.append(f"ui        {data['ui_url']}")
     if data["result_path"]:
         lines.append(f"result    {data['result_path']}")
+    if data["task_file"]:
+        lines.append(f"task file {data['task_file']}")
     if result is not None and result.next_step:
         lines.append(f"next      {result.next_step}")
     text = "\n".join(lines)
@@ -153,6 +179,41 @@ def submit_cmd(args: argparse.Namespace) -> int:
             hint=f"follow it with `hugopipe status {data['flow_run_id']}`",
         )
     return code
+
+
+def _take(path: Path) -> tuple[Any, Path]:
+    """Put ``path`` into the exchange's ``in-progress/``: a file in ``pending/`` is moved
+    (exactly once, racing the intake), any other is copied. Exit 2 when it cannot be."""
+    from hugopipe.exchange import Exchange, adopt, claim
+
+    exchange = Exchange.of(path)
+    in_pending = exchange.state_of(path.resolve()) == "pending"
+    claimed = claim(path, exchange) if in_pending else adopt(path, exchange)
+    if claimed is None:
+        raise UsageError(
+            f"{path.name}: the intake picked it up first, or a task file of that name is "
+            f"already in {exchange.root / 'in-progress'}",
+            hint="follow it with `hugopipe runs`; to run it again, give it another file name",
+        )
+    if not in_pending:
+        info(f"copied {path} into {claimed.parent} (the task exchange)")
+    return exchange, claimed
+
+
+def _give_back(original: Path, claimed: Path) -> None:
+    if original.exists():  # a copy: drop it
+        claimed.unlink(missing_ok=True)
+    else:  # moved out of pending/: put it back
+        claimed.rename(original)
+
+
+def _where(exchange: Any, claimed: Path) -> str:
+    """Where the task file is now (moved on by this command or by the intake)."""
+    for state in ("completed", "failed", "in-progress"):
+        candidate = exchange.root / state / claimed.name
+        if candidate.exists():
+            return str(candidate)
+    return str(claimed)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

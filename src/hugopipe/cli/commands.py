@@ -30,7 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "run",
         "cmd_run",
-        "trigger a served deployment (publish, maintenance, rollback)",
+        "trigger a served deployment (publish, maintenance, scheduled-publish, rollback…)",
     ),
     Command("status", "cmd_run", "show a flow run's state and UI link"),
     Command(
@@ -60,7 +60,9 @@ COMMANDS: tuple[Command, ...] = (
         "every attempt of every task: state, timing, error, retry delay, failure class, next step",
     ),
     Command(
-        "result", "cmd_inspect", "print (and write, if the flow did not) the run's result file"
+        "result",
+        "cmd_inspect",
+        "print (and write, if the flow did not) the run's result file; --latest: the newest",
     ),
     Command(
         "approve",
@@ -77,6 +79,11 @@ COMMANDS: tuple[Command, ...] = (
         "submit",
         "cmd_submit",
         "validate a task file and start its run; check expected_outputs when it ends",
+    ),
+    Command(
+        "intake",
+        "cmd_intake",
+        "pick up tasks/pending/ and finish tasks/in-progress/ (serve.py runs this loop itself)",
     ),
     Command(
         "plan",

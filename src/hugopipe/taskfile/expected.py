@@ -1,8 +1,12 @@
 """``expected_outputs`` of a task file: ``name: type (constraint)``, checked when the run ends.
 
-A task file says what a good run leaves in its result's ``outputs``
-(``- file_count: integer (>100)``); ``hugopipe submit`` and ``hugopipe result
---task-file`` check each one and report pass or fail with the actual value.
+A task file says what a good run leaves in its result (``- file_count: integer
+(>100)``). A name is looked up in the result's ``outputs`` first, then among its
+top-level fields (``duration_seconds``, ``status``…), because the seeds' examples
+name both. A bare name means "present": there and not null. ``hugopipe submit``,
+the task exchange (``hugopipe.exchange``) and ``hugopipe result --task-file`` check
+each one and report pass or fail with the actual value; the exchange also writes
+the checks into the result file, whose status turns ``failed`` when one fails.
 """
 
 from __future__ import annotations
@@ -40,18 +44,24 @@ class ExpectedOutput(BaseModel):
     type: str | None = None
     constraint: str | None = None
 
-    def check(self, outputs: dict[str, Any]) -> OutputCheck:
-        if self.name not in outputs:
+    def check(self, outputs: dict[str, Any], fields: dict[str, Any] | None = None) -> OutputCheck:
+        """Check against ``outputs``, then the result's top-level ``fields``."""
+        if self.name in outputs:
+            value = outputs[self.name]
+        elif fields is not None and self.name in fields:
+            value = fields[self.name]
+        else:
             return OutputCheck(
                 name=self.name,
                 expected=self.describe(),
                 passed=False,
-                reason="missing from outputs",
+                reason="missing from outputs" + (" and the result's fields" if fields else ""),
             )
-        value = outputs[self.name]
         ok, reason = _type_ok(self.type, value)
         if ok and self.constraint:
             ok, reason = _constraint_ok(self.constraint, value)
+        elif ok and not self.type and value is None:
+            ok, reason = False, "is null (a bare name means present: not null)"
         return OutputCheck(
             name=self.name, expected=self.describe(), actual=value, passed=ok, reason=reason
         )

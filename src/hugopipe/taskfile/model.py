@@ -23,6 +23,7 @@ TASK_TYPES: dict[str, tuple[str, str | None]] = {
     "hugo-deploy-dev": ("publish", "dev"),
     "hugo-deploy-staging": ("publish", "staging"),
     "hugo-deploy-production": ("publish", "production"),
+    "content": ("local-content", None),
 }
 
 APPROVAL_PHRASE = "DEPLOY TO PRODUCTION"
@@ -66,6 +67,14 @@ class TaskParams(BaseModel):
     base_url: str | None = None
     minify: bool = True
     clean: bool = True
+    #: content tasks: the page, relative to the site's content folder (``posts/new.md``)
+    page: str | None = None
+    #: content tasks: front matter to write (merged into an existing page's on edit)
+    front_matter: dict[str, Any] | None = None
+    #: content tasks: the Markdown body (an edit without one keeps the page's body)
+    body: str | None = None
+    #: content tasks: ``create`` refuses an existing page, ``edit`` a missing one; unset = either
+    mode: Literal["create", "edit"] | None = None
 
     @field_validator("environment")
     @classmethod
@@ -85,6 +94,7 @@ class TaskRequest(BaseModel):
         "hugo-deploy-dev",
         "hugo-deploy-staging",
         "hugo-deploy-production",
+        "content",
     ]
     created_at: datetime | None = None
     created_by: str | None = None
@@ -98,6 +108,14 @@ class TaskRequest(BaseModel):
     requires_approval: bool | None = None
     approval_confirmation: str | None = None
     approval_confirmed: bool | None = None
+    # -- written by the task exchange as the file moves (hugopipe.exchange) --------------
+    picked_up_at: datetime | None = None
+    picked_up_by: str | None = None
+    flow_run_id: str | None = None
+    flow_run_url: str | None = None
+    finished_at: datetime | None = None
+    result_path: str | None = None
+    failure_reason: str | None = None
     description: str = Field("", description="the Markdown body under the front matter")
 
     @field_validator("task_id", "created_by", "worker_type", mode="before")

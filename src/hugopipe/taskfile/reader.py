@@ -314,6 +314,21 @@ def _semantic_problems(
                 fix="set requires_approval: true (or remove the line)",
             )
         )
+    if task_type == "content":
+        from hugopipe.paths import escape_reason
+
+        page = params.get("page")
+        why = escape_reason(page) if isinstance(page, str) else "is required for a content task"
+        if why:
+            out.append(
+                Problem(
+                    field="params.page",
+                    line=_line_for(("params", "page"), lines),
+                    message=why,
+                    fix="give the page relative to the site's content/ folder, e.g. "
+                    "`page: blog/new-post.md`",
+                )
+            )
     confirmed = data.get("approval_confirmed")
     if confirmed not in (None, False):
         out.append(

@@ -1,0 +1,60 @@
+"""Flow ``task-file``: run a task file whose work needs no deploy (build, validate, content).
+
+The intake starts this for ``hugo-build``, ``hugo-validate`` and ``content`` task
+files dropped into ``tasks/pending/``, so every task file becomes a run whatever
+its type; deploy task files start ``publish`` instead. The work is the same
+Prefect-free code ``hugopipe submit`` runs on its own machine
+(``hugopipe.local_task``), so both paths write the same result file. The task
+file itself is moved by the intake when this run ends, not here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.runtime import flow_run
+
+from hugopipe.errors import FailureClass, HugopipeError
+from hugopipe.flows_registry import DEFAULT_SITE
+from hugopipe.prefect_rest import ui_url
+from hugopipe.results import ResultFile
+from tasks.results import record_result
+
+
+@task(name="run-task", task_run_name="run-{task_id}", retries=0)
+def run_task(task_file: str, site: str, task_id: str) -> ResultFile:
+    from hugopipe.local_task import run_local_task
+    from hugopipe.taskfile import load_task
+
+    request, _ = load_task(Path(task_file))
+    return run_local_task(request, Path(request.params.site_path or site).resolve())
+
+
+@flow(name="task-file", flow_run_name="task-{task_id}", retries=0)
+def task_file(
+    task_file: str = "",
+    task_id: str = "",
+    site: str = DEFAULT_SITE,
+    context: dict[str, Any] | None = None,
+) -> dict:
+    """Run the build/validate/content task in ``task_file``; fail the run when it failed."""
+    if not task_file:
+        raise HugopipeError(
+            "no task_file given",
+            hint="this deployment runs files the intake picked up from tasks/pending/",
+            failure_class=FailureClass.CONFIGURATION,
+        )
+    result = run_task(task_file, site, task_id)
+    run_id = str(flow_run.id)
+    result = result.model_copy(
+        update={"flow_run_id": run_id, "flow_run_url": ui_url(run_id), "context": context}
+    )
+    record_result(result)
+    if result.status != "success":
+        raise HugopipeError(
+            f"task {result.task_id} failed: {result.next_step}",
+            failure_class=FailureClass(result.failure_class or "unknown"),
+        )
+    return {"status": result.status, **result.outputs}

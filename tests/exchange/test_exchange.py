@@ -1,0 +1,297 @@
+"""The task exchange without a server: moves happen once, front matter survives, checks land in results."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hugopipe.exchange import Exchange, adopt, claim, finish
+from hugopipe.exchange.folders import set_front_matter
+from hugopipe.exchange.intake import intake_once, pending_in_order
+from hugopipe.exchange.lifecycle import check_expectations
+from hugopipe.results import ResultFile, latest_result, write_result
+from hugopipe.taskfile import load_task, parse_expected
+from tests.cli.conftest import run_cli
+from tests.support import ROOT
+
+TEMPLATES = ROOT / "tasks" / "templates"
+
+TASK = """---
+# a comment Claude wrote
+task_type: hugo-build
+status: pending
+priority: {priority}
+params:
+  site_path: {site}
+expected_outputs:
+  - file_count: integer (>10)
+---
+Build it.
+"""
+
+
+def drop(ex: Exchange, name: str, priority: str = "normal", site: Path = ROOT) -> Path:
+    path = ex.folder("pending") / name
+    path.write_text(TASK.format(priority=priority, site=site / "examples" / "site"))
+    return path
+
+
+def test_front_matter_update_keeps_comments_and_replaces_blocks() -> None:
+    text = "---\n# keep me\nstatus: pending\nfailure_reason:\n  - old\n  - older\nx: 1\n---\nbody\n"
+    out = set_front_matter(text, {"status": "failed", "failure_reason": "why", "result_path": "r"})
+    assert out == (
+        "---\n# keep me\nstatus: failed\nfailure_reason: why\nx: 1\nresult_path: r\n---\nbody\n"
+    )
+
+
+def test_two_racing_intakes_claim_a_file_once(tmp_path: Path) -> None:
+    ex = Exchange(tmp_path)
+    for round_ in range(20):
+        path = drop(ex, f"t{round_}.md")
+        won: list[Path] = []
+        gate = threading.Barrier(4)
+
+        def grab(p: Path = path, gate: threading.Barrier = gate, won: list[Path] = won) -> None:
+            gate.wait()
+            got = claim(p, ex)
+            if got is not None:
+                won.append(got)
+
+        threads = [threading.Thread(target=grab) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(won) == 1
+        assert "status: in-progress" in won[0].read_text()
+    assert len(ex.files("in-progress")) == 20 and not ex.files("pending")
+
+
+def test_finish_happens_once_and_keeps_an_earlier_file(tmp_path: Path) -> None:
+    ex = Exchange(tmp_path)
+    first = claim(drop(ex, "same.md"), ex)
+    assert first is not None
+    assert finish(first, ex, "completed", {"result_path": "r1"}) is not None
+    assert finish(first, ex, "completed", {"result_path": "r2"}) is None  # the loser
+    again = claim(drop(ex, "same.md"), ex)
+    assert again is not None
+    moved = finish(again, ex, "completed", {})
+    assert moved is not None and moved.name != "same.md"  # the first run's file is kept
+    assert "result_path: r1" in (ex.root / "completed" / "same.md").read_text()
+
+
+def test_adopt_copies_once(tmp_path: Path) -> None:
+    ex = Exchange(tmp_path / "x")
+    src = tmp_path / "t.md"
+    src.write_text(TASK.format(priority="low", site=ROOT / "examples" / "site"))
+    assert adopt(src, ex) is not None
+    assert adopt(src, ex) is None
+    assert src.is_file()
+
+
+def test_priority_orders_pickup(tmp_path: Path) -> None:
+    ex = Exchange(tmp_path)
+    for name, prio in [("a.md", "low"), ("b.md", "normal"), ("c.md", "urgent"), ("d.md", "high")]:
+        drop(ex, name, prio)
+    assert [p.name for p in pending_in_order(ex)] == ["c.md", "d.md", "b.md", "a.md"]
+
+
+class FakeApi:
+    """The two calls the intake makes to start a run; counts them."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def deployment_by_name(self, flow: str, dep: str) -> dict[str, Any]:
+        return {"id": f"{flow}/{dep}", "parameters": {}, "work_pool_name": "hugopipe"}
+
+    def create_run(self, dep_id: str, params: dict, **kw: Any) -> dict[str, Any]:
+        with self.lock:
+            self.created.append({"deployment": dep_id, "parameters": params, **kw})
+            return {"id": f"run-{len(self.created)}", "name": "r"}
+
+    def flow_run(self, run_id: str) -> dict[str, Any]:
+        return {"id": run_id, "state": {"type": "RUNNING", "name": "Running"}}
+
+
+def test_two_intakes_start_one_run_per_file(tmp_path: Path) -> None:
+    ex = Exchange(tmp_path)
+    for i in range(5):
+        drop(ex, f"t{i}.md", "urgent" if i == 3 else "normal")
+    api = FakeApi()
+    gate = threading.Barrier(2)
+
+    def tick() -> None:
+        gate.wait()
+        intake_once(api, ex)
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(api.created) == 5
+    assert len({c["parameters"]["task_file"] for c in api.created}) == 5
+    # a work pool: priority picks the queue
+    queues = {Path(c["parameters"]["task_file"]).name: c["work_queue_name"] for c in api.created}
+    assert queues["t3.md"] == "urgent" and queues["t0.md"] == "normal"
+    for path in ex.files("in-progress"):
+        text = path.read_text()
+        assert "flow_run_id: run-" in text and "status: in-progress" in text
+
+
+def test_malformed_pending_file_goes_to_failed_with_its_problems(tmp_path: Path) -> None:
+    ex = Exchange(tmp_path)
+    (ex.folder("pending") / "bad.md").write_text("---\ntask_type: hugo-bild\n---\n")
+    api = FakeApi()
+    intake_once(api, ex)
+    assert not api.created
+    text = (ex.root / "failed" / "bad.md").read_text()
+    assert "status: failed" in text and "task_type" in text and "failure_reason: 'malformed" in text
+
+
+def test_expectations_read_top_level_fields_and_fail_the_result(tmp_path: Path) -> None:
+    req, _ = load_task(drop(Exchange(tmp_path), "t.md"))
+    req = req.model_copy(
+        update={
+            "expected_outputs": [
+                parse_expected("duration_seconds: float (<60)"),
+                parse_expected("invalidation_id"),
+            ]
+        }
+    )
+    result = ResultFile(
+        task_id="t",
+        task_type="hugo-build",
+        status="success",
+        duration_seconds=12.5,
+        outputs={"invalidation_id": None},
+    )
+    checked = check_expectations(result, req)
+    assert checked.status == "failed" and checked.expectations_passed is False
+    by_name = {c["name"]: c for c in checked.expected_outputs or []}
+    assert by_name["duration_seconds"]["passed"] is True
+    assert by_name["invalidation_id"]["passed"] is False
+    assert "FAIL invalidation_id" in checked.summary
+
+
+def test_result_latest_returns_the_newest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    root = tmp_path / "results"
+    for i, kind in enumerate(["hugo-build", "hugo-validate", "hugo-build"]):
+        path = write_result(ResultFile(task_id=f"t{i}", task_type=kind, status="success"), root)
+        os.utime(path, (1000 + i, 1000 + i))
+    assert latest_result(root=root) == root / path.parent.name / "t2.result.md"
+    assert latest_result("hugo-validate", root).name == "t1.result.md"
+    assert (root / "latest" / "hugo-build.result.md").resolve().name == "t2.result.md"
+    monkeypatch.setenv("HUGOPIPE_RESULTS_DIR", str(root))
+    out = run_cli("result", "--latest", "--type", "hugo-validate", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["result"]["task_id"] == "t1"
+    assert run_cli("result", "--latest", "--type", "nope").returncode == 1
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TEMPLATES.glob("*.md")))
+def test_every_template_parses(name: str, tmp_path: Path) -> None:
+    copy = tmp_path / f"2026-01-19-1430-{name}"
+    copy.write_text((TEMPLATES / name).read_text())
+    request, _ = load_task(copy, environments=["dev", "staging", "production"])
+    assert request.expected_outputs, name
+    assert request.task_type == name.removesuffix(".md")
+
+
+@pytest.mark.parametrize("name", ["hugo-build.md", "hugo-validate.md"])
+def test_local_templates_pass_on_the_example_site(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Submitted as Claude would: through the exchange, the checks in the result file."""
+    from tests.conftest import copy_site
+
+    site = copy_site(tmp_path)
+    monkeypatch.setenv("HUGOPIPE_SITE", str(site))
+    ex = Exchange(tmp_path / "tasks")
+    task = ex.folder("pending") / f"2026-01-19-1430-{name}"
+    task.write_text((TEMPLATES / name).read_text())
+    out = run_cli("submit", str(task), "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert data["passed"] is True and data["task_file"] == str(ex.root / "completed" / task.name)
+    result = ResultFile.parse(Path(data["result_path"]).read_text())
+    assert result.expectations_passed is True and result.status == "success"
+    assert result.context and result.context["user_request"]
+    moved = (ex.root / "completed" / task.name).read_text()
+    assert "status: completed" in moved and f"result_path: {data['result_path']}" in moved
+
+
+CONTENT = """---
+task_type: content
+params:
+  page: {page}
+  front_matter:
+    title: {title}
+    description: A page written by a content task, long enough for the description rule.
+    date: {date}
+  body: "Hello."
+expected_outputs:
+  - written: boolean (true)
+---
+"""
+
+
+def test_content_template_writes_a_validated_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import copy_site
+
+    site = copy_site(tmp_path)
+    monkeypatch.setenv("HUGOPIPE_SITE", str(site))
+    ex = Exchange(tmp_path / "tasks")
+    task = ex.folder("pending") / "2026-01-19-1430-content.md"
+    task.write_text((TEMPLATES / "content.md").read_text())
+    out = run_cli("submit", str(task), "--json")
+    data = json.loads(out.stdout)
+    assert out.returncode == 0 and data["passed"] is True, out.stderr + out.stdout
+    page = site / "content" / "blog" / "ice-dams-101.md"
+    assert data["result"]["outputs"]["content_file"] == str(page)
+    import frontmatter
+
+    post = frontmatter.load(page)
+    assert post["title"] == "Ice dams 101" and "refreezes" in post.content
+
+
+def test_content_task_refuses_paths_outside_content(tmp_path: Path) -> None:
+    from hugopipe.taskfile import TaskFileError
+
+    for page in ("../hugopipe.toml", "/etc/passwd.md", "blog/../../x.md"):
+        task = tmp_path / "c.md"
+        task.write_text(CONTENT.format(page=page, title="x", date="2026-01-19"))
+        with pytest.raises(TaskFileError) as info:
+            load_task(task)
+        (p,) = info.value.problems
+        assert p.field == "params.page" and p.line == 4, p
+
+
+def test_content_task_with_bad_front_matter_keeps_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import copy_site
+
+    site = copy_site(tmp_path)
+    monkeypatch.setenv("HUGOPIPE_SITE", str(site))
+    task = tmp_path / "c.md"
+    # a date that is not one: rule F2, an error
+    task.write_text(CONTENT.format(page="blog/undated.md", title="Undated", date="someday"))
+    out = run_cli("submit", str(task), "--json", env={"HUGOPIPE_TASKS_DIR": str(tmp_path / "t")})
+    data = json.loads(out.stdout)
+    assert out.returncode == 1, out.stderr
+    assert data["result"]["outputs"]["written"] is False
+    assert data["result"]["outputs"]["errors"]
+    assert any("[F2]" in e for e in data["result"]["outputs"]["errors"])
+    assert not (site / "content" / "blog" / "undated.md").exists()
+    assert (tmp_path / "t" / "failed" / "c.md").is_file()

@@ -1,0 +1,173 @@
+"""The seeds' loop against the served deployments, with no CLI in between.
+
+A task file dropped into ``pending/`` becomes a run; the intake thread in
+deployments/serve.py moves it to ``in-progress/`` and then ``completed/`` (or
+``failed/``) with the run id and result path written back. A killed worker's task
+is found by the maintenance sweep and moved to ``failed/``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from hugopipe.exchange import Exchange
+from hugopipe.results import ResultFile
+from tests.support import ROOT, wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+TEMPLATES = ROOT / "tasks" / "templates"
+
+
+def front(path: Path) -> dict:
+    return yaml.safe_load(path.read_text().split("---", 2)[1])
+
+
+def landed(ex: Exchange, name: str) -> Path | None:
+    for state in ("completed", "failed"):
+        if (ex.root / state / name).is_file():
+            return ex.root / state / name
+    return None
+
+
+def drop(ex: Exchange, template: str, name: str, edit: str = "", env: str = "") -> str:
+    text = (TEMPLATES / template).read_text()
+    if env:
+        text = text.replace("  environment: staging\n", f"  environment: {env}\n", 1)
+    if edit:
+        text = text.replace("expected_outputs:\n", f"expected_outputs:\n{edit}", 1)
+    tmp = ex.folder("pending") / f".{name}.tmp"
+    tmp.write_text(text)
+    tmp.rename(ex.folder("pending") / name)  # appears whole, as an editor's save does
+    return name
+
+
+def test_dropped_task_files_run_and_land_with_their_results(served: dict) -> None:
+    ex = Exchange.default()
+    ok = drop(ex, "hugo-deploy-staging.md", "2026-01-19-1500-hugo-deploy-staging-loop.md")
+    dev = drop(ex, "hugo-deploy-dev.md", "2026-01-19-1501-hugo-deploy-dev-loop.md")
+    bad = drop(
+        ex,
+        "hugo-build.md",
+        "2026-01-19-1502-hugo-build-too-few.md",
+        edit="  - pages_generated: integer (>100000)\n",
+        # not staging or dev: two builds of one site and environment at once share its
+        # output folder (.hugopipe/public/<env>)
+        env="production",
+    )
+
+    def in_flight() -> Path | None:
+        path = ex.root / "in-progress" / ok
+        return path if path.is_file() and front(path).get("flow_run_id") else None
+
+    flying = wait_until(in_flight, 60, "the staging task in in-progress/ with its run id")
+    assert front(flying)["status"] == "in-progress"
+
+    done = wait_until(lambda: landed(ex, ok), 240, "the staging task to land")
+    meta = front(done)
+    assert done.parent.name == "completed", meta
+    assert meta["status"] == "completed" and meta["flow_run_id"]
+    result = ResultFile.parse(Path(meta["result_path"]).read_text())
+    assert result.status == "success" and result.expectations_passed is True
+    assert result.flow_run_id == meta["flow_run_id"]
+    assert result.context == {
+        "user_request": "Deploy updated homepage to staging",
+        "files_changed": ["content/_index.md"],
+    }
+    assert {c["name"] for c in result.expected_outputs or []} >= {"http_status", "release_id"}
+
+    failed = wait_until(lambda: landed(ex, bad), 120, "the failing build task to land")
+    meta = front(failed)
+    assert failed.parent.name == "failed" and meta["status"] == "failed"
+    assert "pages_generated" in meta["failure_reason"] and meta["flow_run_id"]
+    result = ResultFile.parse(Path(meta["result_path"]).read_text())
+    assert result.status == "failed" and result.expectations_passed is False
+
+    dev_done = wait_until(lambda: landed(ex, dev), 240, "the dev task to land")
+    meta = front(dev_done)
+    assert dev_done.parent.name == "completed", meta
+    assert ResultFile.parse(Path(meta["result_path"]).read_text()).expectations_passed
+
+
+def _process_of(run_id: str) -> int:
+    """The flow-run process the runner started (its environment names the run)."""
+    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes():
+                return int(entry.name)
+        except OSError:
+            continue
+    return 0
+
+
+def test_production_template_pauses_then_a_killed_worker_is_swept(
+    served: dict, tmp_path: Path
+) -> None:
+    """The production template runs to the approval pause; its process is killed there; the
+    maintenance sweep moves the task to failed/ with the reason. A private exchange folder
+    keeps the serving process's intake out of it, so the sweep is the one that notices."""
+    from hugopipe.exchange.intake import intake_once
+    from hugopipe.maintenance.sweep import sweep_tasks
+    from hugopipe.prefect_rest import PrefectApi
+
+    ex = Exchange(tmp_path / "tasks")
+    name = drop(ex, "hugo-deploy-production.md", "2026-01-19-1600-hugo-deploy-production.md")
+    with PrefectApi() as api:
+        tick = intake_once(api, ex)
+        ((_, run_id),) = tick.started
+
+        def state() -> str:
+            return api.flow_run(run_id)["state"]["type"]
+
+        wait_until(lambda: state() == "PAUSED", 240, "the production run to pause")
+        pid = wait_until(lambda: _process_of(run_id), 30, "the flow run's process")
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: state() == "CRASHED", 60, "the runner to mark the run Crashed")
+        assert (ex.root / "in-progress" / name).is_file()  # nobody else moves it
+
+        swept = sweep_tasks(api, ex)
+    assert [(s.name, s.action) for s in swept] == [(name, "moved to failed/")]
+    meta = front(ex.root / "failed" / name)
+    assert meta["status"] == "failed" and "Crashed" in meta["failure_reason"]
+    result = ResultFile.parse(Path(meta["result_path"]).read_text())
+    assert result.status in {"crashed", "failed"} and result.flow_run_id == run_id
+    assert httpx.get(f"{served['api']}/flow_runs/{run_id}").json()["state"]["type"] == "CRASHED"
+
+
+def test_production_template_passes_once_a_person_approves(served: dict) -> None:
+    """The intake follows a paused run (it stays in in-progress/) and finishes it after the
+    typed approval (the POST a person's Resume in the UI makes)."""
+    ex = Exchange.default()
+    name = drop(ex, "hugo-deploy-production.md", "2026-01-19-1700-hugo-deploy-production.md")
+    api = served["api"]
+
+    def paused_run() -> str | None:
+        path = ex.root / "in-progress" / name
+        run_id = front(path).get("flow_run_id") if path.is_file() else None
+        if run_id and httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] == "PAUSED":
+            return run_id
+        return None
+
+    run_id = wait_until(paused_run, 240, "the production task's run to pause")
+    for _attempt in range(5):  # a busy SQLite answers 5xx; a person would press Resume again
+        resp = httpx.post(
+            f"{api}/flow_runs/{run_id}/resume",
+            json={"run_input": {"confirmation": "DEPLOY TO PRODUCTION"}},
+            timeout=30,
+        )
+        if resp.status_code < 500:
+            break
+    assert resp.json()["status"] == "ACCEPT", resp.text
+    done = wait_until(lambda: landed(ex, name), 240, "the production task to land")
+    meta = front(done)
+    assert done.parent.name == "completed", meta
+    assert ResultFile.parse(Path(meta["result_path"]).read_text()).expectations_passed is True
