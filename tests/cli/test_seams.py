@@ -71,7 +71,7 @@ def test_status_imports_only_its_own_module() -> None:
         (exits.TimedOut("x"), Exit.TIMEOUT),
         (exits.CommandFailed("x"), Exit.FAILED),
         (ContentError("x"), Exit.FAILED),
-        (TransientError("x"), Exit.FAILED),
+        (TransientError("x"), Exit.UNAVAILABLE),  # an endpoint still failing after the retries
         (HugopipeError("x"), Exit.FAILED),
         (KeyboardInterrupt(), Exit.INTERRUPTED),
         (ValueError("a bug"), None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def test_due_post_starts_exactly_one_publish(served: dict, tmp_path: Path) -> No
     from hugopipe.scheduled import start_due_publish
 
     site = copy_site(tmp_path).resolve()
+    # the staging bucket is shared with earlier tests: a page of this run's own makes sure
+    # the deploy stage has something to upload (an empty plan skips it)
+    page = sorted((site / "content" / "blog").glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + f"\n\nEdition {uuid.uuid4().hex}.\n")
     ran = run_cli("run", "publish", "--env", "staging", "--site", str(site), "--wait", "--json")
     assert ran.returncode == 0, ran.stderr
     assert json.loads(ran.stdout)["state_type"] == "COMPLETED"  # stdout: data only
