@@ -3,6 +3,7 @@ unknown keys and wrong types are errors naming the file and the line, everywhere
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -204,3 +205,42 @@ def test_commands_report_an_unknown_key_with_file_and_line(tmp_path: Path, comma
     assert proc.returncode == 2, proc.stderr
     assert f"{path}:3" in proc.stderr and "environments.dev.produktion" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("read", READERS)
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("[validate]\nmax_page_kb = 1\nbogus_key = 1\n", 3, "[validate].bogus_key"),
+        ("[validate.environments.staging]\ntitel_min = 5\n", 2, "staging].titel_min"),
+        ('validate = "strict"\n', 1, "[validate] must be a table"),
+        ("[validate]\nenvironments = 3\n", 2, "[validate.environments] must be a table"),
+    ],
+)
+def test_a_bad_validate_key_fails_at_load(
+    tmp_path: Path, read, text: str, line: int, words: str
+) -> None:
+    """Misspelled ``[validate]`` keys fail when hugopipe.toml is read, not after the build."""
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        read(tmp_path)
+    assert info.value.location() == f"{path}:{line}", str(info.value)
+    assert words in info.value.message, str(info.value)
+
+
+def test_plan_rejects_a_bad_validate_key_before_building(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "examples" / "site", site)
+    path = site / "hugopipe.toml"
+    line = len(path.read_text().splitlines()) + 3
+    with path.open("a") as f:
+        f.write("\n[validate]\nbogus_key = 1\n")
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from hugopipe.cli.main import main; "
+         f"sys.exit(main(['plan', '--site', {str(site)!r}, '--env', 'staging']))"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert f"{path}:{line}: unknown key [validate].bogus_key" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (site / "public").exists() and not (site / "resources").exists()  # nothing built

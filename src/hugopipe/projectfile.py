@@ -41,6 +41,20 @@ ENVIRONMENT_KEYS = frozenset(
         "base_url",
     }
 )
+#: Keys of the ``[validate]`` table, checked here so a misspelled key fails when the file is
+#: loaded (``plan``, ``run``, the flows), not after the build. Its values, rule ids and
+#: ``[[validate.accept]]`` entries are ``hugopipe.validate.config``'s to check: importing it
+#: here would load the rule catalogue and pydantic on the start-up-critical paths.
+#: tests/test_config.py holds this list to the keys that module accepts.
+VALIDATE_KEYS = frozenset(
+    {
+        "skip_fragments", "ignore_urls", "exclude_files", "other_hosts", "indexable",
+        "max_page_kb", "max_image_kb", "title_min", "title_max", "description_min",
+        "description_max", "jobs", "required", "severity", "environments", "accept", "external",
+    }
+)  # fmt: skip
+#: Keys of one ``[validate.environments.NAME]`` table: the same, less the nesting itself.
+VALIDATE_ENV_KEYS = VALIDATE_KEYS - {"environments"}
 HINT = "see docs/configuration.md for the keys hugopipe.toml accepts"
 
 
@@ -121,16 +135,68 @@ def parse(text: str, source: str = CONFIG_NAME) -> dict[str, Any]:
                 line=line_of(text, "environments", name, "production"),
                 hint="write production = true (no quotes)",
             )
+    _check_validate(raw.get("validate", {}), text, source)
     return raw
+
+
+def _check_validate(table: Any, text: str, source: str) -> None:
+    """The keys of ``[validate]`` and of each ``[validate.environments.NAME]`` (see VALIDATE_KEYS)."""
+    if not isinstance(table, dict):
+        raise ConfigError(
+            "[validate] must be a table", file=source, line=line_of(text, "validate"), hint=HINT
+        )
+    bad = sorted(set(table) - VALIDATE_KEYS)
+    if bad:
+        raise ConfigError(
+            f"unknown key [validate].{bad[0]}",
+            file=source,
+            line=line_of(text, "validate", bad[0]),
+            hint=f"[validate] accepts {', '.join(sorted(VALIDATE_KEYS))}; {HINT}",
+        )
+    envs = table.get("environments", {})
+    if not isinstance(envs, dict):
+        raise ConfigError(
+            "[validate.environments] must be a table",
+            file=source,
+            line=line_of(text, "validate", "environments"),
+            hint=HINT,
+        )
+    for name, over in envs.items():
+        where = ("validate", "environments", name)
+        if not isinstance(over, dict):
+            raise ConfigError(
+                f"validate.environments.{name} must be a table ([validate.environments.{name}])",
+                file=source,
+                line=line_of(text, *where),
+                hint=HINT,
+            )
+        bad = sorted(set(over) - VALIDATE_ENV_KEYS)
+        if bad:
+            raise ConfigError(
+                f"unknown key [validate.environments.{name}].{bad[0]}",
+                file=source,
+                line=line_of(text, *where, bad[0]),
+                hint=f"an environment's [validate] accepts {', '.join(sorted(VALIDATE_ENV_KEYS))}; {HINT}",
+            )
 
 
 def locate(source: Path | str, *key: str) -> int | None:
     """:func:`line_of` for a file on disk (error paths only: it reads the file again)."""
+    text = _text(source)
+    return None if text is None else line_of(text, *key)
+
+
+def locate_item(source: Path | str, table: tuple[str, ...], index: int, *key: str) -> int | None:
+    """:func:`item_line` for a file on disk (error paths only: it reads the file again)."""
+    text = _text(source)
+    return None if text is None else item_line(text, table, index, *key)
+
+
+def _text(source: Path | str) -> str | None:
     try:
-        text = Path(source).read_text(encoding="utf-8")
+        return Path(source).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return line_of(text, *key)
 
 
 def environments(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -213,3 +279,28 @@ def line_of(text: str, *path: str) -> int | None:
             if full == path[: len(full)]:
                 return i
     return fallback[1] if fallback else None
+
+
+def item_line(text: str, table: tuple[str, ...], index: int, *key: str) -> int | None:
+    """The line that sets ``key`` in the ``index``-th ``[[table]]`` entry (0-based), else the
+    entry's header; for an inline array (``accept = [{...}]``), the line that opens it.
+
+    ``[[validate.accept]]`` entries are a list, so :func:`line_of`'s key paths cannot name one.
+    """
+    seen = -1
+    header: int | None = None
+    for i, line in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(line)
+        if m:
+            if header is not None:
+                break  # the entry ended without setting key
+            if line.lstrip().startswith("[[") and _key_path(m.group("key")) == table:
+                seen += 1
+                if seen == index:
+                    header = i
+            continue
+        if header is not None and key:
+            m = _ASSIGN.match(line)
+            if m and _key_path(m.group("key")) == key[: len(_key_path(m.group("key")))]:
+                return i
+    return header if header is not None else line_of(text, *table)

@@ -6,10 +6,15 @@ import re
 
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b"}
 _ANSI.update({"f": "\f", "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"})
+_HEX = {"x": r"[0-9a-fA-F]{1,2}", "u": r"[0-9a-fA-F]{1,4}", "U": r"[0-9a-fA-F]{1,8}"}  # as bash
 
 
 def ansi_c(body: str) -> str:
-    """The text of ``$'body'`` (``\\x2d`` is ``-``): an old trick for hiding a bucket name."""
+    """The text of ``$'body'`` (``\\x2d`` is ``-``): an old trick for hiding a bucket name.
+
+    As bash has it, so the guard sees the word bash passes on: a NUL ends the text
+    (``s3://acme-prod$'\\0x'-www`` is ``s3://acme-prod-www``).
+    """
     out, i = [], 0
     while i < len(body):
         c = body[i]
@@ -22,13 +27,13 @@ def ansi_c(body: str) -> str:
             out.append(_ANSI[n])
             i += 2
         elif n == "x" or n in "uU":
-            m = re.match(r"[0-9a-fA-F]{1,2}" if n == "x" else r"[0-9a-fA-F]{1,8}", body[i + 2 :])
-            out.append(chr(int(m.group(0), 16)) if m else n)
+            m = re.match(_HEX[n], body[i + 2 :])
+            out.append(chr(int(m.group(0), 16)) if m else "\\" + n)  # bash keeps a bare \x
             i += 2 + (len(m.group(0)) if m else 0)
         elif n in "01234567":
             m = re.match(r"[0-7]{1,3}", body[i + 1 :])
             assert m is not None  # n itself is an octal digit
-            out.append(chr(int(m.group(0), 8)))
+            out.append(chr(int(m.group(0), 8) & 0xFF))  # one byte: \400 is NUL
             i += 1 + len(m.group(0))
         elif n == "c" and i + 2 < len(body):
             out.append(chr(ord(body[i + 2]) & 31))
@@ -36,7 +41,7 @@ def ansi_c(body: str) -> str:
         else:
             out.append("\\" + n)
             i += 2
-    return "".join(out)
+    return "".join(out).split("\x00", 1)[0]  # bash's strings end at NUL: $'a\0b' is a
 
 
 def match_paren(s: str, i: int) -> int:

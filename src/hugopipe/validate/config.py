@@ -36,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from hugopipe import projectfile
 from hugopipe.errors import ConfigError
 from hugopipe.validate.findings import Finding
 from hugopipe.validate.rules import RULES, Level
@@ -131,23 +132,51 @@ _SCALARS = {
     "max_image_kb", "title_min", "title_max", "description_min", "description_max", "jobs",
     "required",
 }  # fmt: skip
+#: Every key of ``[validate]``; ``projectfile.VALIDATE_KEYS`` repeats it, stdlib-only, so the
+#: loader rejects a misspelled key early (tests/test_config.py holds the two equal).
+KEYS = frozenset(_SCALARS | {"severity", "environments", "accept", "external"})
+ENV_KEYS = KEYS - {"environments"}
+_INVALID_HINT = (
+    "see the docstring of src/hugopipe/validate/config.py for the allowed keys; "
+    "every [[validate.accept]] needs rule and reason"
+)
 
 
 def load_config(
-    raw: dict[str, Any] | None, env: str, production: bool, source: str = "hugopipe.toml"
+    raw: dict[str, Any] | None, env: str, production: bool, source: str | None = None
 ) -> ValidateConfig:
-    """Resolve the raw ``[validate]`` table for ``env`` (environment overrides win)."""
+    """Resolve the raw ``[validate]`` table for ``env`` (environment overrides win).
+
+    ``source``: the hugopipe.toml the table came from; errors name it and, read again, the
+    line (without one they name ``hugopipe.toml`` and no line).
+    """
+    where = _Where(source, raw or {}, env)
     raw = dict(raw or {})
-    for key in raw:
-        if key not in _SCALARS | {"severity", "environments", "accept", "external"}:
-            raise ConfigError(
-                f"unknown key [validate].{key}",
-                file=source,
-                hint="allowed keys: "
-                + ", ".join(sorted(_SCALARS | {"severity", "environments", "accept", "external"})),
-            )
-    envs = raw.pop("environments", {}) or {}
+    envs = raw.get("environments", {}) or {}
+    envs = envs if isinstance(envs, dict) else {}
+    tables = [(None, raw)] + [(n, o) for n, o in envs.items() if isinstance(o, dict)]
+    for over_env, table in tables:
+        allowed = KEYS if over_env is None else ENV_KEYS
+        for key in table:
+            if key not in allowed:
+                name = "validate" if over_env is None else f"validate.environments.{over_env}"
+                raise ConfigError(
+                    f"unknown key [{name}].{key}",
+                    file=where.file,
+                    line=where.line(key, env=over_env, base=over_env is None),
+                    hint="allowed keys: " + ", ".join(sorted(allowed)),
+                )
+    raw.pop("environments", None)
     over = dict(envs.get(env) or {})
+    for over_env, table in ((None, raw), (env, over)):
+        for key, kind, word in (("severity", dict, "a table"), ("accept", list, "a list")):
+            if not isinstance(table.get(key) or kind(), kind):
+                raise ConfigError(
+                    f"[validate] is invalid: {key} must be {word}",
+                    file=where.file,
+                    line=where.line(key, env=over_env, base=over_env is None),
+                    hint=_INVALID_HINT,
+                )
     severity = dict(raw.pop("severity", {}) or {})
     severity.update(over.pop("severity", {}) or {})
     accept = list(raw.pop("accept", []) or []) + list(over.pop("accept", []) or [])
@@ -156,7 +185,8 @@ def load_config(
         if rule not in RULES:
             raise ConfigError(
                 f"[validate.severity] names unknown rule {rule!r}",
-                file=source,
+                file=where.file,
+                line=where.line("severity", rule),
                 hint="rule ids: " + ", ".join(RULES),
             )
     try:
@@ -164,8 +194,58 @@ def load_config(
             env=env, production=production, severity=severity, accept=accept, **data
         )
     except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
         raise ConfigError(
-            f"[validate] in {source} is invalid: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}",
-            file=source,
-            hint="see hugopipe.validate.config for the allowed keys; every [[validate.accept]] needs rule and reason",
+            f"[validate] is invalid: {'.'.join(str(p) for p in loc)}: {first['msg']}",
+            file=where.file,
+            line=where.line(*loc),
+            hint=_INVALID_HINT,
         ) from exc
+
+
+class _Where:
+    """Finds the line of a ``[validate]`` key in ``source`` (error paths only: reads it again).
+
+    A merged value may come from ``[validate]`` or from ``[validate.environments.ENV]``
+    (the override wins), and ``accept`` is one list of both; this maps a key or a pydantic
+    error location back to the table that set it.
+    """
+
+    def __init__(self, source: str | None, raw: dict[str, Any], env: str) -> None:
+        self.source = source
+        self.file = source or "hugopipe.toml"
+        self.raw = raw
+        self.env = env
+        envs = raw.get("environments")
+        over = envs.get(env) if isinstance(envs, dict) else None
+        self.over: dict[str, Any] = over if isinstance(over, dict) else {}
+
+    def line(self, *loc: str | int, env: str | None = None, base: bool = False) -> int | None:
+        """The line of ``loc`` in ``[validate.environments.ENV]`` (``env``), in ``[validate]``
+        itself (``base``), or, with neither, in whichever of the two set the merged value."""
+        if not self.source or not loc:
+            return None
+        key = str(loc[0])
+        if env is None and not base and self._overridden(loc):
+            env = self.env
+        table = ("validate",) if env is None else ("validate", "environments", env)
+        if key == "accept" and len(loc) > 1 and isinstance(loc[1], int):
+            index = loc[1]
+            shared = self.raw.get("accept") or []  # [[validate.accept]] come first in the list
+            if env is not None and isinstance(shared, list):
+                index -= len(shared)
+            rest = tuple(str(p) for p in loc[2:])
+            return projectfile.locate_item(self.source, (*table, "accept"), index, *rest)
+        return projectfile.locate(self.source, *table, *(str(p) for p in loc))
+
+    def _overridden(self, loc: tuple[str | int, ...]) -> bool:
+        """Did ``[validate.environments.ENV]`` set the value at ``loc``?"""
+        key = loc[0]
+        if key == "accept" and len(loc) > 1 and isinstance(loc[1], int):
+            base = self.raw.get("accept") or []
+            return loc[1] >= (len(base) if isinstance(base, list) else 0)
+        if key == "severity" and len(loc) > 1:
+            sev = self.over.get("severity")
+            return isinstance(sev, dict) and loc[1] in sev
+        return key in self.over

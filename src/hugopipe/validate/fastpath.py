@@ -103,7 +103,8 @@ def public_report(
             f"output directory not found: {public_dir}",
             hint="build the site first or pass --public DIR",
         )
-    cfg = load_config(raw, env, production)
+    source = str(Path(site_dir) / "hugopipe.toml") if site_dir is not None else None
+    cfg = load_config(raw, env, production, source=source)
     site = Site.from_base_url(base_url)
     own_listing = listing is None and site_dir is not None
     if listing is None and site_dir is not None:
