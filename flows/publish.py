@@ -34,6 +34,7 @@ def publish(
     site: str = "examples/site",
     task_id: str | None = None,
     full_check: bool = False,
+    allow_deletes: int | None = None,
 ) -> dict:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
     started = datetime.now(UTC)
@@ -68,7 +69,13 @@ def publish(
         stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
         outputs["validation_warnings"] = len(findings.warnings)
         plan = plan_deploy(
-            site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, full_check
+            site,
+            env,
+            env_cfg.target,
+            report.public_dir,
+            env_cfg.credentials_block,
+            full_check,
+            allow_deletes,
         )
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"

@@ -72,6 +72,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         help="refuse the deploy if it would delete more objects (-1: no limit)",
     )
+    p.add_argument(
+        "--allow-deletes",
+        type=int,
+        metavar="N",
+        help="allow up to N deletes past every delete guard (max-deletes, a quarter of the "
+        "bucket, an empty or nearly empty public/); the refusal prints the N to use",
+    )
     p.add_argument("--force", action="store_true", help="upload every file")
     p.add_argument(
         "--endpoint-url",
@@ -185,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
             clients,
             full_check=args.full_check,
             max_deletes=args.max_deletes,
+            allow_deletes=args.allow_deletes,
             force=args.force,
             git_commit=git_commit(site),
             local_tree=tree_future.result,

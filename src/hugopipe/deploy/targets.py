@@ -131,6 +131,8 @@ class DeployTarget(BaseModel):
     multipart_threshold: int = 64 * 1024 * 1024
     environment: str | None = None
     config_file: str | None = None
+    #: Hugo's ``baseURL``: absolute links on this host are same-site (``links``).
+    base_url: str | None = None
 
     @cached_property
     def include_re(self) -> re.Pattern[str] | None:
@@ -286,6 +288,7 @@ def target_from_config(
             force=bool(deployment.get("force", False)),
             environment=environment,
             config_file=config_file,
+            base_url=str(config.get("baseurl") or config.get("baseURL") or "") or None,
             **fields,
         )
     except (ValidationError, ValueError, TypeError) as exc:
