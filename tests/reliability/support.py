@@ -7,6 +7,7 @@ set and writes them into ``docs/reliability.md``.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -178,17 +179,12 @@ class Proxy:
                 pass
 
             def _reset(self) -> None:
-                try:
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-                    )
-                except OSError:
-                    pass
+                linger = b"\x01\x00\x00\x00\x00\x00\x00\x00"  # close with an RST, not a FIN
+                with contextlib.suppress(OSError):
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
