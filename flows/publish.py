@@ -20,6 +20,7 @@ from hugopipe.config import ProjectConfig
 from hugopipe.local_task import build_outputs
 from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
+from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
 from tasks.llm import summarize_changes
@@ -38,9 +39,8 @@ def publish(
 ) -> dict:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production)."""
     started = datetime.now(UTC)
-    site = str(
-        Path(site).resolve()
-    )  # relative to the worker's directory; tasks see one absolute path
+    # relative to the worker's workspace, never outside it; tasks see one absolute path
+    site = str(inside(site, what="the site parameter"))
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)

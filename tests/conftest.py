@@ -43,6 +43,9 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
         "HUGOPIPE_RESULTS_DIR": str(_SESSION_DIR / "results"),
+        # paths from task files and flow parameters must stay inside the workspace
+        # (hugopipe.workspace): the tests' sites live in temporary folders
+        "HUGOPIPE_WORKSPACE": os.pathsep.join([str(ROOT), tempfile.gettempdir()]),
     }
 )
 

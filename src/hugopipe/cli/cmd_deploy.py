@@ -37,7 +37,7 @@ from pathlib import Path
 from hugopipe import projectfile
 from hugopipe.cli.exits import Exit
 from hugopipe.cli.output import emit, error, info
-from hugopipe.errors import HugopipeError, ProductionRefused, TransientError
+from hugopipe.errors import ConfigError, HugopipeError, ProductionRefused, TransientError
 
 PRODUCTION_HINT = (
     "production is published only by the approval flow: run `hugopipe run publish --env production` "
@@ -134,6 +134,13 @@ def run(args: argparse.Namespace) -> int:
     site: Path = args.site
     envs = projectfile.environments(projectfile.read(site))  # raw: pydantic is not imported yet
     env = args.env or projectfile.environment_for(args.target, envs)
+    if args.env and args.env not in envs:  # a typo must not deploy Hugo's defaults somewhere
+        known = ", ".join(envs)
+        raise ConfigError(
+            f"unknown environment {args.env!r} (known: {known})",
+            file=str(projectfile.path_of(site)),
+            hint=f"use one of: {known}, or add [environments.{args.env}] to hugopipe.toml",
+        )
     if projectfile.is_production(env, envs, target=args.target):
         raise ProductionRefused(
             f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
@@ -202,6 +209,9 @@ def run(args: argparse.Namespace) -> int:
         return Exit.UNAVAILABLE
     if not args.json:
         emit(None, json_output=False, text=plan.to_markdown())
+    for skipped in plan.skipped_local:
+        if "outside public/" in skipped:  # never uploaded; say so even with --json
+            info(f"warning: {public}/{skipped}")
     if plan.blocked:
         if args.json:
             emit({"plan": plan.to_summary(), "report": None}, json_output=True)

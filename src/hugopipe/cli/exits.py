@@ -14,7 +14,13 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
-from hugopipe.errors import ConfigError, CredentialsError, HugopipeError, ProductionRefused
+from hugopipe.errors import (
+    ConfigError,
+    CredentialsError,
+    HugopipeError,
+    ProductionRefused,
+    Unreachable,
+)
 
 
 class Exit(IntEnum):
@@ -67,6 +73,7 @@ _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException
     ("hugopipe.taskfile.model:TaskFileError", _task_file),
     (ProductionRefused, Exit.REFUSED),
     (CredentialsError, Exit.UNAVAILABLE),
+    (Unreachable, Exit.UNAVAILABLE),
     ("hugopipe.prefect_rest:ApiUnavailable", Exit.UNAVAILABLE),
     (ConfigError, Exit.USAGE),
     (UsageError, Exit.USAGE),
