@@ -7,6 +7,7 @@ Every run, successful or not, leaves a result file for Claude Code.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ from flows.approval import approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
 from hugopipe.local_task import build_outputs
+from hugopipe.publishlock import publish_lock
 from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
 from hugopipe.workspace import inside
@@ -57,7 +59,13 @@ def publish(
     run = Progress(outputs=outputs)
     stages = run.stages
     summary = partial(result_summary, f"Publish to {env}")
-    with recorded(result, run, summary, f"publish to {env}"):
+    # one publish of a site and environment at a time (hugopipe.publishlock); production
+    # runs one deploy at a time through its concurrency slot and pauses for a human, so it
+    # holds no lock across the pause
+    serial: AbstractContextManager[object] = (
+        nullcontext() if production else publish_lock(site, env)
+    )
+    with serial, recorded(result, run, summary, f"publish to {env}"):
         report = build(site, env, base_url=env_cfg.base_url)
         stages["build"] = (
             f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"

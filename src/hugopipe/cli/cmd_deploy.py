@@ -192,57 +192,62 @@ def run(args: argparse.Namespace) -> int:
     block = str(envs.get(env, {}).get("credentials_block") or credentials.DEFAULT_BLOCK)
     access = credentials.for_target(target, block, load_block, args.endpoint_url)
     clients = connect(target, session=access.session, endpoint_url=access.endpoint)
-    try:
-        plan = plan_deploy(
-            public,
-            target,
-            clients,
-            full_check=args.full_check,
-            max_deletes=args.max_deletes,
-            allow_deletes=args.allow_deletes,
-            force=args.force,
-            git_commit=git_commit(site),
-            local_tree=tree_future.result,
-        )
-    except TransientError as exc:
-        error(exc.message, hint=exc.hint)
-        return Exit.UNAVAILABLE
-    if not args.json:
-        emit(None, json_output=False, text=plan.to_markdown())
-    for skipped in plan.skipped_local:
-        if "outside public/" in skipped:  # never uploaded; say so even with --json
-            info(f"warning: {public}/{skipped}")
-    if plan.blocked:
-        if args.json:
-            emit({"plan": plan.to_summary(), "report": None}, json_output=True)
-        error(plan.blocked)
-        return Exit.FAILED
-    try:
-        report = apply_plan(
-            plan,
-            public,
-            target,
-            clients,
-            progress=ProgressBar(f"deploy {target.name}"),
-            dry_run=args.dry_run,
-            wait_invalidation=args.wait_invalidation,
-        )
-    except HugopipeError as exc:
-        failed = getattr(exc, "report", None)  # the ApplyReport so far
-        if failed is None:
-            raise
-        if args.json:
-            emit({"plan": plan.to_summary(), "report": failed}, json_output=True)
-        else:
-            emit(None, json_output=False, text=failed.to_markdown())
-        for e in failed.errors:
-            info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
-        error(f"deploy failed with {len(failed.errors)} error(s)", hint=exc.hint)
-        from hugopipe.errors import CredentialsError
+    # one publish of this site and environment at a time (hugopipe.publishlock): a second
+    # deploy waits here, then plans against the release the first one made
+    from hugopipe.publishlock import publish_lock
 
-        return Exit.UNAVAILABLE if isinstance(exc, CredentialsError) else Exit.FAILED
-    if args.json:
-        emit({"plan": plan.to_summary(), "report": report}, json_output=True)
-    else:
-        emit(None, json_output=False, text=report.to_markdown())
-    return Exit.OK
+    with publish_lock(site, env, on_wait=info):
+        try:
+            plan = plan_deploy(
+                public,
+                target,
+                clients,
+                full_check=args.full_check,
+                max_deletes=args.max_deletes,
+                allow_deletes=args.allow_deletes,
+                force=args.force,
+                git_commit=git_commit(site),
+                local_tree=tree_future.result,
+            )
+        except TransientError as exc:
+            error(exc.message, hint=exc.hint)
+            return Exit.UNAVAILABLE
+        if not args.json:
+            emit(None, json_output=False, text=plan.to_markdown())
+        for skipped in plan.skipped_local:
+            if "outside public/" in skipped:  # never uploaded; say so even with --json
+                info(f"warning: {public}/{skipped}")
+        if plan.blocked:
+            if args.json:
+                emit({"plan": plan.to_summary(), "report": None}, json_output=True)
+            error(plan.blocked)
+            return Exit.FAILED
+        try:
+            report = apply_plan(
+                plan,
+                public,
+                target,
+                clients,
+                progress=ProgressBar(f"deploy {target.name}"),
+                dry_run=args.dry_run,
+                wait_invalidation=args.wait_invalidation,
+            )
+        except HugopipeError as exc:
+            failed = getattr(exc, "report", None)  # the ApplyReport so far
+            if failed is None:
+                raise
+            if args.json:
+                emit({"plan": plan.to_summary(), "report": failed}, json_output=True)
+            else:
+                emit(None, json_output=False, text=failed.to_markdown())
+            for e in failed.errors:
+                info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
+            error(f"deploy failed with {len(failed.errors)} error(s)", hint=exc.hint)
+            from hugopipe.errors import CredentialsError
+
+            return Exit.UNAVAILABLE if isinstance(exc, CredentialsError) else Exit.FAILED
+        if args.json:
+            emit({"plan": plan.to_summary(), "report": report}, json_output=True)
+        else:
+            emit(None, json_output=False, text=report.to_markdown())
+        return Exit.OK
