@@ -159,8 +159,11 @@ class Proxy:
     kill the client at that exact point instead of sleeping.
     """
 
-    def __init__(self, upstream: str, *, rate: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self, upstream: str, *, rate: float = 0.0, seed: int = 0, kinds: tuple[str, ...] = FAULTS
+    ) -> None:
         self.rate = rate
+        self.kinds = kinds
         self.rng = random.Random(seed)
         self.count = 0
         self.faults: dict[str, int] = {}
@@ -194,7 +197,7 @@ class Proxy:
                     n = proxy.count
                     fault = None
                     if proxy.rate and proxy.rng.random() < proxy.rate:
-                        fault = proxy.rng.choice(FAULTS)
+                        fault = proxy.rng.choice(proxy.kinds)
                         if fault == "reset-mid-body" and self.command == "HEAD":
                             fault = "reset-after"
                         proxy.faults[fault] = proxy.faults.get(fault, 0) + 1
