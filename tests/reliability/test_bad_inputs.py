@@ -153,6 +153,8 @@ CASES: list[Case] = [
     Case("deploy: unknown target", lambda d, ep: ["deploy", "--site", str(d / "site"), "--target", "nope"], 2, "hugo.toml"),
     Case("plan: unknown environment", lambda d, ep: ["plan", "--site", str(d / "site"), "--env", "stagng", "--public", str(d / "site/public")], 2, "hugopipe.toml"),
     Case("rollback: unknown environment", lambda d, ep: ["rollback", "--site", str(d / "site"), "--env", "stagng"], 2, "hugopipe.toml"),
+    Case("validate: unknown key in hugopipe.toml", lambda d, ep: ["validate", "--site", str(d / "site"), "--env", "dev", "--public", str(d / "site/public")], 2, "hugopipe.toml", write("site/hugopipe.toml", ENVS + "[validate]\nstrictness = 1\n")),
+    Case("plan: broken hugopipe.toml", lambda d, ep: ["plan", "--site", str(d / "site"), "--env", "dev", "--public", str(d / "site/public")], 2, "hugopipe.toml", write("site/hugopipe.toml", "[environments.dev\n")),
     Case("validate: unknown environment", lambda d, ep: ["validate", "--site", str(d / "site"), "--env", "stagng"], 2, "hugopipe.toml"),
     # Hugo's config
     Case("hugo: not TOML", deploy(), 2, "hugo.toml", append("site/hugo.toml", "\nbroken = [\n")),
@@ -292,3 +294,19 @@ def test_full_check_repairs_damaged_state(tmp_path, s3, bucket, moto_endpoint, c
     assert main(deploy_cmd(site, moto_endpoint, "--full-check")[1:]) == 0
     assert main(deploy_cmd(site, moto_endpoint, "--json")[1:]) == 0  # repaired: plain deploys work
     assert '"status": "nothing to do"' in capsys.readouterr().out.replace('":"', '": "')
+
+
+def test_a_symlink_out_of_public_is_skipped_with_a_warning(
+    tmp_path, s3, bucket, moto_endpoint, capsys
+):
+    site = make_site(tmp_path / "site", moto_endpoint, bucket, posts=1)
+    public = build(site)
+    secret = tmp_path / "credentials"
+    secret.write_text("aws_secret_access_key = not-for-the-bucket")
+    os.symlink(secret, public / "leak.txt")
+    os.symlink(tmp_path, public / "up")
+    assert main(deploy_cmd(site, moto_endpoint, "--json")[1:]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "leak.txt" in err and "outside public/" in err
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert "leak.txt" not in keys and not any(k.startswith("up/") for k in keys)
