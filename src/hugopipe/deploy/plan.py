@@ -162,14 +162,16 @@ def decide(
     explain_all(deletes, paths, remote.files, uploads)
 
     limit = target.max_deletes if max_deletes is None else max_deletes
-    blocked = delete_refusal(
-        len(deletes),
-        len(remote.files),
-        len(local.files),
-        count_pages([lf.path for lf in local.files.values()]),
-        max_deletes=limit,
-        allow_deletes=allow_deletes,
-    )
+    blocked = None
+    if deletes:  # a plan without deletes never walks the local pages (the no-change path)
+        blocked = delete_refusal(
+            len(deletes),
+            len(remote.files),
+            len(local.files),
+            count_pages([lf.path for lf in local.files.values()]),
+            max_deletes=limit,
+            allow_deletes=allow_deletes,
+        )
 
     inval: list[str] = []
     if target.cloudfront_distribution_id and target.invalidate_cdn:
