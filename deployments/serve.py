@@ -74,6 +74,12 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
     )
+    # Flow runs refuse site paths outside the workspace (hugopipe.workspace); the site this
+    # worker serves was named by its operator, so it is part of the workspace, as is the
+    # repository. $HUGOPIPE_WORKSPACE, when set, is the operator's own list and is kept.
+    os.environ.setdefault(
+        "HUGOPIPE_WORKSPACE", os.pathsep.join([str(ROOT), str(Path(args.site).resolve())])
+    )
     from prefect import serve
 
     ensure_production_limit()

@@ -7,6 +7,7 @@ Every run, successful or not, leaves a result file for Claude Code.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -18,8 +19,10 @@ from flows.approval import approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
 from hugopipe.local_task import build_outputs
+from hugopipe.publishlock import publish_lock
 from hugopipe.results import ResultFile
 from hugopipe.summary import approval_markdown, result_summary
+from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
 from tasks.llm import summarize_changes
@@ -35,15 +38,15 @@ def publish(
     task_id: str | None = None,
     full_check: bool = False,
     context: dict | None = None,
+    allow_deletes: int | None = None,
 ) -> dict:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
 
     ``context`` is a task file's (why this run exists); it goes into the result file
     and the approval form."""
     started = datetime.now(UTC)
-    site = str(
-        Path(site).resolve()
-    )  # relative to the worker's directory; tasks see one absolute path
+    # relative to the worker's workspace, never outside it; tasks see one absolute path
+    site = str(inside(site, what="the site parameter"))
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)
@@ -61,7 +64,13 @@ def publish(
     run = Progress(outputs=outputs)
     stages = run.stages
     summary = partial(result_summary, f"Publish to {env}")
-    with recorded(result, run, summary, f"publish to {env}"):
+    # one publish of a site and environment at a time (hugopipe.publishlock); production
+    # runs one deploy at a time through its concurrency slot and pauses for a human, so it
+    # holds no lock across the pause
+    serial: AbstractContextManager[object] = (
+        nullcontext() if production else publish_lock(site, env)
+    )
+    with serial, recorded(result, run, summary, f"publish to {env}"):
         report = build(site, env, base_url=env_cfg.base_url)
         stages["build"] = (
             f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
@@ -73,7 +82,13 @@ def publish(
         stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
         outputs["validation_warnings"] = len(findings.warnings)
         plan = plan_deploy(
-            site, env, env_cfg.target, report.public_dir, env_cfg.credentials_block, full_check
+            site,
+            env,
+            env_cfg.target,
+            report.public_dir,
+            env_cfg.credentials_block,
+            full_check,
+            allow_deletes,
         )
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"

@@ -14,7 +14,7 @@ from prefect.artifacts import (
 )
 
 from hugopipe import deploy as core
-from hugopipe.errors import HugopipeError
+from hugopipe.errors import ConfigError, HugopipeError
 from tasks.aws import target_clients
 from tasks.faults import maybe_fail
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
@@ -36,13 +36,18 @@ def plan_deploy(
     public_dir: str,
     credentials_block: str,
     full_check: bool = False,
+    allow_deletes: int | None = None,
 ) -> core.DeployPlan:
     maybe_fail("plan-deploy")
     tgt, store = target_clients(site, target, credentials_block)
-    plan = core.plan_deploy(Path(public_dir), tgt, store, full_check=full_check)
+    plan = core.plan_deploy(
+        Path(public_dir), tgt, store, full_check=full_check, allow_deletes=allow_deletes
+    )
     create_markdown_artifact(
         plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
     )
+    if plan.blocked:  # refused before any approval is asked for, and before anything is written
+        raise ConfigError(plan.blocked, file=tgt.config_file, hint="nothing was changed")
     return plan
 
 

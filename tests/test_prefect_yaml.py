@@ -103,8 +103,10 @@ def test_publish_has_no_parameter_that_could_skip_approval() -> None:
     from flows.publish import publish
 
     params = set(publish.parameters.properties)
-    # context: a task file's (who asked and why), shown in the approval form (issue 17)
-    assert params == {"env", "site", "task_id", "full_check", "context"}
+    # context: a task file's (who asked and why), shown in the approval form (issue 17);
+    # allow_deletes (issue 19) lifts the delete guards only; the plan, deletes listed first,
+    # still waits for the typed phrase in production
+    assert params == {"env", "site", "task_id", "full_check", "context", "allow_deletes"}
     assert not any(word in p for p in params for word in ("approv", "skip", "force", "confirm"))
 
 

@@ -109,6 +109,11 @@ class TransientError(HugopipeError):
     failure_class = FailureClass.TRANSIENT
 
 
+class Unreachable(TransientError):
+    """A required service did not answer at all (connection refused, no such host, timeout):
+    the CLI exits 4, like a missing Prefect server."""
+
+
 class CredentialsError(HugopipeError):
     failure_class = FailureClass.CREDENTIALS
 

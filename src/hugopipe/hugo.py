@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 from functools import cache
 from pathlib import Path
@@ -86,16 +87,53 @@ def hugo_config(site: Path, env: str) -> dict:
     _require_site(site)
     proc = run_hugo(["config", "--environment", env, "--format", "json"], cwd=site)
     if proc.returncode != 0:
-        raise ConfigError(
-            f"hugo could not read the site configuration for environment {env!r}: "
-            + (proc.stderr.strip() or proc.stdout.strip()),
-            file=str(site),
-            hint="fix the configuration error Hugo names (file and line are in its message)",
-        )
+        raise config_error(site, env, proc.stderr.strip() or proc.stdout.strip())
     try:
         return json.loads(proc.stdout)
     except json.JSONDecodeError as exc:  # pragma: no cover - Hugo contract
         raise ConfigError(f"hugo config printed something that is not JSON: {exc}") from exc
+
+
+def site_config_file(site_dir: Path) -> str:
+    """The file a user should open to fix the deployment section (best guess, for messages)."""
+    for name in (
+        "hugo.toml",
+        "hugo.yaml",
+        "hugo.json",
+        "config.toml",
+        "config.yaml",
+        "config.json",
+    ):
+        if (site_dir / name).exists():
+            return str(site_dir / name)
+    for name in ("hugo.toml", "hugo.yaml", "config.toml", "config.yaml"):
+        p = site_dir / "config" / "_default" / name
+        if p.exists():
+            return str(p)
+    return str(site_dir / "hugo.toml")
+
+
+_CONFIG_PLACE = re.compile(
+    r'(?:path "(?P<dir_file>[^"]+)".*?)?"(?P<file>[^"]+?\.(?:toml|ya?ml|json)):(?P<line>\d+)(?::\d+)?"'
+)
+
+
+def config_error(site: Path, env: str, message: str) -> ConfigError:
+    """Hugo's config error with the file and line it names (``"/site/hugo.toml:5:6"``)."""
+    m = _CONFIG_PLACE.search(message)
+    file: str | None = None
+    line: int | None = None
+    if m:
+        file = m.group("dir_file") or m.group("file")
+        line = None if m.group("dir_file") else int(m.group("line"))
+    if file is None:
+        file = site_config_file(site)
+    return ConfigError(
+        f"Hugo cannot read the site configuration for environment {env!r}: {message}",
+        file=file,
+        line=line,
+        hint="fix the configuration error in that file (Hugo's message says what is wrong)",
+    )
 
 
 def hugo_list(site: Path, env: str, kind: str) -> list[dict[str, str]]:

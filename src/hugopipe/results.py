@@ -63,10 +63,18 @@ class ResultFile(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> ResultFile:
+        """Raises ``ValueError`` (a pydantic ``ValidationError`` is one) or ``yaml.YAMLError``."""
+        from hugopipe.safeyaml import load_limited
+
         if not text.startswith("---"):
             raise ValueError("a result file starts with '---' YAML front matter")
-        _, front, body = text.split("---", 2)
-        data = yaml.safe_load(front) or {}
+        parts = text.split("---", 2)
+        if len(parts) < 3:
+            raise ValueError("the YAML front matter is not closed by a second '---' line")
+        _, front, body = parts
+        data = load_limited(front) or {}
+        if not isinstance(data, dict):
+            raise ValueError("the front matter is not a mapping of `key: value` lines")
         return cls.model_validate({**data, "summary": body.strip()})
 
 

@@ -178,6 +178,36 @@ def assemble_result(api: Any, run: dict[str, Any]) -> ResultFile:
     )
 
 
+def read_result(path: Path) -> tuple[str, ResultFile]:
+    """A result file's text and value; a damaged one raises ``ConfigError`` naming it and the repair."""
+    import yaml
+
+    from hugopipe.errors import ConfigError
+    from hugopipe.results import ResultFile
+
+    line = None
+    try:
+        text = path.read_text(encoding="utf-8")
+        return text, ResultFile.parse(text)
+    except UnicodeDecodeError as exc:
+        problem = f"is not UTF-8 text (byte {exc.start})"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = f"its front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"
+    except ValueError as exc:  # pydantic's ValidationError too: fields of the wrong type
+        problem = str(exc).splitlines()[0] if "validation error" not in str(exc) else str(exc)
+    except OSError as exc:
+        problem = f"cannot be read: {exc.strerror or exc}"
+    raise ConfigError(
+        f"the result file is damaged: {problem}",
+        file=str(path),
+        line=line,
+        hint="move it aside (or delete it) and run `hugopipe result` again: it assembles a new "
+        "one from the Prefect API",
+    )
+
+
 @dataclass
 class RunResult:
     path: Path
@@ -188,11 +218,10 @@ class RunResult:
 
 def result_of(api: Any, run: dict[str, Any]) -> RunResult:
     """The result file the flow wrote for ``run``, or one assembled from the API and written."""
-    from hugopipe.results import ResultFile, write_result
+    from hugopipe.results import write_result
 
     path = find_result_file(api, run)
     if path is not None:
-        text = path.read_text(encoding="utf-8")
-        return RunResult(path, text, ResultFile.parse(text), assembled=False)
+        return RunResult(path, *read_result(path), assembled=False)
     result = assemble_result(api, run)
     return RunResult(write_result(result), result.render(), result, assembled=True)

@@ -159,7 +159,9 @@ DEPLOY_PLAN = {
     "drift",
     "invalidation_paths",
     "max_deletes",
+    "allow_deletes",  # issue 19
     "blocked",
+    "held_deletes",  # issue 19
     "remote_source",
     "summary",
 }

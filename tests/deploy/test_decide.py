@@ -93,9 +93,26 @@ def test_decide_plans_uploads_deletes_and_derives_the_summary():
 
 def test_decide_blocks_past_max_deletes_and_counts_prefixed_pages():
     target = make_target("b", "http://unused.invalid", prefix="site/", strip_index_html=True)
-    local = _local({})
-    remote = _remote({"site/a/": ("h", HTML), "site/b.css": ("h", CSS)})
+    # one page stays: an output with no pages at all is refused whatever the limit (below)
+    local = LocalTree(
+        files={"site/": LocalFile(path="index.html", key="site/", sha256="h", size=1, headers=HTML)}
+    )
+    remote = _remote({"site/": ("h", HTML), "site/a/": ("h", HTML), "site/b.css": ("h", CSS)})
     plan = decide(local, remote, target, max_deletes=1)
     assert plan.blocked and "2 deletes exceed the max-deletes limit of 1" in plan.blocked
     assert (plan.summary.pages_deleted, plan.summary.files_deleted) == (1, 1)
     assert decide(local, remote, target, max_deletes=-1).blocked is None
+
+
+def test_an_empty_output_never_deletes_without_allow_deletes():
+    target = make_target("b", "http://unused.invalid", prefix="site/", strip_index_html=True)
+    remote = _remote({"site/a/": ("h", HTML), "site/b.css": ("h", CSS)})
+    for limit in (None, 1, 1000, -1):
+        plan = decide(_local({}), remote, target, max_deletes=limit)
+        assert (
+            plan.blocked
+            and "--allow-deletes 2" in plan.blocked
+            and "2 of the bucket's 2" in plan.blocked
+        )
+    assert decide(_local({}), remote, target, allow_deletes=1).blocked  # 1 is not enough
+    assert decide(_local({}), remote, target, allow_deletes=2).blocked is None

@@ -34,7 +34,9 @@ PLAN_KEYS = {
     "invalidation_paths",
     "cloudfront_distribution_id",
     "max_deletes",
+    "allow_deletes",  # issue 19: the --allow-deletes the plan was made with
     "blocked",
+    "held_deletes",  # issue 19: deletes an uploaded page still links to
     "drift",
     "pending_keys",
     "skipped_local",
@@ -106,7 +108,7 @@ def test_plan_and_report_json_keys(tmp_path, s3, bucket, moto_endpoint):
     assert set(dumped["summary"]) == SUMMARY_KEYS
     assert set(dumped["uploads"][0]) == UPLOAD_KEYS
     assert set(dumped["uploads"][0]["headers"]) == HEADER_KEYS
-    assert set(dumped["deletes"][0]) == {"key", "size"}
+    assert set(dumped["deletes"][0]) == {"key", "size", "why"}  # why: issue 19
     assert dumped["summary"] == {
         "uploads": 1,
         "uploads_by_reason": {"content changed": 1},

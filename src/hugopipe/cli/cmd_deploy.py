@@ -35,7 +35,7 @@ from pathlib import Path
 from hugopipe import projectfile
 from hugopipe.cli.exits import Exit
 from hugopipe.cli.output import emit, error, info
-from hugopipe.errors import HugopipeError, ProductionRefused
+from hugopipe.errors import ConfigError, HugopipeError, ProductionRefused
 
 PRODUCTION_HINT = (
     "production is published only by the approval flow: run `hugopipe run publish --env production` "
@@ -69,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-deletes",
         type=int,
         help="refuse the deploy if it would delete more objects (-1: no limit)",
+    )
+    p.add_argument(
+        "--allow-deletes",
+        type=int,
+        metavar="N",
+        help="allow up to N deletes past every delete guard (max-deletes, a quarter of the "
+        "bucket, an empty or nearly empty public/); the refusal prints the N to use",
     )
     p.add_argument("--force", action="store_true", help="upload every file")
     p.add_argument(
@@ -125,6 +132,13 @@ def run(args: argparse.Namespace) -> int:
     site: Path = args.site
     envs = projectfile.environments(projectfile.read(site))  # raw: pydantic is not imported yet
     env = args.env or projectfile.environment_for(args.target, envs)
+    if args.env and args.env not in envs:  # a typo must not deploy Hugo's defaults somewhere
+        known = ", ".join(envs)
+        raise ConfigError(
+            f"unknown environment {args.env!r} (known: {known})",
+            file=str(projectfile.path_of(site)),
+            hint=f"use one of: {known}, or add [environments.{args.env}] to hugopipe.toml",
+        )
     if projectfile.is_production(env, envs, target=args.target):
         raise ProductionRefused(
             f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
@@ -161,46 +175,55 @@ def run(args: argparse.Namespace) -> int:
     block = str(envs.get(env, {}).get("credentials_block") or credentials.DEFAULT_BLOCK)
     access = credentials.for_target(target, block, load_block, args.endpoint_url)
     clients = connect(target, session=access.session, endpoint_url=access.endpoint)
-    plan = plan_deploy(
-        public,
-        target,
-        clients,
-        full_check=args.full_check,
-        max_deletes=args.max_deletes,
-        force=args.force,
-        git_commit=git_commit(site),
-    )
-    if not args.json:
-        emit(None, json_output=False, text=plan.to_markdown())
-    if plan.blocked:
-        if args.json:
-            emit({"plan": plan.to_summary(), "report": None}, json_output=True)
-        error(plan.blocked)
-        return Exit.FAILED
-    try:
-        report = apply_plan(
-            plan,
+    # one publish of this site and environment at a time (hugopipe.publishlock): a second
+    # deploy waits here, then plans against the release the first one made
+    from hugopipe.publishlock import publish_lock
+
+    with publish_lock(site, env, on_wait=info):
+        plan = plan_deploy(
             public,
             target,
             clients,
-            progress=ProgressBar(f"deploy {target.name}"),
-            dry_run=args.dry_run,
-            wait_invalidation=args.wait_invalidation,
+            full_check=args.full_check,
+            max_deletes=args.max_deletes,
+            allow_deletes=args.allow_deletes,
+            force=args.force,
+            git_commit=git_commit(site),
         )
-    except HugopipeError as exc:
-        failed = getattr(exc, "report", None)  # the ApplyReport so far
-        if failed is None:
-            raise
+        if not args.json:
+            emit(None, json_output=False, text=plan.to_markdown())
+        for skipped in plan.skipped_local:
+            if "outside public/" in skipped:  # never uploaded; say so even with --json
+                info(f"warning: {public}/{skipped}")
+        if plan.blocked:
+            if args.json:
+                emit({"plan": plan.to_summary(), "report": None}, json_output=True)
+            error(plan.blocked)
+            return Exit.FAILED
+        try:
+            report = apply_plan(
+                plan,
+                public,
+                target,
+                clients,
+                progress=ProgressBar(f"deploy {target.name}"),
+                dry_run=args.dry_run,
+                wait_invalidation=args.wait_invalidation,
+            )
+        except HugopipeError as exc:
+            failed = getattr(exc, "report", None)  # the ApplyReport so far
+            if failed is None:
+                raise
+            if args.json:
+                emit({"plan": plan.to_summary(), "report": failed}, json_output=True)
+            else:
+                emit(None, json_output=False, text=failed.to_markdown())
+            for e in failed.errors:
+                info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
+            info(f"deploy failed with {len(failed.errors)} error(s)")
+            raise  # rendered, and mapped to its exit code, by cli/exits.py
         if args.json:
-            emit({"plan": plan.to_summary(), "report": failed}, json_output=True)
+            emit({"plan": plan.to_summary(), "report": report}, json_output=True)
         else:
-            emit(None, json_output=False, text=failed.to_markdown())
-        for e in failed.errors:
-            info(f"error: {e.operation} {e.key}: {e.code}: {e.message}")
-        info(f"deploy failed with {len(failed.errors)} error(s)")
-        raise  # rendered, and mapped to its exit code, by cli/exits.py
-    if args.json:
-        emit({"plan": plan.to_summary(), "report": report}, json_output=True)
-    else:
-        emit(None, json_output=False, text=report.to_markdown())
-    return Exit.OK
+            emit(None, json_output=False, text=report.to_markdown())
+        return Exit.OK

@@ -52,7 +52,11 @@ def submit_cmd(args: argparse.Namespace) -> int:
         raise  # every problem on stderr, exit 2 (3 for a file carrying an approval)
     for n in notices:
         info(f"note: {n}")
-    site = Path(request.params.site_path).expanduser() if request.params.site_path else None
+    site: Path | None = None
+    if request.params.site_path:  # never a folder outside the workspace (hugopipe.workspace)
+        from hugopipe.workspace import inside
+
+        site = inside(request.params.site_path, what="params.site_path", file=str(path))
     data: dict[str, Any] = {
         "valid": True,
         "task_id": request.task_id,

@@ -20,6 +20,7 @@ from hugopipe.errors import (
     HugopipeError,
     ProductionRefused,
     TransientError,
+    Unreachable,
 )
 
 
@@ -73,6 +74,7 @@ _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException
     ("hugopipe.taskfile.model:TaskFileError", _task_file),
     (ProductionRefused, Exit.REFUSED),
     (CredentialsError, Exit.UNAVAILABLE),
+    (Unreachable, Exit.UNAVAILABLE),
     ("hugopipe.prefect_rest:ApiUnavailable", Exit.UNAVAILABLE),
     (TransientError, Exit.UNAVAILABLE),  # an endpoint still failing after the retries
     (ConfigError, Exit.USAGE),

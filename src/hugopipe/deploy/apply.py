@@ -161,7 +161,9 @@ def apply_plan(
 
         store = DryRunStore(store)
         done_status = ApplyStatus.DRY_RUN
-    if plan.empty:  # nothing to write, so nothing to check either
+    # Nothing to write, so nothing to check either; except after --full-check, which rebuilt
+    # the state from a listing and writes it back (repairing a damaged manifest or pending list).
+    if plan.empty and plan.remote_source != "full-check":
         return _finish(report, done_status if dry_run else ApplyStatus.NOTHING_TO_DO, started)
     cdn = store.cdn
     if cdn is not None and plan.invalidation_paths and plan.cloudfront_distribution_id:

@@ -20,7 +20,7 @@ import botocore.exceptions
 from botocore.config import Config
 
 from hugopipe.deploy.cloudfront import create_invalidation, wait_invalidation
-from hugopipe.deploy.errors import StoreError
+from hugopipe.deploy.errors import StoreError, refused
 from hugopipe.deploy.store import Stored
 from hugopipe.deploy.targets import DeployTarget
 
@@ -275,6 +275,15 @@ class FastPutStore(BotoStore):
 Clients = BotoStore
 
 
+def _give_up_when_refused(
+    attempts: int = 0, caught_exception: BaseException | None = None, **_: Any
+) -> None:
+    """botocore's retry hook: stop after the second refused connection instead of backing off
+    five times (about 30 s) before telling the user the endpoint is not there."""
+    if caught_exception is not None and attempts >= 2 and refused(caught_exception):
+        raise caught_exception
+
+
 def connect(
     target: DeployTarget,
     session: boto3.Session | None = None,
@@ -316,6 +325,7 @@ def connect(
         use_fips_endpoint=target.fips or None,
     )
     s3 = session.client("s3", region_name=region, endpoint_url=endpoint, config=cfg)
+    s3.meta.events.register_first("needs-retry.s3", _give_up_when_refused)
     cdn = None
     if target.cloudfront_distribution_id:
 

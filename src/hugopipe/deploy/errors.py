@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NoReturn
 
-from hugopipe.errors import ConfigError, CredentialsError, HugopipeError, TransientError
+from hugopipe.errors import (
+    ConfigError,
+    CredentialsError,
+    HugopipeError,
+    TransientError,
+    Unreachable,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from hugopipe.deploy.models import ApplyReport, ObjectError
@@ -155,6 +161,34 @@ def is_transient(exc: BaseException) -> bool:
     return code in TRANSIENT_CODES or status >= 500 or code.startswith("5")
 
 
+#: Exception classes (botocore's) raised when no connection could be made at all.
+UNREACHABLE_EXCEPTIONS = frozenset({"EndpointConnectionError", "ConnectTimeoutError"})
+#: What the operating system says when nothing listens there or the name does not resolve.
+_NO_ONE_THERE = (
+    "Connection refused",
+    "Name or service not known",
+    "nodename nor servname",
+    "Temporary failure in name resolution",
+    "No address associated",
+)
+
+
+def unreachable(exc: BaseException) -> bool:
+    """No connection could be made (as opposed to a reset or a 5xx from a live endpoint)."""
+    if isinstance(exc, StoreError):
+        return exc.code in UNREACHABLE_EXCEPTIONS
+    return bool(_names(exc) & UNREACHABLE_EXCEPTIONS)
+
+
+def refused(exc: BaseException) -> bool:
+    """Nothing listens at the endpoint or its name does not resolve: one retry is enough."""
+    if not unreachable(exc):
+        return False
+    kwargs = getattr(exc, "kwargs", None)
+    text = f"{exc} {kwargs.get('error', '') if isinstance(kwargs, dict) else ''}"
+    return any(s in text for s in _NO_ONE_THERE)
+
+
 def is_credentials(exc: BaseException) -> bool:
     if isinstance(exc, StoreError):
         return exc.credentials
@@ -170,6 +204,12 @@ def classify(exc: BaseException, what: str, *, target: DeployTarget | None = Non
     message = f"{what}: {error_code(exc)}: {exc}"
     if is_credentials(exc):
         return CredentialsError(message, hint=CREDENTIALS_HINT)
+    if unreachable(exc):
+        return Unreachable(
+            message,
+            hint="check the endpoint URL (--endpoint-url, the target URL's endpoint=) and the "
+            "network; nothing was changed",
+        )
     if is_transient(exc):
         return TransientError(
             message, hint="the endpoint is slow or unreachable; retry with backoff"

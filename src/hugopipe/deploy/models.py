@@ -69,6 +69,8 @@ class UploadItem(BaseModel):
 class DeleteItem(BaseModel):
     key: str
     size: int = 0
+    #: Why the object goes: a removed source page, a rename, an alias no longer generated.
+    why: str = ""
 
 
 class DriftItem(BaseModel):
@@ -120,7 +122,11 @@ class DeployPlan(BaseModel):
     invalidation_paths: list[str] = Field(default_factory=list)
     cloudfront_distribution_id: str | None = None
     max_deletes: int = 256
+    #: ``--allow-deletes N``: up to N deletes pass every delete guard (``safety``).
+    allow_deletes: int | None = None
     blocked: str | None = None
+    #: Deletes held back because an uploaded page still links to them (kept in the manifest).
+    held_deletes: list[DeleteItem] = Field(default_factory=list)
     drift: list[DriftItem] = Field(default_factory=list)
     pending_keys: list[str] = Field(default_factory=list)
     skipped_local: list[str] = Field(default_factory=list)
@@ -169,6 +175,11 @@ class DeployPlan(BaseModel):
         lines = [f"### Deploy plan for `{self.target}` (s3://{self.bucket}/{self.prefix})", ""]
         if self.blocked:
             lines += [f"> **BLOCKED:** {self.blocked}", ""]
+        if self.deletes:
+            lines += [
+                f"> **{len(self.deletes)} object(s) will be DELETED** (listed below, each with why)",
+                "",
+            ]
         lines += [
             "| | pages | other files |",
             "|---|---:|---:|",
@@ -205,6 +216,16 @@ class DeployPlan(BaseModel):
         if self.drift:
             lines += ["", f"**Drift: {len(self.drift)} object(s) differ from the manifest**", ""]
             lines += [f"- `{d.key}`: {d.problem}" for d in self.drift[:show]]
+        if self.deletes:
+            lines += ["", "**Deletes**", ""]
+            lines += [
+                f"- `{d.key}`" + (f" — {d.why}" if d.why else "") for d in self.deletes[:show]
+            ]
+            if len(self.deletes) > show:
+                lines.append(f"- … and {len(self.deletes) - show} more")
+        if self.held_deletes:
+            lines += ["", "**Not deleted** (an uploaded page still links to them)", ""]
+            lines += [f"- `{d.key}`" for d in self.held_deletes[:show]]
         if self.uploads:
             lines += ["", "**Uploads** (in order)", ""]
             for u in self.uploads[:show]:
@@ -214,11 +235,6 @@ class DeployPlan(BaseModel):
                 )
             if len(self.uploads) > show:
                 lines.append(f"- … and {len(self.uploads) - show} more")
-        if self.deletes:
-            lines += ["", "**Deletes**", ""]
-            lines += [f"- `{d.key}`" for d in self.deletes[:show]]
-            if len(self.deletes) > show:
-                lines.append(f"- … and {len(self.deletes) - show} more")
         if self.skipped_local:
             lines += ["", f"Not deployed from public/: {len(self.skipped_local)}", ""]
             lines += [f"- {p}" for p in self.skipped_local[:show]]

@@ -8,10 +8,12 @@ gathers its inputs (``remote.gather``) and calls it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from hugopipe.deploy.cloudfront import invalidation_paths
 from hugopipe.deploy.headers import header_changes, upload_class
+from hugopipe.deploy.links import PageRefs, read_refs
 from hugopipe.deploy.local import LocalFile, LocalTree
 from hugopipe.deploy.models import (
     SHOW_ITEMS,
@@ -21,7 +23,9 @@ from hugopipe.deploy.models import (
     UploadItem,
     UploadReason,
 )
+from hugopipe.deploy.order import assign_groups
 from hugopipe.deploy.remote import RemoteState, gather
+from hugopipe.deploy.safety import count_pages, delete_refusal, explain_all
 from hugopipe.deploy.store import Store
 from hugopipe.deploy.targets import DeployTarget
 
@@ -117,14 +121,23 @@ def decide(
     target: DeployTarget,
     *,
     max_deletes: int | None = None,
+    allow_deletes: int | None = None,
     force: bool = False,
     git_commit: str | None = None,
     build_hash: str | None = None,
+    page_refs: Callable[[UploadItem], PageRefs] | None = None,
 ) -> DeployPlan:
-    """The plan for deploying ``local`` over ``remote`` to ``target``. Pure: reads nothing."""
+    """The plan for deploying ``local`` over ``remote`` to ``target``.
+
+    Pure but for ``page_refs`` (what an uploaded page links to), which by default reads
+    the page from ``public/``; tests pass a table. Uploads are ordered so nothing links to
+    what is not there yet (``order``), deletes that an uploaded page still links to are
+    held back, and every delete guard of ``safety`` is applied.
+    """
     uploads, deletes, kept = diff(
         local.files, remote.files, target, force=force, pending=remote.pending
     )
+    unchanged = len(kept)
     drifted = {d.key for d in remote.drift}
     for u in uploads:
         if u.key in drifted and u.reason in {
@@ -133,19 +146,36 @@ def decide(
             UploadReason.UNKNOWN,
         }:
             u.reason = UploadReason.DRIFT
+    if page_refs is None:
+        files = local.files
+
+        def page_refs(u: UploadItem) -> PageRefs:
+            return read_refs(files[u.key].fs_path, u.path, target.base_url)
+
+    uploads, refs = assign_groups(uploads, target, page_refs)
+    paths = {d.key: target.path_for(d.key) for d in deletes}
+    linked = {r for rs in refs.values() for r in rs}
+    held = [d for d in deletes if paths[d.key] in linked]
+    if held:
+        deletes = [d for d in deletes if paths[d.key] not in linked]
+        kept = {**kept, **{d.key: remote.files[d.key] for d in held if d.key in remote.files}}
+    explain_all(deletes, paths, remote.files, uploads)
 
     limit = target.max_deletes if max_deletes is None else max_deletes
     blocked = None
-    if limit >= 0 and len(deletes) > limit:
-        blocked = (
-            f"{len(deletes)} deletes exceed the max-deletes limit of {limit}; nothing was changed. "
-            "Check that public/ is the complete site, then raise --max-deletes (or maxDeletes in "
-            "[deployment]; -1 disables the guard)."
+    if deletes:  # a plan without deletes never walks the local pages (the no-change path)
+        blocked = delete_refusal(
+            len(deletes),
+            len(remote.files),
+            len(local.files),
+            count_pages([lf.path for lf in local.files.values()]),
+            max_deletes=limit,
+            allow_deletes=allow_deletes,
         )
 
     inval: list[str] = []
     if target.cloudfront_distribution_id and target.invalidate_cdn:
-        changed = [u.path for u in uploads] + [target.path_for(d.key) for d in deletes]
+        changed = [u.path for u in uploads] + [paths[d.key] for d in deletes]
         inval = invalidation_paths(
             changed,
             threshold=target.invalidation_threshold,
@@ -164,13 +194,15 @@ def decide(
         remote_source=remote.source,
         uploads=uploads,
         deletes=deletes,
-        unchanged=len(kept),
+        held_deletes=held,
+        unchanged=unchanged,
         kept=kept,
         invalidation_paths=inval,
         cloudfront_distribution_id=target.cloudfront_distribution_id
         if target.invalidate_cdn
         else None,
         max_deletes=limit,
+        allow_deletes=allow_deletes,
         blocked=blocked,
         drift=remote.drift,
         pending_keys=sorted(remote.pending),
@@ -187,6 +219,7 @@ def plan_deploy(
     *,
     full_check: bool = False,
     max_deletes: int | None = None,
+    allow_deletes: int | None = None,
     force: bool = False,
     git_commit: str | None = None,
     build_hash: str | None = None,
@@ -198,6 +231,7 @@ def plan_deploy(
         remote,
         target,
         max_deletes=max_deletes,
+        allow_deletes=allow_deletes,
         force=force,
         git_commit=git_commit,
         build_hash=build_hash,

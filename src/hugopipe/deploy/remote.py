@@ -108,8 +108,9 @@ def gather(
     """Walk ``public_dir`` and read the bucket's state: everything ``decide`` needs."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         # The state file and the pending list are fetched while public/ is hashed.
-        f_manifest = pool.submit(read_manifest, store, target)
-        f_pending = pool.submit(read_pending, store, target)
+        # --full-check rebuilds the state from a listing: a damaged state file is not needed
+        f_manifest = pool.submit(read_manifest, store, target, tolerant=full_check)
+        f_pending = pool.submit(read_pending, store, target, tolerant=full_check)
         local = walk_local(public_dir, target)
         manifest, etag = f_manifest.result()
         pending = set(f_pending.result())

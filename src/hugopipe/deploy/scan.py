@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hugopipe.errors import ConfigError
 from hugopipe.outputwalk import sha256_file
+from hugopipe.workspace import within
 
 CHUNK = 512  # files per hashing task: few enough tasks that pool overhead stays small
 
@@ -33,6 +34,18 @@ class ScannedFile:
 class Scan:
     files: list[ScannedFile]  # sorted by path
     skipped: list[str] = field(default_factory=list)  # slash paths not uploaded, with the reason
+
+
+def _bad_name(name: str) -> bool:
+    """A name that cannot be a key: not UTF-8 (Python decoded it with surrogate escapes),
+    or with control characters. The common all-ASCII case costs two C calls."""
+    if name.isascii():
+        return not name.isprintable()
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name)
 
 
 def _hash_file(path: str) -> tuple[str, int]:
@@ -52,9 +65,16 @@ def _scan(
         entries = sorted(it, key=lambda e: e.name)
     for e in entries:
         rel = rel_dir + e.name
+        if _bad_name(e.name):
+            raise ConfigError(
+                f"the file name {os.fsencode(rel)!r} in public/ is not valid UTF-8 (or has control "
+                "characters); S3 keys and URLs are UTF-8, so it cannot be deployed",
+                file=os.path.join(root, os.fsencode(rel).decode("utf-8", "replace")),
+                hint="rename the file (or the source that produces it) and build again; nothing was changed",
+            )
         if e.is_symlink():
             real = os.path.realpath(e.path)
-            if os.path.commonpath([real_root, real]) != real_root:
+            if not within(real, real_root):
                 skipped.append(f"{rel} (symlink pointing outside public/, not followed)")
             elif os.path.isdir(real):
                 skipped.append(f"{rel}/ (directory symlink, not followed)")

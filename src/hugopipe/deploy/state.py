@@ -32,10 +32,36 @@ def _get(store: Store, target: DeployTarget, key: str) -> tuple[bytes, str | Non
     return None if got is None else (got[0], got[1].etag)
 
 
+REPAIR_HINT = (
+    "run the deploy again with --full-check: it rebuilds the state from a listing of the "
+    "bucket and writes a good {name} (or delete s3://{bucket}/{key})"
+)
+
+
+class DamagedState(ConfigError):
+    """One of hugopipe's own objects in the bucket cannot be read: name it and the repair."""
+
+    def __init__(self, target: DeployTarget, key: str, problem: str) -> None:
+        name = key.rsplit("/", 1)[-1]
+        super().__init__(
+            f"s3://{target.bucket}/{key} is damaged: {problem}",
+            hint=REPAIR_HINT.format(name=name, bucket=target.bucket, key=key),
+        )
+
+
+def _problem(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
 def read_manifest(
-    store: Store, target: DeployTarget, key: str | None = None
+    store: Store, target: DeployTarget, key: str | None = None, *, tolerant: bool = False
 ) -> tuple[ReleaseManifest | None, str | None]:
-    """The bucket's state file (or a release manifest) and its ETag; ``(None, None)`` when absent."""
+    """The bucket's state file (or a release manifest) and its ETag; ``(None, None)`` when absent.
+
+    A damaged one raises ``DamagedState``; with ``tolerant`` (``--full-check``, which
+    rebuilds the state from a listing) it reads as ``(None, its ETag)`` instead.
+    """
     key = key or target.state_prefix + MANIFEST_NAME
     got = _get(store, target, key)
     if got is None:
@@ -43,11 +69,12 @@ def read_manifest(
     body, etag = got
     try:
         manifest = ReleaseManifest.model_validate_json(gzip.decompress(body))
-    except Exception as exc:  # a corrupt or foreign state file: fall back to a listing, loudly
-        raise ConfigError(
-            f"s3://{target.bucket}/{key} is not a hugopipe manifest ({exc})",
-            hint="delete it or run with --full-check to rebuild the state from a listing",
-        ) from exc
+    except (
+        Exception
+    ) as exc:  # anything a damaged or foreign object can raise: not gzip, not JSON, wrong shape
+        if tolerant:
+            return None, etag or ""
+        raise DamagedState(target, key, f"not a hugopipe manifest ({_problem(exc)})") from exc
     return manifest, etag or ""
 
 
@@ -80,10 +107,26 @@ def write_manifest(store: Store, target: DeployTarget, manifest: ReleaseManifest
     return written.etag or ""
 
 
-def read_pending(store: Store, target: DeployTarget) -> list[str]:
-    """Keys a failed or interrupted apply may have left in an unknown state."""
-    got = _get(store, target, target.state_prefix + PENDING_NAME)
-    return [] if got is None else list(json.loads(got[0]).get("keys", []))
+def read_pending(store: Store, target: DeployTarget, *, tolerant: bool = False) -> list[str]:
+    """Keys a failed or interrupted apply may have left in an unknown state.
+
+    A damaged list raises ``DamagedState``; ``tolerant`` (``--full-check``: every key is
+    compared with the bucket itself, so the list is not needed) reads it as empty.
+    """
+    key = target.state_prefix + PENDING_NAME
+    got = _get(store, target, key)
+    if got is None:
+        return []
+    try:
+        data = json.loads(got[0].decode("utf-8"))
+        keys = data["keys"] if isinstance(data, dict) else None
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ValueError('expected {"keys": ["key", ...]}')
+    except (ValueError, KeyError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        if tolerant:
+            return []
+        raise DamagedState(target, key, _problem(exc)) from exc
+    return list(keys)
 
 
 def write_pending(store: Store, target: DeployTarget, keys: list[str]) -> None:

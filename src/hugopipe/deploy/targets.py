@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hugopipe.deploy.headers import Matcher
 from hugopipe.errors import ConfigError
+from hugopipe.hugo import site_config_file  # re-exported: callers name the config file with it
 
 #: Query parameters gocloud.dev v0.45 (Hugo 0.168) accepts on an ``s3://`` URL; anything else
 #: is a hard error in Hugo, so it is here too (a typo must not silently deploy elsewhere).
@@ -131,6 +132,8 @@ class DeployTarget(BaseModel):
     multipart_threshold: int = 64 * 1024 * 1024
     environment: str | None = None
     config_file: str | None = None
+    #: Hugo's ``baseURL``: absolute links on this host are same-site (``links``).
+    base_url: str | None = None
 
     @cached_property
     def include_re(self) -> re.Pattern[str] | None:
@@ -206,25 +209,6 @@ def parse_target_url(url: str, *, where: str | None = None) -> dict[str, Any]:
     return fields
 
 
-def site_config_file(site_dir: Path) -> str:
-    """The file a user should open to fix the deployment section (best guess, for messages)."""
-    for name in (
-        "hugo.toml",
-        "hugo.yaml",
-        "hugo.json",
-        "config.toml",
-        "config.yaml",
-        "config.json",
-    ):
-        if (site_dir / name).exists():
-            return str(site_dir / name)
-    for name in ("hugo.toml", "hugo.yaml", "config.toml", "config.yaml"):
-        p = site_dir / "config" / "_default" / name
-        if p.exists():
-            return str(p)
-    return str(site_dir / "hugo.toml")
-
-
 def target_from_config(
     config: dict[str, Any],
     target_name: str,
@@ -286,6 +270,7 @@ def target_from_config(
             force=bool(deployment.get("force", False)),
             environment=environment,
             config_file=config_file,
+            base_url=str(config.get("baseurl") or config.get("baseURL") or "") or None,
             **fields,
         )
     except (ValidationError, ValueError, TypeError) as exc:

@@ -40,8 +40,15 @@ def split_front_matter(text: str) -> tuple[str, str, int]:
 
 
 def load_front_matter(front: str) -> Any:
-    """The front matter's data, read with YAML's safe loader (no Python tags)."""
-    return _FRONT_MATTER.load(front)
+    """The front matter's data, read with YAML's safe loader (no Python tags) within limits.
+
+    A few hundred bytes of nested aliases expand to billions of nodes (a "billion laughs"
+    file ran 25 s into a MemoryError), so size, nesting depth, aliases and the expanded
+    node count are capped (``safeyaml``); a file over a limit fails as bad YAML, with its line.
+    """
+    from hugopipe.safeyaml import load_limited
+
+    return load_limited(front)
 
 
 def key_lines(front: str, first_line: int) -> dict[tuple[Any, ...], int]:
@@ -160,6 +167,18 @@ def load_task(path: Path, environments: list[str] | None = None) -> tuple[TaskRe
     shown = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise TaskFileError(
+            shown,
+            [
+                Problem(
+                    field="(file)",
+                    line=None,
+                    message=f"is not UTF-8 text (byte {exc.start})",
+                    fix="save the task file as UTF-8",
+                )
+            ],
+        ) from exc
     except OSError as exc:
         raise TaskFileError(
             shown,

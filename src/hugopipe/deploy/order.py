@@ -1,0 +1,133 @@
+"""The upload order that never lets a reader follow a link to something not there yet.
+
+Apply uploads group after group, each one complete before the next starts
+(``UploadItem.group``), so an interruption at any moment leaves only objects whose
+new references are already in the bucket:
+
+1. new and changed assets (and new feeds that an uploaded page links to);
+2. pages, in levels: first those that link to no new page, then each page after every
+   new page it links to (pages that link to each other, like a new post and its new tag
+   page, form one level: there is no order that serves both);
+3. feeds and sitemaps (they list the new pages);
+4. redirects (Hugo's alias pages) last.
+
+Hugo's ``[deployment] order`` regexes stay the outer key, as ``hugo deploy`` applies
+them. Pure: the references of each page come from the ``refs`` function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hugopipe.deploy.headers import UploadClass, upload_class
+from hugopipe.deploy.links import PageRefs
+from hugopipe.deploy.models import UploadItem, UploadReason
+from hugopipe.deploy.targets import DeployTarget
+
+#: Uploads that may not be in the bucket yet: a page must not go up before them.
+MAYBE_ABSENT = frozenset({UploadReason.NEW, UploadReason.UNKNOWN})
+
+
+def _regex_group(target: DeployTarget, path: str) -> int:
+    for i, rx in enumerate(target.order_res):
+        if rx.search(path):
+            return i
+    return len(target.order_res)
+
+
+def page_levels(edges: dict[str, set[str]]) -> dict[str, int]:
+    """Longest chain of dependencies below each node; a cycle shares one level (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    comp: dict[str, int] = {}
+    comps: list[list[str]] = []  # in reverse topological order: dependencies first
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work: list[tuple[str, list[str]]] = [(root, sorted(edges.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, todo = work[-1]
+            if todo:
+                nxt = todo.pop()
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, sorted(edges.get(nxt, ()))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    m = stack.pop()
+                    on_stack.discard(m)
+                    comp[m] = len(comps)
+                    members.append(m)
+                    if m == node:
+                        break
+                comps.append(members)
+    comp_level: list[int] = []
+    for c, members in enumerate(comps):
+        level = 0
+        for m in members:
+            for d in edges.get(m, ()):
+                if comp[d] != c:
+                    level = max(level, comp_level[comp[d]] + 1)
+        comp_level.append(level)
+    return {n: comp_level[comp[n]] for n in index}
+
+
+def assign_groups(
+    uploads: list[UploadItem],
+    target: DeployTarget,
+    refs: Callable[[UploadItem], PageRefs],
+) -> tuple[list[UploadItem], dict[str, frozenset[str]]]:
+    """Uploads sorted and numbered by group; and each uploaded page's references."""
+    absent = {u.path for u in uploads if u.reason in MAYBE_ABSENT}
+    cls = {u.path: upload_class(u.path) for u in uploads}
+    page_refs: dict[str, frozenset[str]] = {}
+    redirects: set[str] = set()
+    for u in uploads:
+        if cls[u.path] == UploadClass.HTML:
+            r = refs(u)
+            page_refs[u.path] = r.refs
+            if r.redirect:
+                redirects.add(u.path)
+    early_feeds = {
+        d for rs in page_refs.values() for d in rs if d in absent and cls.get(d) == UploadClass.FEED
+    }
+    pages = set(page_refs) - redirects
+    edges = {p: {d for d in page_refs[p] if d in absent and d in pages} for p in pages}
+    levels = page_levels(edges)
+    top = max(levels.values(), default=0)
+
+    def rank(u: UploadItem) -> int:
+        c = cls[u.path]
+        if c == UploadClass.ASSET or u.path in early_feeds:
+            return 0
+        if u.path in redirects:
+            return top + 3
+        if c == UploadClass.FEED:
+            return top + 2
+        return 1 + levels.get(u.path, 0)
+
+    keyed = [((_regex_group(target, u.path), rank(u)), u) for u in uploads]
+    ranks = {g: i for i, g in enumerate(sorted({g for g, _ in keyed}))}
+    out = []
+    for g, item in sorted(keyed, key=lambda t: (t[0], t[1].key)):
+        item.group = ranks[g]
+        out.append(item)
+    return out, page_refs

@@ -1,0 +1,59 @@
+"""Paths from task files and parameters stay inside the workspace; files stay inside public/.
+
+A task file whose ``site_path`` is ``../elsewhere`` or ``/somewhere`` must not make a
+build write ``.hugopipe/`` and a lock file into a folder nobody named, and a symlink
+in ``public/`` to ``~/.aws/credentials`` must never reach a public bucket. Both are
+the same check, written once here: resolve (``..`` and symlinks included) and test
+that the result is under an allowed root.
+
+The workspace is the current directory, or the folders listed in
+``$HUGOPIPE_WORKSPACE`` (separated like ``$PATH``). Standard library only: the
+deploy's early ``public/`` scan imports it before anything heavy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hugopipe.errors import ConfigError
+
+ENV = "HUGOPIPE_WORKSPACE"
+
+
+def within(path: str, root: str) -> bool:
+    """Is the resolved ``path`` ``root`` itself or below it? (Both already resolved.)"""
+    try:
+        return os.path.commonpath([root, path]) == root
+    except ValueError:  # different drives, or one relative and one absolute
+        return False
+
+
+def roots() -> list[Path]:
+    """The workspace folders, resolved."""
+    listed = [p for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
+    return [Path(p).expanduser().resolve() for p in listed] or [Path.cwd().resolve()]
+
+
+def inside(
+    path: str | os.PathLike[str],
+    *,
+    what: str,
+    file: str | None = None,
+    line: int | None = None,
+) -> Path:
+    """``path`` resolved against the workspace; ``ConfigError`` when it leads out of it."""
+    allowed = roots()
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        p = allowed[0] / p
+    real = p.resolve()
+    if not any(within(str(real), str(r)) for r in allowed):
+        shown = " or ".join(str(r) for r in allowed)
+        raise ConfigError(
+            f"{what} {str(path)!r} resolves to {real}, outside the workspace ({shown})",
+            file=file,
+            line=line,
+            hint=f"use a path inside the workspace; to allow another folder, add it to ${ENV}",
+        )
+    return real
