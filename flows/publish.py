@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 from flows.approval import approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
+from hugopipe.errors import HugopipeError
 from hugopipe.local_task import build_outputs
 from hugopipe.publishlock import publish_lock
 from hugopipe.results import ResultFile
@@ -45,12 +46,7 @@ def publish(
     ``context`` is a task file's (why this run exists); it goes into the result file
     and the approval form."""
     started = datetime.now(UTC)
-    # relative to the worker's workspace, never outside it; tasks see one absolute path
-    site = str(inside(site, what="the site parameter"))
-    cfg = ProjectConfig.load(Path(site))
-    env_cfg = cfg.environment(env)
-    production = cfg.is_production(env)
-    outputs: dict = {"environment": env, "production": production, "build_success": False}
+    outputs: dict = {"environment": env, "production": None, "build_success": False}
     result = ResultFile(
         task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
@@ -64,6 +60,17 @@ def publish(
     run = Progress(outputs=outputs)
     stages = run.stages
     summary = partial(result_summary, f"Publish to {env}")
+    try:
+        # relative to the worker's workspace, never outside it; tasks see one absolute path
+        site = str(inside(site, what="the site parameter"))
+        cfg = ProjectConfig.load(Path(site))
+        env_cfg = cfg.environment(env)
+        production = cfg.is_production(env)
+    except HugopipeError:
+        # a scheduled run has no CLI to check the configuration first: the result file says why
+        with recorded(result, run, summary, f"publish to {env}"):
+            raise
+    outputs["production"] = production
     # one publish of a site and environment at a time (hugopipe.publishlock); production
     # runs one deploy at a time through its concurrency slot and pauses for a human, so it
     # holds no lock across the pause

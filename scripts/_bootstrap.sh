@@ -5,10 +5,16 @@ cd "$ROOT"
 export PATH="$HOME/.local/bin:$PATH"
 if ! command -v uv >/dev/null 2>&1; then
   echo "» installing uv (from PyPI) into ~/.local/bin" >&2
-  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+  # Debian and Ubuntu mark their python3 "externally managed" (PEP 668): pip refuses even a
+  # --user install. uv is one self-contained binary in ~/.local/bin, touching no system
+  # package, so that refusal is overridden for it alone. A virtualenv's pip takes no --user.
+  python3 -m pip install --quiet --user uv 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages uv 2>/dev/null \
+    || python3 -m pip install --quiet uv
 fi
 if ! command -v uv >/dev/null 2>&1; then
-  echo "error: could not install uv; install it (https://docs.astral.sh/uv/) and run again" >&2
+  echo "error: could not install uv with python3 -m pip (the lines above say why);" >&2
+  echo "  install it (https://docs.astral.sh/uv/, or Debian's python3-pip first) and run again" >&2
   exit 4
 fi
 

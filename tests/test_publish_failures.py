@@ -53,3 +53,40 @@ def test_unknown_environment_is_refused_before_any_run_starts(served: dict) -> N
     assert "unknown environment 'prod'" in proc.stderr and "hugopipe.toml" in proc.stderr
     assert "production" in proc.stderr  # lists the known ones
     assert httpx.post(f"{served['api']}/flow_runs/count", json={}).json() == count
+
+
+def test_a_run_started_past_the_cli_with_a_bad_config_leaves_a_result(
+    served: dict, tmp_path: Path
+) -> None:
+    """A scheduled run has no CLI to check hugopipe.toml first: the flow's result file says why."""
+    import httpx
+
+    from tests.support import wait_until
+
+    site = copy_site(tmp_path)
+    toml = site / "hugopipe.toml"
+    toml.write_text(toml.read_text() + "\n[deploy]\nmax_deletes = 3\n")
+    api = served["api"]
+    dep = httpx.get(f"{api}/deployments/name/publish/site", timeout=10).json()
+    run = httpx.post(
+        f"{api}/deployments/{dep['id']}/create_flow_run",
+        json={"parameters": {"env": "dev", "site": str(site)}},
+        timeout=10,
+    ).json()
+
+    def final() -> dict | None:
+        state = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=10).json()["state"]
+        return state if state["type"] in {"FAILED", "CRASHED", "COMPLETED"} else None
+
+    state = wait_until(final, 120, "the run to end")
+    assert state["type"] == "FAILED"
+    result = wait_until(lambda: _result_or_none(run["id"]), 30, "its result file")
+    assert result.status == "failed" and result.failure_class == "configuration"
+    assert "deploy" in str(result.outputs["errors"]) and "hugopipe.toml" in str(result.outputs)
+
+
+def _result_or_none(run_id: str):
+    try:
+        return find_result(run_id)
+    except AssertionError:
+        return None
