@@ -129,11 +129,6 @@ def test_match_brace_unclosed_runs_to_the_end(s: str) -> None:
     assert quoting.match_brace(s, 2) == len(s)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="match_brace ignores quotes; bash does not (`echo ${x:-'}'} ; hugo deploy "
-    "--target live` passes the guard)",
-)
 @pytest.mark.parametrize("s", ["${x:-'}'} tail", '${x:-"}"} tail', "${x:-\\}} tail"])
 def test_match_brace_respects_quotes_as_bash_does(s: str) -> None:
     assert s[quoting.match_brace(s, 2) :] == " tail"

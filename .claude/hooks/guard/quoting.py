@@ -73,12 +73,27 @@ def match_paren(s: str, i: int) -> int:
 
 
 def match_brace(s: str, i: int) -> int:
-    """Index just after the '}' closing the '{' at s[i-1]."""
+    """Index just after the '}' closing the '{' at s[i-1]; respects quotes and nesting, as
+    bash does inside ``${...}`` (``${x:-'}'}`` is one expansion), quoted or not."""
     depth, n = 1, len(s)
     while i < n:
-        if s[i] == "{":
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'":
+            j = s.find("'", i + 1)
+            i = n if j < 0 else j + 1
+            continue
+        if c == '"':
+            i += 1
+            while i < n and s[i] != '"':
+                i += 2 if s[i] == "\\" else 1
+            i += 1
+            continue
+        if c == "{":
             depth += 1
-        elif s[i] == "}":
+        elif c == "}":
             depth -= 1
             if depth == 0:
                 return i + 1
