@@ -3,7 +3,6 @@ unknown keys and wrong types are errors naming the file and the line, everywhere
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -229,8 +228,9 @@ def test_a_bad_validate_key_fails_at_load(
 
 
 def test_plan_rejects_a_bad_validate_key_before_building(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(ROOT / "examples" / "site", site)
+    from tests.conftest import copy_site
+
+    site = copy_site(tmp_path)  # without a public/ or resources/ a local build left behind
     path = site / "hugopipe.toml"
     line = len(path.read_text().splitlines()) + 3
     with path.open("a") as f:
