@@ -18,6 +18,7 @@ from hugopipe import validate as checks
 from hugopipe.config import ProjectConfig
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
+from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.results import record_result
 
@@ -25,7 +26,7 @@ from tasks.results import record_result
 @flow(name="external-links", flow_run_name="external-links", retries=0)
 def external_links(site: str = "examples/site", env: str | None = None) -> dict:
     started = datetime.now(UTC)
-    site = str(Path(site).resolve())
+    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     cfg = ProjectConfig.load(Path(site))
     env = env or next((n for n in cfg.environments if cfg.is_production(n)), "staging")
     report = build(site, env, base_url=cfg.environment(env).base_url)

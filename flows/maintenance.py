@@ -30,6 +30,7 @@ from hugopipe.config import ProjectConfig
 from hugopipe.maintenance.health import env_urls
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile, results_root
+from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.maintenance import archive, audit_site, check_drift, health, notify, prune, sweep
 from tasks.results import record_result
@@ -122,9 +123,15 @@ def nightly_maintenance(
     archive_dir: str | None = None,
     notify_block: str | None = None,
 ) -> dict:
+    site = str(inside(site, what="the site parameter"))  # never outside the workspace
+    # the folders a run may name write (archive) or move (sweep) files: the same rule; the
+    # operator's $HUGOPIPE_TASKS_DIR / $HUGOPIPE_ARCHIVE_DIR are their own choice and kept
+    if tasks_dir:
+        tasks_dir = str(inside(tasks_dir, what="the tasks_dir parameter"))
+    if archive_dir:
+        archive_dir = str(inside(archive_dir, what="the archive_dir parameter"))
     logger = get_run_logger()
     started = datetime.now(UTC)
-    site = str(Path(site).resolve())
     cfg = ProjectConfig.load(Path(site))
     names = environments or [n for n in ("staging", "production") if n in cfg.environments]
     outputs: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from flows.outcome import Progress, recorded
 from hugopipe.config import ProjectConfig
 from hugopipe.results import ResultFile
 from hugopipe.summary import result_summary, rollback_approval_markdown
+from hugopipe.workspace import inside
 from tasks.rollback import apply_rollback, plan_rollback
 
 
@@ -28,6 +29,7 @@ def rollback(
 ) -> dict:
     """Restore ``to_release`` (default: the previous release) in environment ``env``."""
     started = datetime.now(UTC)
+    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)

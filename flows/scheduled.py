@@ -15,6 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from hugopipe.config import ProjectConfig
+from hugopipe.workspace import inside
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 
 
@@ -36,8 +37,8 @@ def start_due(site: str, env: str) -> dict:
 
 @flow(name="scheduled-publish", flow_run_name="scheduled-publish", retries=0)
 def scheduled_publish(site: str = "examples/site", environments: list[str] | None = None) -> dict:
+    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     logger = get_run_logger()
-    site = str(Path(site).resolve())
     cfg = ProjectConfig.load(Path(site))
     names = environments or [n for n in ("staging", "production") if n in cfg.environments]
     out = {}

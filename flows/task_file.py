@@ -20,6 +20,7 @@ from hugopipe.errors import FailureClass, HugopipeError
 from hugopipe.flows_registry import DEFAULT_SITE
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
+from hugopipe.workspace import inside
 from tasks.results import record_result
 
 
@@ -29,7 +30,11 @@ def run_task(task_file: str, site: str, task_id: str) -> ResultFile:
     from hugopipe.taskfile import load_task
 
     request, _ = load_task(Path(task_file))
-    return run_local_task(request, Path(request.params.site_path or site).resolve())
+    if not request.params.site_path:
+        return run_local_task(request, Path(site))
+    # the task file's own site_path: the same workspace rule as the parameter
+    where = inside(request.params.site_path, what="site_path", file=task_file)
+    return run_local_task(request, where)
 
 
 @flow(name="task-file", flow_run_name="task-{task_id}", retries=0)
@@ -46,6 +51,7 @@ def task_file(
             hint="this deployment runs files the intake picked up from tasks/pending/",
             failure_class=FailureClass.CONFIGURATION,
         )
+    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     result = run_task(task_file, site, task_id)
     run_id = str(flow_run.id)
     result = result.model_copy(

@@ -90,3 +90,57 @@ def _result_or_none(run_id: str):
         return find_result(run_id)
     except AssertionError:
         return None
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_an_empty_output_is_refused_before_any_write(
+    served: dict, tmp_path: Path, moto_endpoint: str, env: str
+) -> None:
+    """A build that makes nothing must not wipe the site: the plan refuses it with the
+    numbers and the flag, before any write and (production) before the approval pause."""
+    import uuid
+
+    import boto3
+
+    from hugopipe.results import ResultFile
+
+    site = copy_site(tmp_path)
+    prefix = f"empty-{uuid.uuid4().hex[:8]}/"  # a folder of the shared bucket of its own
+    config = site / "config/_default/hugo.toml"
+    text = config.read_text()
+    bucket = f"hugopipe-example-{env}"
+    text = text.replace(f"s3://{bucket}?", f"s3://{bucket}?prefix={prefix}&")
+    # the build makes no page at all (a feed, the sitemap and the static files): an "empty"
+    # output, which production validation still passes
+    text = text.replace('home = ["html", "rss"]', 'home = ["rss"]')
+    no_pages = '"page", "section", "taxonomy", "term", "robotstxt", "404"'
+    config.write_text(f"disableKinds = [{no_pages}]\n" + text)
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    for i in range(30):  # the live site under that prefix (no manifest: read from a listing)
+        s3.put_object(Bucket=bucket, Key=f"{prefix}p{i}/index.html", Body=b"<p>live</p>")
+
+    def listing() -> dict[str, str]:
+        objects = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+        return {o["Key"]: o["ETag"] for o in objects}
+
+    before = listing()
+    try:
+        code, run = publish(site, env, timeout=180)
+        after = listing()
+    finally:  # the bucket is shared: leave no objects the other tests' plans would delete
+        for key in listing():
+            s3.delete_object(Bucket=bucket, Key=key)
+    assert code == 1, run
+    assert run["state_type"] == "FAILED", run  # not PAUSED: refused before the approval
+    assert after == before  # nothing written, nothing deleted
+
+    result = find_result(run["flow_run_id"])
+    assert isinstance(result, ResultFile) and result.status == "failed"
+    told = result.model_dump_json()
+    retries = json.loads(hugopipe("retries", run["flow_run_id"], "--json").stdout)
+    names = [t["task_name"] for t in retries["tasks"]]
+    assert any(n.startswith("plan-deploy") for n in names), (names, told)
+    assert not any(n.startswith(("apply-deploy", "approval")) for n in names), names
+    assert "30 of the bucket's 30 objects" in told, told  # the numbers
+    assert "--allow-deletes 30" in told, told  # and the flag that allows it
+    assert "approved" not in (result.summary or "")

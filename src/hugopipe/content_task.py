@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import frontmatter
 
 from hugopipe.errors import ContentError
-from hugopipe.paths import inside
+from hugopipe.workspace import under
 
 if TYPE_CHECKING:
     from hugopipe.results import ResultFile
@@ -35,7 +35,7 @@ def write_page(
     """Write ``content/<page>``; returns the outputs (raises ``ContentError`` when refused)."""
     from hugopipe.validate import validate_source
 
-    target = inside(site / "content", page)
+    target = under(site / "content", page)
     if target.suffix.lower() not in {".md", ".markdown"}:
         raise ContentError(f"{page!r} is not a Markdown file", hint="name a .md page")
     existed = target.is_file()

@@ -9,14 +9,19 @@ that the result is under an allowed root.
 The workspace is the current directory, or the folders listed in
 ``$HUGOPIPE_WORKSPACE`` (separated like ``$PATH``). Standard library only: the
 deploy's early ``public/`` scan imports it before anything heavy.
+
+A content task's ``page`` is the same check against a narrower root (the site's
+``content/``): ``escape_reason`` refuses it lexically when the task file is read (a
+malformed file, exit 2, with its line), and ``under`` repeats it on the resolved
+path just before the write.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from hugopipe.errors import ConfigError
+from hugopipe.errors import ConfigError, ContentError
 
 ENV = "HUGOPIPE_WORKSPACE"
 
@@ -57,3 +62,33 @@ def inside(
             hint=f"use a path inside the workspace; to allow another folder, add it to ${ENV}",
         )
     return real
+
+
+def escape_reason(rel: str) -> str | None:
+    """Why ``rel`` cannot be a path inside a folder, or None when it can."""
+    if not rel or not rel.strip():
+        return "is empty"
+    if "\\" in rel or "\x00" in rel:
+        return "contains a backslash or NUL; use / between folders"
+    p = PurePosixPath(rel)
+    if p.is_absolute() or rel.startswith("~"):
+        return "is absolute; give it relative to the content folder, e.g. blog/new-post.md"
+    if ".." in p.parts:
+        return "goes up with '..'; it must stay inside the content folder"
+    return None
+
+
+def under(base: Path, rel: str) -> Path:
+    """``base / rel``, resolved, refused (``ContentError``) when it leaves ``base``."""
+    why = escape_reason(rel)
+    root = base.resolve()
+    target = (root / rel).resolve()
+    if why is None and not within(str(target), str(root)):
+        why = "resolves outside it (a symlink?)"
+    if why is not None:
+        raise ContentError(
+            f"{rel!r} {why}",
+            file=str(base),
+            hint="name a page under the site's content/ folder, like blog/my-post.md",
+        )
+    return target

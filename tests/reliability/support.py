@@ -225,7 +225,7 @@ class Proxy:
                     return
                 if fault == "slow":
                     time.sleep(0.2)
-                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
+                conn = http.client.HTTPConnection(up.hostname or "127.0.0.1", up.port, timeout=60)
                 conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
                 resp = conn.getresponse()
                 data = resp.read()

@@ -5,8 +5,10 @@ The cases are what a hostile or careless user hands the CLI: damaged ``.hugopipe
 objects in the bucket, file names in ``public/`` that cannot be keys, an empty output,
 broken ``hugopipe.toml`` and Hugo configs, unknown environments and targets, an
 unreachable endpoint, task files that are not UTF-8 or are YAML bombs or point outside
-the workspace, and damaged result files. Commands run in this process (``main``), so an
-exception that escapes the exit table is caught here and counted as a traceback.
+the workspace, damaged result files, and every flow's site (and other path) parameters
+pointing out of the workspace. Commands run in this process (``main``), so an
+exception that escapes the exit table is caught here and counted as a traceback; a
+flow is called as its function (``.fn``) and its error goes through the same table.
 """
 
 from __future__ import annotations
@@ -36,11 +38,11 @@ ENVS = '[environments.dev]\ntarget = "dev"\n[environments.staging]\ntarget = "st
 @dataclass
 class Case:
     name: str
-    argv: Callable[[Path, str], list[str]]  # (case folder, endpoint) → argv
+    argv: Callable[[Path, str], list[str] | Callable[[], int]]  # (case folder, endpoint) → argv
     code: int
     named: str  # must appear in stderr: the file, object or flag to act on
-    setup: Callable[[Path, Any, str], None] = lambda d, s3, bucket: None
-    outside: str | None = None  # a folder outside the workspace that must not appear
+    setup: Callable[[Path, Any, str], object] = lambda d, s3, bucket: None
+    outside: str | None = None  # the folder outside the workspace the case aims at (never written)
 
 
 def deploy(*extra: str) -> Callable[[Path, str], list[str]]:
@@ -105,6 +107,12 @@ def task(text: str | bytes) -> Callable[[Path, Any, str], None]:
     return write("task.md", text)
 
 
+def linked_task(d: Path, s3: Any, bucket: str) -> None:
+    """A task whose site_path is a symlink in the workspace to a folder beside it."""
+    os.symlink(d.parent / "linked-elsewhere", d / "link")
+    task(TASK.format(extra="params:\n  site_path: link\n"))(d, s3, bucket)
+
+
 def submit(d: Path, ep: str) -> list[str]:
     return ["submit", str(d / "task.md")]
 
@@ -116,6 +124,60 @@ def result_file(text: str | bytes) -> Callable[[Path, Any, str], None]:
 def result(*extra: str) -> Callable[[Path, str], list[str]]:
     return lambda d, ep: ["result", RUN_ID, *[e.replace("{d}", str(d)) for e in extra]]
 
+
+def flow(module: str, name: str, **params: Any) -> Callable[[Path, str], Callable[[], int]]:
+    """Call flow ``name`` of ``flows.<module>`` (its function) with ``params`` (a callable
+    value gets the case folder); its error is rendered and coded like a command's."""
+
+    def argv(d: Path, ep: str) -> Callable[[], int]:
+        def call() -> int:
+            import importlib
+
+            from hugopipe.cli.exits import report
+            from hugopipe.errors import HugopipeError
+
+            fn = getattr(importlib.import_module(f"flows.{module}"), name)
+            try:
+                getattr(fn, "fn", fn)(**{k: v(d) if callable(v) else v for k, v in params.items()})
+            except HugopipeError as exc:
+                return int(report(exc))
+            return 0
+
+        return call
+
+    return argv
+
+
+def site_copy(name: str) -> Callable[[Path, Any, str], None]:
+    """A real site (built) at ``<case>/<name>``, outside the workspace: a flow that did not
+    refuse it would build, lock or write its ``.hugopipe/`` there."""
+
+    def do(d: Path, s3: Any, bucket: str) -> None:
+        shutil.copytree(d / "site", d.parent / name, symlinks=True)
+
+    return do
+
+
+# every flow's site parameter: ../elsewhere and an absolute path outside the workspace
+FLOWS: list[tuple[str, str, dict[str, Any]]] = [
+    ("publish", "publish", {"env": "dev"}),
+    ("rollback", "rollback", {"env": "dev"}),
+    ("maintenance", "nightly_maintenance", {"environments": ["dev"]}),
+    ("scheduled", "scheduled_publish", {"environments": ["dev"]}),
+    ("links", "external_links", {"env": "dev"}),
+    ("task_file", "task_file", {"task_file": lambda d: str(d / "task.md"), "task_id": "t1"}),
+]
+FLOW_CASES = [
+    Case(f"flow {name}: site {how}", flow(module, name, site=site, **kw), 2, "the site parameter", site_copy(out), outside=out)
+    for module, name, kw in FLOWS
+    for how, out, site in [
+        ("../elsewhere", "elsewhere", "../elsewhere"),
+        ("absolute outside", "abs-elsewhere", lambda d: str(d.parent / "abs-elsewhere")),
+    ]
+] + [
+    Case("flow nightly_maintenance: archive_dir outside", flow("maintenance", "nightly_maintenance", site=lambda d: str(d / "site"), archive_dir=lambda d: str(d.parent / "archive-out")), 2, "archive_dir", outside="archive-out"),
+    Case("flow task-file: the task's site_path outside", flow("task_file", "run_task", task_file=lambda d: str(d / "task.md"), site=lambda d: str(d / "site"), task_id="t1"), 2, "site_path", lambda d, s3, b: (site_copy("elsewhere")(d, s3, b), task(TASK.format(extra="params:\n  site_path: ../elsewhere\n"))(d, s3, b)), outside="elsewhere"),
+]  # fmt: skip
 
 RUN_ID = "5f7b6a0e-397d-4372-bd93-065f78b31833"
 GOOD_RESULT = (
@@ -179,7 +241,7 @@ CASES: list[Case] = [
     Case("task: binary", submit, 2, "task.md", task(bytes(range(256)) * 4)),
     Case("task: site_path ../elsewhere", submit, 2, "site_path", task(TASK.format(extra="params:\n  site_path: ../elsewhere\n")), outside="elsewhere"),
     Case("task: site_path absolute outside", submit, 2, "site_path", lambda d, s3, b: task(TASK.format(extra=f"params:\n  site_path: {d.parent / 'abs-elsewhere'}\n"))(d, s3, b), outside="abs-elsewhere"),
-    Case("task: site_path symlink out", submit, 2, "site_path", lambda d, s3, b: (os.symlink(d.parent / "linked-elsewhere", d / "link"), task(TASK.format(extra="params:\n  site_path: link\n"))(d, s3, b)), outside="linked-elsewhere"),
+    Case("task: site_path symlink out", submit, 2, "site_path", linked_task, outside="linked-elsewhere"),
     # result files (hugopipe result, against a Prefect API that knows the run)
     Case("result: garbage", result(), 2, "t1.result.md", result_file(b"\x00\x01 junk")),
     Case("result: invalid YAML", result(), 2, "t1.result.md", result_file("---\nstatus: [x\n---\n")),
@@ -191,6 +253,7 @@ CASES: list[Case] = [
     Case("result: alias bomb", result(), 2, "t1.result.md", result_file("---\n" + BOMB + "\n---\n")),
     Case("result --task-file: bad task file", result("--task-file", "{d}/task.md"), 2, "task.md", lambda d, s3, b: (result_file(GOOD_RESULT)(d, s3, b), task(b"\xff")(d, s3, b))),
 ]  # fmt: skip
+CASES += FLOW_CASES
 
 
 class FakeApi:
@@ -217,6 +280,11 @@ def _bucket(s3: Any, bucket: str) -> dict[str, str]:
     return {o["Key"]: o["ETag"] for o in listing}
 
 
+def _outside(d: Path) -> dict[str, int]:
+    """Every file and folder beside the workspace ``d`` (in its parent), with its mtime."""
+    return {str(p): p.lstat().st_mtime_ns for p in d.parent.rglob("*") if not p.is_relative_to(d)}
+
+
 def test_bad_input_corpus(tmp_path, s3, bucket, moto_endpoint, capsys, monkeypatch):
     import hugopipe.prefect_rest
 
@@ -241,9 +309,11 @@ def test_bad_input_corpus(tmp_path, s3, bucket, moto_endpoint, capsys, monkeypat
         monkeypatch.chdir(d)
         case.setup(d, s3, bucket)
         before = _bucket(s3, bucket)
+        around = _outside(d)
         started = time.monotonic()
         try:
-            code = main(case.argv(d, moto_endpoint))
+            todo = case.argv(d, moto_endpoint)
+            code = todo() if callable(todo) else main(todo)
         except SystemExit as exc:  # argparse: usage errors exit 2 with a message
             code = int(exc.code or 0)
         except BaseException as exc:
@@ -255,7 +325,7 @@ def test_bad_input_corpus(tmp_path, s3, bucket, moto_endpoint, capsys, monkeypat
             unclear.append(f"{case.name}: exit {code} (want {case.code}): {err.strip()[-400:]}")
         if _bucket(s3, bucket) != before:
             changed.append(case.name)
-        if case.outside and (d.parent / case.outside).exists():
+        if _outside(d) != around:  # anything created, changed or removed beside ws/
             outside_writes.append(case.name)
         if took > 10:
             slow.append(f"{case.name}: {took:.1f} s")

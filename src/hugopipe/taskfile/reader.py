@@ -334,7 +334,7 @@ def _semantic_problems(
             )
         )
     if task_type == "content":
-        from hugopipe.paths import escape_reason
+        from hugopipe.workspace import escape_reason
 
         page = params.get("page")
         why = escape_reason(page) if isinstance(page, str) else "is required for a content task"
