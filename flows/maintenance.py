@@ -25,7 +25,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import State
 
+from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.maintenance.health import env_urls
 from hugopipe.prefect_rest import ui_url
@@ -121,7 +123,9 @@ def nightly_maintenance(
     tasks_dir: str | None = None,
     archive_dir: str | None = None,
     notify_block: str | None = None,
-) -> dict:
+) -> dict | State:
+    if (duplicate := yielded()) is not None:  # no second run of the same work
+        return duplicate
     logger = get_run_logger()
     started = datetime.now(UTC)
     site = str(Path(site).resolve())

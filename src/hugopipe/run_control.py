@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,33 +155,81 @@ def check_environment(params: dict[str, Any]) -> None:
     ProjectConfig.load(Path(site)).environment(env)
 
 
-def yield_to_earlier(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
-    """No duplicate publish: when an earlier publish of the same site and environment is
-    scheduled, running or waiting (paused), cancel ``run`` (just created) and return the
-    earlier one to follow; else None.
+#: parameters that make two runs of one deployment "the same run": the site, the
+#: environment where the flow takes one, and the task file where it runs one (two
+#: different task files for one site are two pieces of work, not a duplicate)
+SAME_RUN_KEYS = ("site", "env", "task_file")
 
-    Checked after creating, not before: two triggers racing both create, both see each
-    other, and only the later one (by creation time, then id) yields, so one run is left.
+#: states in which a run still counts as going: a second one would duplicate it
+#: (SCHEDULED only once due: a schedule's future runs are not going yet)
+GOING = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
+
+
+def _due(run: dict[str, Any], now: datetime) -> bool:
+    """A SCHEDULED run counts once its start time has come (late or about to start)."""
+    if (run.get("state") or {}).get("type") != "SCHEDULED":
+        return True
+    when = run.get("expected_start_time") or run.get("next_scheduled_start_time")
+    if not when:
+        return True
+    return datetime.fromisoformat(str(when).replace("Z", "+00:00")) <= now
+
+
+def earlier_run(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
+    """The earliest run of ``run``'s deployment, with the same site, environment and task
+    file, that is late, pending, running or paused and was created before ``run``; None
+    when there is none or ``run`` was not started from a deployment.
+
+    Both of two racing runs see each other; only the later one (by creation time, then
+    id) finds an earlier one, so exactly one of them goes on.
     """
-    from hugopipe.maintenance.history import ACTIVE, publish_runs
-
+    dep_id = run.get("deployment_id")
+    if not dep_id:
+        return None
     params = run.get("parameters") or {}
     mine = (str(run.get("created") or ""), run["id"])
-    for other in publish_runs(api, ACTIVE):
-        theirs = other.get("parameters") or {}
-        if other["id"] == run["id"] or (theirs.get("env"), theirs.get("site")) != (
-            params.get("env"),
-            params.get("site"),
-        ):
-            continue
-        if (str(other.get("created") or ""), other["id"]) < mine:
-            _, sname = state_of(other)
-            message = (
-                f"Yielded to publish run {other.get('name')} ({other['id']}), {sname}: "
-                "one publish of a site and environment at a time"
-            )
-            current, _ = state_of(api.flow_run(run["id"]))
-            target = "CANCELLED" if current == "SCHEDULED" else "CANCELLING"
-            api.set_state(run["id"], target, message, force=True)
-            return other
-    return None
+    body = {
+        "flow_runs": {
+            "deployment_id": {"any_": [dep_id]},
+            "state": {"type": {"any_": GOING}},
+        },
+        "sort": "EXPECTED_START_TIME_ASC",
+        "limit": 200,
+    }
+    now = datetime.now(UTC)
+    found = [
+        other
+        for other in api.request("POST", "/flow_runs/filter", json=body) or []
+        if other["id"] != run["id"]
+        and all((other.get("parameters") or {}).get(k) == params.get(k) for k in SAME_RUN_KEYS)
+        and (str(other.get("created") or ""), other["id"]) < mine
+        and _due(other, now)
+    ]
+    return min(found, key=lambda o: (str(o.get("created") or ""), o["id"])) if found else None
+
+
+def yield_message(other: dict[str, Any], label: str) -> str:
+    """What a run that yielded says: which run it yielded to, and that run's state."""
+    _, sname = state_of(other)
+    return (
+        f"Yielded to {label} run {other.get('name')} ({other['id']}), {sname}: one run of a "
+        "deployment per site and environment at a time"
+    )
+
+
+def yield_to_earlier(api: Any, run: dict[str, Any], label: str) -> dict[str, Any] | None:
+    """No duplicate run: when an earlier run of the same deployment, site and environment
+    is late, pending, running or paused, cancel ``run`` (just created) with a message
+    naming it and return the earlier one to follow; else None.
+
+    Checked after creating, not before, so two triggers racing leave one run
+    (``earlier_run``). The flows check the same at their start
+    (flows/single_run.py), for runs started from the UI, the API or a schedule.
+    """
+    other = earlier_run(api, run)
+    if other is None:
+        return None
+    current, _ = state_of(api.flow_run(run["id"]))
+    target = "CANCELLED" if current == "SCHEDULED" else "CANCELLING"
+    api.set_state(run["id"], target, yield_message(other, label), force=True)
+    return other
