@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,14 +165,29 @@ SAME_RUN_KEYS = ("site", "env", "task_file")
 GOING = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
 
 
-def _due(run: dict[str, Any], now: datetime) -> bool:
-    """A SCHEDULED run counts once its start time has come (late or about to start)."""
-    if (run.get("state") or {}).get("type") != "SCHEDULED":
+#: after this long Running, Pending or Cancelling a run is presumed gone (its worker was
+#: killed) and held back nothing: nightly maintenance crashes such runs (its
+#: ``stale_hours``, 6 by default), and a dead nightly must not block the next one that
+#: would sweep it
+STALE = timedelta(hours=6)
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+
+
+def _going(run: dict[str, Any], now: datetime) -> bool:
+    """Whether ``run`` (in a GOING state) counts: a SCHEDULED one once its start time has
+    come (late or about to start), a Paused one always (a person may still approve it),
+    the others unless they have been in their state longer than ``STALE``."""
+    state = run.get("state") or {}
+    if state.get("type") == "SCHEDULED":
+        when = _time(run.get("expected_start_time") or run.get("next_scheduled_start_time"))
+        return when is None or when <= now
+    if state.get("type") == "PAUSED":
         return True
-    when = run.get("expected_start_time") or run.get("next_scheduled_start_time")
-    if not when:
-        return True
-    return datetime.fromisoformat(str(when).replace("Z", "+00:00")) <= now
+    since = _time(state.get("timestamp"))
+    return since is None or now - since < STALE
 
 
 def earlier_run(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
@@ -203,7 +218,7 @@ def earlier_run(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
         if other["id"] != run["id"]
         and all((other.get("parameters") or {}).get(k) == params.get(k) for k in SAME_RUN_KEYS)
         and (str(other.get("created") or ""), other["id"]) < mine
-        and _due(other, now)
+        and _going(other, now)
     ]
     return min(found, key=lambda o: (str(o.get("created") or ""), o["id"])) if found else None
 
