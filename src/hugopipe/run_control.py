@@ -58,9 +58,12 @@ def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
 SETTLED = TERMINAL | {"PAUSED"}
 
 
-def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
-    """The ``stage <name>: <line>`` log lines of a run after the first ``offset`` log
-    lines (flows/outcome.py logs one as each stage finishes); (lines, new offset)."""
+#: the last log line a run ships before it settles: the engine's "Finished in state …"
+#: when it ends, the approval step's warning when it pauses (flows/approval.py)
+LAST_LINES = ("Finished in state", "Production is waiting for approval")
+
+
+def _logs(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
     body = {
         "logs": {"flow_run_id": {"any_": [run_id]}, "level": {"ge_": 20}},
         "sort": "TIMESTAMP_ASC",
@@ -68,10 +71,31 @@ def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
         "offset": offset,
     }
     page = api.request("POST", "/logs/filter", json=body) or []
-    lines = [
-        str(lg.get("message"))[6:] for lg in page if str(lg.get("message", "")).startswith("stage ")
-    ]
-    return lines, offset + len(page)
+    return [str(lg.get("message", "")) for lg in page], offset + len(page)
+
+
+def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
+    """The ``stage <name>: <line>`` log lines of a run after the first ``offset`` log
+    lines (flows/outcome.py logs one as each stage finishes); (lines, new offset)."""
+    messages, offset = _logs(api, run_id, offset)
+    return [m[6:] for m in messages if m.startswith("stage ")], offset
+
+
+def _drain(
+    api: Any, run_id: str, offset: int, on_stage: Callable[[str], None], patience: float
+) -> None:
+    """The run has settled, but its last log lines reach the API up to one batch later
+    (Prefect ships logs every 2 s; the state is set first): read on until its last line
+    (``LAST_LINES``) arrives, or ``patience`` seconds, so no finished stage goes unsaid."""
+    deadline = time.monotonic() + patience
+    while True:
+        messages, offset = _logs(api, run_id, offset)
+        for m in messages:
+            if m.startswith("stage "):
+                on_stage(m[6:])
+        if any(m.startswith(LAST_LINES) for m in messages) or time.monotonic() >= deadline:
+            return
+        time.sleep(0.25)
 
 
 def wait_for(
@@ -81,11 +105,13 @@ def wait_for(
     interval: float = 1.0,
     on_state: Callable[[str], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    patience: float = 5.0,
 ) -> dict[str, Any]:
     """Poll until the run ends or pauses; returns the last seen run (check its state).
 
     ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr);
-    ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``).
+    ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``),
+    every one of them, read up to ``patience`` seconds past the run's settling.
     """
     deadline = time.monotonic() + timeout
     last_name = None
@@ -94,9 +120,12 @@ def wait_for(
         run = api.flow_run(run_id)
         stype, sname = state_of(run)
         if on_stage is not None:
-            lines, seen = stage_lines(api, run_id, seen)
-            for line in lines:
-                on_stage(line)
+            if stype in SETTLED:
+                _drain(api, run_id, seen, on_stage, patience)
+            else:
+                lines, seen = stage_lines(api, run_id, seen)
+                for line in lines:
+                    on_stage(line)
         if sname != last_name:
             if on_state is not None:
                 on_state(sname)
