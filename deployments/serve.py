@@ -7,7 +7,8 @@ exchange's intake (``hugopipe.exchange.intake``) in a thread. ``pause_on_shutdow
 off so restarting this process never silently pauses the nightly schedule, and no
 deployment has a concurrency limit: a paused run would lose its lease and crash
 (Prefect 3.8). Production writes are serialised by the ``deploy-production``
-global concurrency limit inside the deploy task instead.
+global concurrency limit inside the deploy task instead; duplicate runs are
+refused as each flow starts (flows/single_run.py).
 """
 
 from __future__ import annotations

@@ -25,7 +25,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
+from prefect.states import State
 
+from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.maintenance.health import env_urls
 from hugopipe.prefect_rest import ui_url
@@ -122,7 +124,7 @@ def nightly_maintenance(
     tasks_dir: str | None = None,
     archive_dir: str | None = None,
     notify_block: str | None = None,
-) -> dict:
+) -> dict | State:
     site = str(inside(site, what="the site parameter"))  # never outside the workspace
     # the folders a run may name write (archive) or move (sweep) files: the same rule; the
     # operator's $HUGOPIPE_TASKS_DIR / $HUGOPIPE_ARCHIVE_DIR are their own choice and kept
@@ -130,6 +132,8 @@ def nightly_maintenance(
         tasks_dir = str(inside(tasks_dir, what="the tasks_dir parameter"))
     if archive_dir:
         archive_dir = str(inside(archive_dir, what="the archive_dir parameter"))
+    if (duplicate := yielded()) is not None:  # no second run of the same work
+        return duplicate
     logger = get_run_logger()
     started = datetime.now(UTC)
     cfg = ProjectConfig.load(Path(site))

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.states import State
 
 from flows.approval import approval_link, request_production_approval
 from flows.outcome import Progress, recorded
+from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.errors import HugopipeError
 from hugopipe.local_task import build_outputs
@@ -40,11 +42,13 @@ def publish(
     full_check: bool = False,
     context: dict | None = None,
     allow_deletes: int | None = None,
-) -> dict:
+) -> dict | State:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
 
     ``context`` is a task file's (why this run exists); it goes into the result file
     and the approval form."""
+    if (duplicate := yielded()) is not None:  # no second run of the same work
+        return duplicate
     started = datetime.now(UTC)
     outputs: dict = {"environment": env, "production": None, "build_success": False}
     result = ResultFile(

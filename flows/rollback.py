@@ -13,9 +13,11 @@ from pathlib import Path
 
 from prefect import flow
 from prefect.runtime import flow_run
+from prefect.states import State
 
 from flows.approval import approval_link, request_production_approval
 from flows.outcome import Progress, recorded
+from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.results import ResultFile
 from hugopipe.summary import result_summary, rollback_approval_markdown
@@ -26,8 +28,10 @@ from tasks.rollback import apply_rollback, plan_rollback
 @flow(name="rollback", flow_run_name="rollback-{env}", retries=0)
 def rollback(
     env: str = "staging", site: str = "examples/site", to_release: str | None = None
-) -> dict:
+) -> dict | State:
     """Restore ``to_release`` (default: the previous release) in environment ``env``."""
+    if (duplicate := yielded()) is not None:  # no second run of the same work
+        return duplicate
     started = datetime.now(UTC)
     site = str(inside(site, what="the site parameter"))  # never outside the workspace
     cfg = ProjectConfig.load(Path(site))

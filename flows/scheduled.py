@@ -13,7 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.states import State
 
+from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.workspace import inside
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
@@ -36,8 +38,12 @@ def start_due(site: str, env: str) -> dict:
 
 
 @flow(name="scheduled-publish", flow_run_name="scheduled-publish", retries=0)
-def scheduled_publish(site: str = "examples/site", environments: list[str] | None = None) -> dict:
+def scheduled_publish(
+    site: str = "examples/site", environments: list[str] | None = None
+) -> dict | State:
     site = str(inside(site, what="the site parameter"))  # never outside the workspace
+    if (duplicate := yielded()) is not None:  # no second run of the same work
+        return duplicate
     logger = get_run_logger()
     cfg = ProjectConfig.load(Path(site))
     names = environments or [n for n in ("staging", "production") if n in cfg.environments]

@@ -15,7 +15,9 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.runtime import flow_run
+from prefect.states import State
 
+from flows.single_run import yielded
 from hugopipe.errors import FailureClass, HugopipeError
 from hugopipe.flows_registry import DEFAULT_SITE
 from hugopipe.prefect_rest import ui_url
@@ -43,8 +45,10 @@ def task_file(
     task_id: str = "",
     site: str = DEFAULT_SITE,
     context: dict[str, Any] | None = None,
-) -> dict:
+) -> dict | State:
     """Run the build/validate/content task in ``task_file``; fail the run when it failed."""
+    if (duplicate := yielded()) is not None:  # no second run of the same work
+        return duplicate
     if not task_file:
         raise HugopipeError(
             "no task_file given",

@@ -219,10 +219,16 @@ def served(prefect_server: str, moto_endpoint: str, session_site: Path) -> Itera
             raise AssertionError(
                 f"serve.py exited: {(_SESSION_DIR / 'serve.log').read_text()[-3000:]}"
             )
-        r = httpx.get(f"{prefect_server}/deployments/name/publish/site", timeout=2)
-        return r.status_code == 200
+        from hugopipe.flows_registry import FLOWS
 
-    wait_until(deployment_ready, 120, "serve.py to register the publish deployment")
+        # every deployment, not only publish: the intake starts task-file runs at once
+        return all(
+            httpx.get(f"{prefect_server}/deployments/name/{spec.label}", timeout=2).status_code
+            == 200
+            for spec in FLOWS
+        )
+
+    wait_until(deployment_ready, 120, "serve.py to register every deployment")
     yield {
         "api": prefect_server,
         "endpoint": moto_endpoint,

@@ -171,3 +171,41 @@ def test_hash_tree_keeps_to_its_plain_definition(tmp_path: Path) -> None:
     assert hash_tree(root)[1] == 7
     (root / "a-b" / "x").write_bytes(b"changed")
     assert hash_tree(root) == _hash_tree_plain(root)
+
+
+def test_progress_hears_hugo_done_with_its_page_count(tmp_path: Path) -> None:
+    heard: list[tuple[float, str]] = []
+    report = build_site(
+        EXAMPLE_SITE,
+        "staging",
+        destination=tmp_path / "public",
+        progress=lambda pct, line: heard.append((pct, line)),
+    )
+    assert report.success
+    assert heard == [(50.0, heard[0][1])]
+    assert f"Hugo rendered {report.pages} pages" in heard[0][1]
+
+
+@pytest.mark.server
+def test_build_task_leaves_a_progress_artifact_read_over_the_api(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    from prefect import flow
+
+    from hugopipe.prefect_rest import PrefectApi
+    from tasks.build import build
+
+    @flow(name="build-progress-test")
+    def just_build(site: str) -> int:
+        return build(site, "staging").pages
+
+    site = copy_site(tmp_path)
+    state = just_build(str(site), return_state=True)
+    assert state.is_completed()
+    pages = state.result()
+    with PrefectApi() as api:
+        arts = api.artifacts(str(state.state_details.flow_run_id))
+    (bar,) = [a for a in arts if a["type"] == "progress"]
+    assert bar["data"] == 100.0
+    assert bar["description"].startswith(f"Hugo build for staging: {pages} pages, ")
+    assert any(a["key"] == "build-staging" for a in arts)  # the report is still there

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -223,8 +224,13 @@ def build_site(
     base_url: str | None = None,
     minify: bool = True,
     extra_args: list[str] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> BuildReport:
-    """Build ``site`` for ``env`` with the pinned Hugo into a clean ``destination``."""
+    """Build ``site`` for ``env`` with the pinned Hugo into a clean ``destination``.
+
+    ``progress(percent, line)`` hears the two points where a build's progress is known:
+    Hugo has rendered (with its page count; half way) and the output is hashed (done).
+    """
     site = Path(site).resolve()
     dest = (Path(destination) if destination else default_destination(site, env)).resolve()
     args = ["--environment", env, "--cleanDestinationDir", "--destination", str(dest)]
@@ -243,6 +249,11 @@ def build_site(
         errors = [BuildMessage(message=msg, failure_class=FailureClass.UNKNOWN)]
     stats = _stats(proc.stdout)
     success = proc.returncode == 0
+    if progress is not None and success:
+        progress(
+            50.0,
+            f"Hugo rendered {stats.get('pages', 0)} pages in {duration:.1f} s; hashing the output",
+        )
     content_hash, files, size = hash_tree(dest) if success and dest.is_dir() else ("", 0, 0)
     return BuildReport(
         success=success,

@@ -9,7 +9,8 @@ reads it on every ``run`` and must start fast; ``serve.py`` turns each entry int
 
 No entry sets a concurrency limit: a run paused for approval would lose its lease
 and crash (Prefect 3.8). Production writes are serialised by the
-``deploy-production`` global concurrency limit inside the deploy task instead.
+``deploy-production`` global concurrency limit inside the deploy task instead;
+duplicate runs are refused as each flow starts (flows/single_run.py).
 """
 
 from __future__ import annotations

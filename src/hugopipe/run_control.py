@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +58,12 @@ def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
 SETTLED = TERMINAL | {"PAUSED"}
 
 
-def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
-    """The ``stage <name>: <line>`` log lines of a run after the first ``offset`` log
-    lines (flows/outcome.py logs one as each stage finishes); (lines, new offset)."""
+#: the last log line a run ships before it settles: the engine's "Finished in state …"
+#: when it ends, the approval step's warning when it pauses (flows/approval.py)
+LAST_LINES = ("Finished in state", "Production is waiting for approval")
+
+
+def _logs(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
     body = {
         "logs": {"flow_run_id": {"any_": [run_id]}, "level": {"ge_": 20}},
         "sort": "TIMESTAMP_ASC",
@@ -67,10 +71,31 @@ def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
         "offset": offset,
     }
     page = api.request("POST", "/logs/filter", json=body) or []
-    lines = [
-        str(lg.get("message"))[6:] for lg in page if str(lg.get("message", "")).startswith("stage ")
-    ]
-    return lines, offset + len(page)
+    return [str(lg.get("message", "")) for lg in page], offset + len(page)
+
+
+def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
+    """The ``stage <name>: <line>`` log lines of a run after the first ``offset`` log
+    lines (flows/outcome.py logs one as each stage finishes); (lines, new offset)."""
+    messages, offset = _logs(api, run_id, offset)
+    return [m[6:] for m in messages if m.startswith("stage ")], offset
+
+
+def _drain(
+    api: Any, run_id: str, offset: int, on_stage: Callable[[str], None], patience: float
+) -> None:
+    """The run has settled, but its last log lines reach the API up to one batch later
+    (Prefect ships logs every 2 s; the state is set first): read on until its last line
+    (``LAST_LINES``) arrives, or ``patience`` seconds, so no finished stage goes unsaid."""
+    deadline = time.monotonic() + patience
+    while True:
+        messages, offset = _logs(api, run_id, offset)
+        for m in messages:
+            if m.startswith("stage "):
+                on_stage(m[6:])
+        if any(m.startswith(LAST_LINES) for m in messages) or time.monotonic() >= deadline:
+            return
+        time.sleep(0.25)
 
 
 def wait_for(
@@ -80,11 +105,13 @@ def wait_for(
     interval: float = 1.0,
     on_state: Callable[[str], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    patience: float = 5.0,
 ) -> dict[str, Any]:
     """Poll until the run ends or pauses; returns the last seen run (check its state).
 
     ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr);
-    ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``).
+    ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``),
+    every one of them, read up to ``patience`` seconds past the run's settling.
     """
     deadline = time.monotonic() + timeout
     last_name = None
@@ -93,9 +120,12 @@ def wait_for(
         run = api.flow_run(run_id)
         stype, sname = state_of(run)
         if on_stage is not None:
-            lines, seen = stage_lines(api, run_id, seen)
-            for line in lines:
-                on_stage(line)
+            if stype in SETTLED:
+                _drain(api, run_id, seen, on_stage, patience)
+            else:
+                lines, seen = stage_lines(api, run_id, seen)
+                for line in lines:
+                    on_stage(line)
         if sname != last_name:
             if on_state is not None:
                 on_state(sname)
@@ -154,33 +184,96 @@ def check_environment(params: dict[str, Any]) -> None:
     ProjectConfig.load(Path(site)).environment(env)
 
 
-def yield_to_earlier(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
-    """No duplicate publish: when an earlier publish of the same site and environment is
-    scheduled, running or waiting (paused), cancel ``run`` (just created) and return the
-    earlier one to follow; else None.
+#: parameters that make two runs of one deployment "the same run": the site, the
+#: environment where the flow takes one, and the task file where it runs one (two
+#: different task files for one site are two pieces of work, not a duplicate)
+SAME_RUN_KEYS = ("site", "env", "task_file")
 
-    Checked after creating, not before: two triggers racing both create, both see each
-    other, and only the later one (by creation time, then id) yields, so one run is left.
+#: states in which a run still counts as going: a second one would duplicate it
+#: (SCHEDULED only once due: a schedule's future runs are not going yet)
+GOING = ["SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"]
+
+
+#: after this long Running, Pending or Cancelling a run is presumed gone (its worker was
+#: killed) and held back nothing: nightly maintenance crashes such runs (its
+#: ``stale_hours``, 6 by default), and a dead nightly must not block the next one that
+#: would sweep it
+STALE = timedelta(hours=6)
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+
+
+def _going(run: dict[str, Any], now: datetime) -> bool:
+    """Whether ``run`` (in a GOING state) counts: a SCHEDULED one once its start time has
+    come (late or about to start), a Paused one always (a person may still approve it),
+    the others unless they have been in their state longer than ``STALE``."""
+    state = run.get("state") or {}
+    if state.get("type") == "SCHEDULED":
+        when = _time(run.get("expected_start_time") or run.get("next_scheduled_start_time"))
+        return when is None or when <= now
+    if state.get("type") == "PAUSED":
+        return True
+    since = _time(state.get("timestamp"))
+    return since is None or now - since < STALE
+
+
+def earlier_run(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
+    """The earliest run of ``run``'s deployment, with the same site, environment and task
+    file, that is late, pending, running or paused and was created before ``run``; None
+    when there is none or ``run`` was not started from a deployment.
+
+    Both of two racing runs see each other; only the later one (by creation time, then
+    id) finds an earlier one, so exactly one of them goes on.
     """
-    from hugopipe.maintenance.history import ACTIVE, publish_runs
-
+    dep_id = run.get("deployment_id")
+    if not dep_id:
+        return None
     params = run.get("parameters") or {}
     mine = (str(run.get("created") or ""), run["id"])
-    for other in publish_runs(api, ACTIVE):
-        theirs = other.get("parameters") or {}
-        if other["id"] == run["id"] or (theirs.get("env"), theirs.get("site")) != (
-            params.get("env"),
-            params.get("site"),
-        ):
-            continue
-        if (str(other.get("created") or ""), other["id"]) < mine:
-            _, sname = state_of(other)
-            message = (
-                f"Yielded to publish run {other.get('name')} ({other['id']}), {sname}: "
-                "one publish of a site and environment at a time"
-            )
-            current, _ = state_of(api.flow_run(run["id"]))
-            target = "CANCELLED" if current == "SCHEDULED" else "CANCELLING"
-            api.set_state(run["id"], target, message, force=True)
-            return other
-    return None
+    body = {
+        "flow_runs": {
+            "deployment_id": {"any_": [dep_id]},
+            "state": {"type": {"any_": GOING}},
+        },
+        "sort": "EXPECTED_START_TIME_ASC",
+        "limit": 200,
+    }
+    now = datetime.now(UTC)
+    found = [
+        other
+        for other in api.request("POST", "/flow_runs/filter", json=body) or []
+        if other["id"] != run["id"]
+        and all((other.get("parameters") or {}).get(k) == params.get(k) for k in SAME_RUN_KEYS)
+        and (str(other.get("created") or ""), other["id"]) < mine
+        and _going(other, now)
+    ]
+    return min(found, key=lambda o: (str(o.get("created") or ""), o["id"])) if found else None
+
+
+def yield_message(other: dict[str, Any], label: str) -> str:
+    """What a run that yielded says: which run it yielded to, and that run's state."""
+    _, sname = state_of(other)
+    return (
+        f"Yielded to {label} run {other.get('name')} ({other['id']}), {sname}: one run of a "
+        "deployment per site and environment at a time"
+    )
+
+
+def yield_to_earlier(api: Any, run: dict[str, Any], label: str) -> dict[str, Any] | None:
+    """No duplicate run: when an earlier run of the same deployment, site and environment
+    is late, pending, running or paused, cancel ``run`` (just created) with a message
+    naming it and return the earlier one to follow; else None.
+
+    Checked after creating, not before, so two triggers racing leave one run
+    (``earlier_run``). The flows check the same at their start
+    (flows/single_run.py), for runs started from the UI, the API or a schedule.
+    """
+    other = earlier_run(api, run)
+    if other is None:
+        return None
+    current, _ = state_of(api.flow_run(run["id"]))
+    target = "CANCELLED" if current == "SCHEDULED" else "CANCELLING"
+    api.set_state(run["id"], target, yield_message(other, label), force=True)
+    return other

@@ -58,17 +58,17 @@ def run_cmd(args: argparse.Namespace) -> int:
         args.flow, params, deployment=args.deployment, idempotency_key=args.idempotency_key
     )
     info(f"started {dep} run {run['name']} ({run['id']})")
-    if dep.startswith("publish/"):
-        from hugopipe.run_control import yield_to_earlier
+    # no duplicate run of any deployment (hugopipe.run_control.yield_to_earlier)
+    from hugopipe.run_control import yield_to_earlier
 
-        with PrefectApi() as api:
-            earlier = yield_to_earlier(api, run)
-        if earlier is not None:
-            info(
-                f"yielded: publish run {earlier.get('name')} ({earlier['id']}) of the same site "
-                f"and environment is {state_of(earlier)[1]}; cancelled {run['id']}, following it"
-            )
-            run = earlier
+    with PrefectApi() as api:
+        earlier = yield_to_earlier(api, run, dep)
+    if earlier is not None:
+        info(
+            f"yielded: {dep} run {earlier.get('name')} ({earlier['id']}) of the same site "
+            f"and environment is {state_of(earlier)[1]}; cancelled {run['id']}, following it"
+        )
+        run = earlier
     if args.wait:
         with PrefectApi() as api:
             run = wait_for(

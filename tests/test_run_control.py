@@ -1,0 +1,82 @@
+"""``earlier_run``, the one rule behind "no duplicate runs", without a server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hugopipe.run_control import earlier_run, yield_message
+
+NOW = datetime.now(UTC)
+
+
+def at(minutes: float) -> str:
+    return (NOW + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def run(rid: str, state: str, created: float, site: str = "s", env: str = "staging", **kw: Any):
+    return {
+        "id": rid,
+        "name": f"run-{rid}",
+        "deployment_id": "dep",
+        "created": at(created),
+        "parameters": {"site": site, "env": env},
+        "state": {"type": state, "name": state.title(), "timestamp": kw.pop("since", at(created))},
+        "expected_start_time": kw.pop("start", at(created)),
+        **kw,
+    }
+
+
+class Api:
+    def __init__(self, runs: list[dict]) -> None:
+        self.runs = runs
+        self.asked: list[dict] = []
+
+    def request(self, method: str, path: str, json: Any = None) -> list[dict]:
+        self.asked.append(json)
+        wanted = set(json["flow_runs"]["state"]["type"]["any_"])
+        return [r for r in self.runs if r["state"]["type"] in wanted]
+
+
+def test_the_later_of_two_yields_to_the_earlier_and_never_the_reverse() -> None:
+    first, second = run("a", "RUNNING", -2), run("b", "SCHEDULED", -1)
+    api = Api([first, second])
+    assert earlier_run(api, second) == first
+    assert earlier_run(api, first) is None
+    assert api.asked[0]["flow_runs"]["deployment_id"] == {"any_": ["dep"]}
+    message = yield_message(first, "rollback/site")
+    assert "rollback/site run run-a (a), Running" in message
+
+
+def test_paused_late_and_pending_runs_count() -> None:
+    me = run("z", "SCHEDULED", 0)
+    for state in ("PAUSED", "PENDING", "SCHEDULED"):
+        assert earlier_run(Api([run("a", state, -30), me]), me) is not None, state
+
+
+def test_other_sites_environments_task_files_and_future_schedules_do_not() -> None:
+    me = run("z", "RUNNING", 0)
+    others = [
+        run("a", "RUNNING", -5, site="other"),
+        run("b", "RUNNING", -5, env="production"),
+        run("c", "SCHEDULED", -5, start=at(24 * 60)),  # tomorrow's nightly
+        {
+            **run("d", "RUNNING", -5),
+            "parameters": {"site": "s", "env": "staging", "task_file": "t"},
+        },
+    ]
+    assert earlier_run(Api([*others, me]), me) is None
+
+
+def test_a_run_stuck_for_hours_holds_nothing_back_but_a_paused_one_does() -> None:
+    me = run("z", "SCHEDULED", 0)
+    stuck = run("a", "RUNNING", -8 * 60)  # its worker was killed: maintenance sweeps it
+    assert earlier_run(Api([stuck, me]), me) is None
+    paused = run("b", "PAUSED", -8 * 60)  # still waiting for a person
+    assert earlier_run(Api([paused, me]), me) == paused
+
+
+def test_a_run_outside_a_deployment_is_never_held_back() -> None:
+    me = {**run("z", "RUNNING", 0), "deployment_id": None}
+    api = Api([run("a", "RUNNING", -1)])
+    assert earlier_run(api, me) is None and api.asked == []
