@@ -47,6 +47,9 @@ def publish(
 
     ``context`` is a task file's (why this run exists); it goes into the result file
     and the approval form."""
+    # relative to the worker's workspace, never outside it; tasks see one absolute path.
+    # Refused before anything else, result file included: it would be written for that site.
+    site = str(inside(site, what="the site parameter"))
     if (duplicate := yielded()) is not None:  # no second run of the same work
         return duplicate
     started = datetime.now(UTC)
@@ -65,8 +68,6 @@ def publish(
     stages = run.stages
     summary = partial(result_summary, f"Publish to {env}")
     try:
-        # relative to the worker's workspace, never outside it; tasks see one absolute path
-        site = str(inside(site, what="the site parameter"))
         cfg = ProjectConfig.load(Path(site))
         env_cfg = cfg.environment(env)
         production = cfg.is_production(env)
