@@ -44,8 +44,9 @@ def ansi_c(body: str) -> str:
     return "".join(out).split("\x00", 1)[0]  # bash's strings end at NUL: $'a\0b' is a
 
 
-def match_paren(s: str, i: int) -> int:
-    """Index just after the ')' closing the '(' at s[i-1]; respects quotes and nesting."""
+def _match(s: str, i: int, opening: str, closing: str) -> int:
+    """Index just after the ``closing`` that closes the ``opening`` at s[i-1], skipping
+    backslash escapes and quoted text and counting nesting, as bash does."""
     depth, n = 1, len(s)
     while i < n:
         c = s[i]
@@ -62,40 +63,22 @@ def match_paren(s: str, i: int) -> int:
                 i += 2 if s[i] == "\\" else 1
             i += 1
             continue
-        if c == "(":
+        if c == opening:
             depth += 1
-        elif c == ")":
+        elif c == closing:
             depth -= 1
             if depth == 0:
                 return i + 1
         i += 1
     return n
+
+
+def match_paren(s: str, i: int) -> int:
+    """Index just after the ')' closing the '(' at s[i-1]; respects quotes and nesting."""
+    return _match(s, i, "(", ")")
 
 
 def match_brace(s: str, i: int) -> int:
     """Index just after the '}' closing the '{' at s[i-1]; respects quotes and nesting, as
     bash does inside ``${...}`` (``${x:-'}'}`` is one expansion), quoted or not."""
-    depth, n = 1, len(s)
-    while i < n:
-        c = s[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "'":
-            j = s.find("'", i + 1)
-            i = n if j < 0 else j + 1
-            continue
-        if c == '"':
-            i += 1
-            while i < n and s[i] != '"':
-                i += 2 if s[i] == "\\" else 1
-            i += 1
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    return n
+    return _match(s, i, "{", "}")
