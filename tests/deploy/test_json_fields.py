@@ -14,84 +14,21 @@ import pytest
 from hugopipe.cli.main import main
 from hugopipe.deploy import apply_plan, connect, plan_deploy
 
+# One frozen list per contract: the CLI's (tests/cli/json_fields.py), checked here on the
+# deploy models and real deploys.
+from tests.cli.json_fields import APPLY_REPORT as REPORT_KEYS
+from tests.cli.json_fields import DEPLOY_PLAN as PLAN_KEYS
+from tests.cli.json_fields import OBJECT_ERROR as ERROR_KEYS
+from tests.cli.json_fields import PLAN_SUMMARY as SUMMARY_KEYS
+from tests.cli.json_fields import ROLLBACK_PLAN as ROLLBACK_PLAN_KEYS
+
 from .conftest import create_distribution, make_target, write_site
 from .test_rollback_cli import _hugo_site
 
 pytestmark = pytest.mark.slow
 
-PLAN_KEYS = {
-    "target",
-    "bucket",
-    "prefix",
-    "environment",
-    "release_id",
-    "base_release_id",
-    "base_manifest_etag",
-    "remote_source",
-    "uploads",
-    "deletes",
-    "unchanged",
-    "invalidation_paths",
-    "cloudfront_distribution_id",
-    "max_deletes",
-    "allow_deletes",  # issue 19: the --allow-deletes the plan was made with
-    "blocked",
-    "held_deletes",  # issue 19: deletes an uploaded page still links to
-    "drift",
-    "pending_keys",
-    "skipped_local",
-    "git_commit",
-    "build_hash",
-    "summary",
-}
-SUMMARY_KEYS = {
-    "uploads",
-    "uploads_by_reason",
-    "pages_added",
-    "pages_changed",
-    "pages_deleted",
-    "files_added",
-    "files_changed",
-    "files_deleted",
-    "deletes",
-    "unchanged",
-    "upload_bytes",
-    "local_files",
-    "invalidation_paths",
-}
 UPLOAD_KEYS = {"key", "path", "reason", "sha256", "size", "headers", "gzip", "group", "changes"}
 HEADER_KEYS = {"content_type", "cache_control", "content_encoding"}
-REPORT_KEYS = {
-    "target",
-    "bucket",
-    "status",
-    "release_id",
-    "uploaded",
-    "upload_bytes",
-    "deleted",
-    "skipped_uploads",
-    "skipped_deletes",
-    "invalidation_id",
-    "invalidation_paths",
-    "invalidation_status",
-    "errors",
-    "duration_s",
-}
-ERROR_KEYS = {"key", "operation", "code", "message", "transient"}
-ROLLBACK_PLAN_KEYS = {
-    "target",
-    "bucket",
-    "prefix",
-    "current_release_id",
-    "current_manifest_etag",
-    "to_release_id",
-    "new_release_id",
-    "restores",
-    "deletes",
-    "unchanged",
-    "invalidation_paths",
-    "cloudfront_distribution_id",
-}
 
 
 def test_plan_and_report_json_keys(tmp_path, s3, bucket, moto_endpoint):
