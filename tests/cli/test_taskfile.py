@@ -230,6 +230,21 @@ def test_unknown_environment_against_site_config(tmp_path: Path) -> None:
     assert "dev, live" in p.fix
 
 
+def test_a_site_outside_the_workspace_is_a_problem_with_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused while the file is read, so `submit --json` lists it and the intake starts nothing."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.setenv("HUGOPIPE_WORKSPACE", str(tmp_path / "work"))
+    text = f"---\ntask_id: t1\ntask_type: hugo-build\nparams:\n  site_path: {outside}\n---\n"
+    with pytest.raises(TaskFileError) as info:
+        load_task(write(tmp_path, text))
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("params.site_path", 5)
+    assert "outside the workspace" in p.message and "HUGOPIPE_WORKSPACE" in p.fix
+
+
 @pytest.mark.parametrize(
     ("spec", "outputs", "passed"),
     [

@@ -133,13 +133,14 @@ def flow(module: str, name: str, **params: Any) -> Callable[[Path, str], Callabl
         def call() -> int:
             import importlib
 
-            from hugopipe.cli.exits import report
-            from hugopipe.errors import HugopipeError
+            from hugopipe.cli.exits import for_error, report
 
             fn = getattr(importlib.import_module(f"flows.{module}"), name)
             try:
                 getattr(fn, "fn", fn)(**{k: v(d) if callable(v) else v for k, v in params.items()})
-            except HugopipeError as exc:
+            except Exception as exc:  # only what the exit table knows (a task file's problems too)
+                if for_error(exc) is None:
+                    raise  # a bug: the case fails with its traceback
                 return int(report(exc))
             return 0
 

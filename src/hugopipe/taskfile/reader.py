@@ -318,6 +318,21 @@ def _semantic_problems(
                 "to use the deployment's default site",
             )
         )
+    elif isinstance(site, str) and site:
+        from hugopipe.errors import ConfigError
+        from hugopipe.workspace import inside
+
+        try:  # the one workspace check, here so `submit` and the intake refuse before a run
+            inside(site, what="site_path")
+        except ConfigError as exc:
+            out.append(
+                Problem(
+                    field="params.site_path",
+                    line=_line_for(("params", "site_path"), lines),
+                    message=exc.message,
+                    fix=exc.hint or "use a path inside the workspace",
+                )
+            )
     if (
         request is not None
         and data.get("requires_approval") is False
