@@ -135,6 +135,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
                     reason = f"the run ended {o.state_name}" + (
                         f": {o.state_message}" if o.state_message else ""
                     )
+                    info(reason)  # e.g. which run it yielded to (no duplicate runs)
                 request, _ = load_task(claimed) if claimed.exists() else (request, [])
                 _, result_path, result = conclude(
                     claimed, exchange, request, found.result, reason=reason
