@@ -295,3 +295,41 @@ def test_content_task_with_bad_front_matter_keeps_nothing(
     assert any("[F2]" in e for e in data["result"]["outputs"]["errors"])
     assert not (site / "content" / "blog" / "undated.md").exists()
     assert (tmp_path / "t" / "failed" / "c.md").is_file()
+
+
+def test_submitting_a_failed_file_again_moves_it_and_keeps_the_reason(tmp_path: Path) -> None:
+    """A retry is one file through the lifecycle: no copy is left behind in failed/."""
+    from hugopipe.exchange.folders import retry
+
+    ex = Exchange(tmp_path)
+    first = claim(drop(ex, "again.md"), ex)
+    assert first is not None
+    failed = finish(first, ex, "failed", {"failure_reason": "hugo: template error"})
+    assert failed is not None and failed.parent.name == "failed"
+    moved = retry(failed, ex)
+    assert moved == ex.folder("in-progress") / "again.md"
+    assert not failed.exists() and list(ex.folder("failed").iterdir()) == []
+    request, _ = load_task(moved)
+    assert request.status == "in-progress"
+    assert request.failure_reason is None and request.finished_at is None
+    assert request.previous_failure == "hugo: template error"
+    assert retry(failed, ex) is None  # gone: nothing to move twice
+
+
+def test_submit_of_a_failed_file_retries_it_in_place(tmp_path: Path) -> None:
+    """`hugopipe submit tasks/failed/x.md` moves it through the lifecycle once: one file,
+    in completed/, remembering why it failed before; nothing left in failed/."""
+    ex = Exchange(tmp_path / "tasks")
+    failed = ex.folder("failed") / "2026-01-19-retry.md"
+    failed.write_text(
+        TASK.format(priority="normal", site=ROOT / "examples" / "site").replace(
+            "status: pending", "status: failed\nfailure_reason: 'hugo was missing'"
+        )
+    )
+    out = run_cli("submit", str(failed), "--json")
+    assert out.returncode == 0, out.stderr + out.stdout
+    data = json.loads(out.stdout)
+    assert data["task_file"] == str(ex.root / "completed" / failed.name)
+    assert list(ex.folder("failed").iterdir()) == []
+    request, _ = load_task(Path(data["task_file"]))
+    assert request.status == "completed" and request.previous_failure == "hugo was missing"

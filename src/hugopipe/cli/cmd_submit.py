@@ -188,12 +188,21 @@ def submit_cmd(args: argparse.Namespace) -> int:
 
 def _take(path: Path) -> tuple[Any, Path]:
     """Put ``path`` into the exchange's ``in-progress/``: a file in ``pending/`` is moved
-    (exactly once, racing the intake), any other is copied. Exit 2 when it cannot be."""
+    (exactly once, racing the intake), one in ``failed/`` is moved back for a retry, any
+    other is copied. Exit 2 when it cannot be."""
     from hugopipe.exchange import Exchange, adopt, claim
+    from hugopipe.exchange.folders import retry
 
     exchange = Exchange.of(path)
-    in_pending = exchange.state_of(path.resolve()) == "pending"
-    claimed = claim(path, exchange) if in_pending else adopt(path, exchange)
+    state = exchange.state_of(path.resolve())
+    in_pending = state in ("pending", "failed")  # moved, not copied
+    claimed = (
+        claim(path, exchange)
+        if state == "pending"
+        else retry(path, exchange)
+        if state == "failed"
+        else adopt(path, exchange)
+    )
     if claimed is None:
         raise UsageError(
             f"{path.name}: the intake picked it up first, or a task file of that name is "
