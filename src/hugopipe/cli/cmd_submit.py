@@ -71,6 +71,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
         "expected_outputs": None,
         "passed": None,
         "task_file": None,
+        "waiting_for": None,  # the run a task waits behind (exit 7), see errors.RunBusy
     }
     result = None
     code: int = Exit.OK
@@ -93,6 +94,8 @@ def submit_cmd(args: argparse.Namespace) -> int:
         data.update(started=True, state=result.status)
         code = Exit.OK if result.status == "success" else Exit.FAILED
     else:
+        from hugopipe.errors import RunBusy
+        from hugopipe.exchange.folders import requeue
         from hugopipe.exchange.lifecycle import conclude, start_run
         from hugopipe.prefect_rest import PrefectApi, state_of
         from hugopipe.run_control import outcome, wait_for
@@ -100,6 +103,12 @@ def submit_cmd(args: argparse.Namespace) -> int:
         with PrefectApi() as api:
             try:
                 started = start_run(api, claimed, request)
+            except RunBusy as exc:
+                # queued, not lost: the intake starts it when the earlier run ends (exit 7)
+                waiting = requeue(claimed, exchange.folder("pending") / claimed.name)
+                data.update(task_file=str(waiting), state="waiting", waiting_for=exc.run["id"])
+                emit(data, json_output=args.json, text=f"task file {waiting}")
+                raise
             except BaseException:
                 _give_back(path, claimed)  # nothing started: the file is as it was
                 raise

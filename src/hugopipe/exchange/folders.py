@@ -212,6 +212,14 @@ def adopt(path: Path, exchange: Exchange) -> Path | None:
     return dst
 
 
+def requeue(claimed: Path, pending: Path) -> Path:
+    """``in-progress/x.md`` back to ``pending/`` (a run it needs to wait for is going):
+    nothing was started, so the file is as it was, status ``pending``."""
+    os.rename(claimed, pending)
+    update_file(pending, {"status": "pending"})
+    return pending
+
+
 def finish(path: Path, exchange: Exchange, state: State, updates: dict[str, Any]) -> Path | None:
     """``in-progress/x.md`` → ``completed/`` or ``failed/``, front matter final before it
     lands there. None when another finisher (intake, submit, the sweep) got it first."""
