@@ -296,7 +296,7 @@ _RULES = [
     ),
     _r(
         "F5",
-        "two pages produce the same URL (or an alias collides)",
+        "two pages produce the same URL, or claim the same alias",
         "error",
         None,
         "change the slug/url/aliases of one of the pages so every URL is unique",
