@@ -105,19 +105,17 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
         if not public.is_dir():
             error(f"{args.public} is not a directory", hint="pass --public DIR of a built site")
             return Exit.USAGE
-        base_url = args.base_url
-        if base_url is None and has_site:
-            from hugopipe.hugo import hugo_config
-            from hugopipe.validate.api import _base_url
+        from hugopipe.validate.api import resolve_base_url
 
-            base_url = _base_url(hugo_config(site, args.env))
-        if base_url is None:
-            from hugopipe.validate.external import _infer_base_url
-
-            base_url = _infer_base_url(public)
+        base_url, base_from = resolve_base_url(
+            public, args.base_url, site if has_site else None, args.env
+        )
+        if base_from not in ("option", "hugo config"):
+            info(f"base URL {base_url} (from {base_from}; pass --base-url to set it)")
         report = fastpath.public_report(
             public,
             base_url=base_url,
+            base_url_from=base_from,
             env=args.env,
             production=production,
             raw=raw,

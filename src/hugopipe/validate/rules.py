@@ -83,6 +83,20 @@ _RULES = [
         None,
         "use relURL/.RelPermalink so the link works in every environment",
     ),
+    _r(
+        "L8",
+        "a _redirects rule sends readers to a page that is not in the output",
+        "error",
+        None,
+        "fix the rule's target (the line named in _redirects) or add the page it names",
+    ),
+    _r(
+        "L9",
+        "a _redirects line is not a rule",
+        "warning",
+        None,
+        "write `/from /to [status]` (the host skips a line it cannot read)",
+    ),
     # E: environment leaks
     _r(
         "E1",
