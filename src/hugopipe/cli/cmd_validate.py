@@ -33,6 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-build", action="store_true", help="check the source (front matter) only, no build"
     )
     p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument(
+        "--accept-warnings",
+        action="store_true",
+        help="add this run's warnings to the site's validation-baseline.json, so they stop "
+        "asking (errors still fail)",
+    )
+    p.add_argument("--note", default="", help="with --accept-warnings: why they are accepted")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every finding instead of the summary grouped by rule",
+    )
     p.set_defaults(func=run)
 
 
@@ -87,6 +99,12 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
     if args.public is None and not has_site:
         error(
             f"{args.site} is not a Hugo site",
+            hint="pass --site PATH (the folder with hugo.toml or config/)",
+        )
+        return Exit.USAGE
+    if args.accept_warnings and not has_site:
+        error(
+            "--accept-warnings needs the site: the baseline file lives in its folder",
             hint="pass --site PATH (the folder with hugo.toml or config/)",
         )
         return Exit.USAGE
@@ -176,7 +194,13 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             )
         )
     assert isinstance(report, ValidationReport)
-    emit(report, json_output=args.json, text=report.to_text())
+    if args.accept_warnings:
+        _accept_warnings(report, site, args.note)
+    emit(
+        report,
+        json_output=args.json,
+        text=report.to_text() if args.all else report.to_summary(),
+    )
     c = report.counts()
     if report.ok:
         info(f"validation passed: {c['warnings']} warning(s), {c['accepted']} accepted")
@@ -188,6 +212,20 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
         hint=first.hint,
     )
     return Exit.FAILED
+
+
+def _accept_warnings(report, site: Path, note: str) -> None:
+    """Write the report's open warnings to the site's baseline and mark them accepted."""
+    from hugopipe.validate import baseline
+
+    warnings = report.warnings
+    if not warnings:
+        info("no warnings to accept")
+        return
+    path = baseline.accept(site, warnings, note=note, by="hugopipe validate --accept-warnings")
+    n = baseline.load(site).apply(warnings)
+    report.suppressed += n
+    info(f"accepted {len(warnings)} warning(s) into {path}")
 
 
 def _build_failed(build, env: str, production: bool, site: Path, raw: dict):

@@ -52,7 +52,7 @@ from typing import Any
 from hugopipe import outputwalk
 from hugopipe.errors import ConfigError
 from hugopipe.hugo import HugoList
-from hugopipe.validate import engine
+from hugopipe.validate import baseline, engine
 from hugopipe.validate.config import load_config
 from hugopipe.validate.findings import ValidationReport
 from hugopipe.validate.urls import Site
@@ -149,6 +149,7 @@ def public_report(
         findings=cfg.apply(findings),
         checked=checked,
     )
+    baseline.apply(report, site_dir)  # the site's validation-baseline.json, if any
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report
@@ -199,6 +200,7 @@ def source_report(
         findings=cfg.apply(findings),
         checked={"content files": n},
     )
+    baseline.apply(report, site_dir)
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report

@@ -1,5 +1,12 @@
 """The rule catalogue: id, default severity per kind of environment, and the fix hint.
 
+Severity means what it says. **error**: a reader or a crawler meets something broken (a
+link or image that 404s, a fragment that is not there, a dev URL, a blank page, a sitemap
+that sends crawlers to a missing page, production hidden from search, unpublished content
+out), and the deploy stops. **warning**: worth fixing, nothing is broken (length of a
+title, a missing canonical, a redirect hop). docs/validation.md lists each rule's level
+and why; a change of level is recorded there.
+
 Severities differ between production and other environments on purpose: a
 localhost URL or a draft in a staging build is worth a warning, in production it
 is a deploy blocker. ``off`` disables a rule; projects override any of these in
@@ -196,7 +203,7 @@ _RULES = [
     _r(
         "S1",
         "<title> missing or empty",
-        "error",
+        "warning",
         None,
         "give the page a title in its front matter and render it in <head>",
     ),
