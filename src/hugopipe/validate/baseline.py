@@ -107,15 +107,18 @@ def load(site_dir: Path) -> Baseline:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"{path} is not valid JSON: {exc.msg}", file=str(path), line=exc.lineno, hint=_HINT
+            f"{FILE_NAME} is not valid JSON: {exc.msg}", file=str(path), line=exc.lineno, hint=_HINT
         ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
         raise ConfigError(
-            f"{path} must be an object with an 'entries' list", file=str(path), line=1, hint=_HINT
+            f"{FILE_NAME} must be an object with an 'entries' list",
+            file=str(path),
+            line=1,
+            hint=_HINT,
         )
     if data.get("version", VERSION) != VERSION:
         raise ConfigError(
-            f"{path} has version {data.get('version')!r}; this hugopipe reads version {VERSION}",
+            f"{FILE_NAME} has version {data.get('version')!r}; this hugopipe reads version {VERSION}",
             file=str(path),
             line=_key_line(text, "version"),
             hint=_HINT,
@@ -129,7 +132,7 @@ def load(site_dir: Path) -> Baseline:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "entry"
             raise ConfigError(
-                f"{path}: entry {i + 1} is invalid: {where}: {first['msg']}",
+                f"{FILE_NAME}: entry {i + 1} is invalid: {where}: {first['msg']}",
                 file=str(path),
                 line=lines[i] if i < len(lines) else None,
                 hint=_HINT,
@@ -137,9 +140,7 @@ def load(site_dir: Path) -> Baseline:
     return Baseline(path=path, entries=entries)
 
 
-def accept(
-    site_dir: Path, findings: Sequence[Finding], *, note: str = "", by: str = ""
-) -> Path:
+def accept(site_dir: Path, findings: Sequence[Finding], *, note: str = "", by: str = "") -> Path:
     """Add an entry for each finding (keyed by rule and page/file; one already there is
     kept as it is) to the site's baseline file, written atomically; returns its path."""
     base = load(site_dir)

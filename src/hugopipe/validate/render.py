@@ -81,11 +81,11 @@ def text_table(report: ValidationReport, limit: int = 500) -> str:
 #: from the summary; a warning shows one to say what it is about.
 ERROR_EXAMPLES = 3
 WARNING_EXAMPLES = 1
-WIDTH = 100
+WIDTH = 120
 
 
 def _clip(s: str, width: int = WIDTH) -> str:
-    s = " ".join(s.split())
+    s = s.replace("\n", " ").replace("\t", " ")
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
@@ -105,7 +105,7 @@ def summary(report: ValidationReport) -> str:
     out: list[str] = []
     if report.base_url_from and report.base_url_from not in ("option", "hugo config"):
         out.append(f"base URL {report.base_url} (from {report.base_url_from})")
-    out += [_clip(f"notice: {n}", 2 * WIDTH) for n in report.notices]
+    out += [f"notice: {n}" for n in report.notices]
     for severity, label, shown in (
         ("error", "ERRORS", ERROR_EXAMPLES),
         ("warning", "WARNINGS", WARNING_EXAMPLES),
@@ -128,7 +128,7 @@ def summary(report: ValidationReport) -> str:
             if len(items) > shown:
                 out.append(f"          … {len(items) - shown} more")
             if severity == "error" and rule and rule.hint:
-                out.append(_clip(f"          hint: {rule.hint}"))
+                out.append(f"          hint: {rule.hint}")
     c = report.counts()
     extra = f", {report.suppressed} suppressed by the baseline" if report.suppressed else ""
     out.append(
