@@ -171,7 +171,7 @@ def _write(base: Baseline) -> None:
         for e in sorted(base.entries, key=lambda e: (e.rule, e.file))
     ]
     text = (
-        '{\n"version": %d,\n"entries": [\n' % VERSION
+        f'{{\n"version": {VERSION},\n"entries": [\n'
         + ",\n".join(rows)
         + ("\n" if rows else "")
         + "]\n}\n"

@@ -15,7 +15,6 @@ from hugopipe.validate.page_rules import HTML_EXT
 from hugopipe.validate.records import Page
 from hugopipe.validate.urls import Site
 
-
 _LANG_PREFIX = re.compile(r"^([a-z]{2,3}(?:-[a-z0-9]{2,8})?)/", re.I)
 
 
