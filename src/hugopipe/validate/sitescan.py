@@ -23,7 +23,7 @@ def language_of(p: Page) -> str:
     else the first folder of its path when that looks like a language code (``de/``,
     ``pt-br/``: Hugo's multilingual layout), else "" (one language)."""
     if p.lang:
-        return p.lang.lower()
+        return p.lang if p.lang.islower() else p.lang.lower()
     m = _LANG_PREFIX.match(p.path)
     return m.group(1).lower() if m else ""
 
@@ -49,8 +49,9 @@ class Scan:
     # S3/S5: (language, title or description) -> the first indexable page with it; later
     # ones are repeats. Pages are compared within one language (``language_of``): the
     # English and the German page may share a product name as their title.
-    titles: dict[tuple[str, str], str] = field(default_factory=dict)
-    descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (one dict per language: no key object per page on a 20,000-page site)
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    descriptions: dict[str, dict[str, str]] = field(default_factory=dict)
     repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, page, first)
     # L2, checked when both ends are here: (page, target, fragment, raw) waiting for a
     # page that has not arrived yet, by that page's path; and what was found missing
@@ -77,14 +78,19 @@ class Scan:
             self.noindex.add(path)
         if p.indexable:
             self.indexable.append(path)
-            if p.title or p.description:
-                lang = language_of(p)
+            lang = language_of(p)
             if p.title:
-                first = self.titles.setdefault((lang, p.title), path)
+                titles = self.titles.get(lang)
+                if titles is None:
+                    titles = self.titles[lang] = {}
+                first = titles.setdefault(p.title, path)
                 if first is not path:
                     self.repeated.append(("S3", path, first))
             if p.description:
-                first = self.descriptions.setdefault((lang, p.description), path)
+                descriptions = self.descriptions.get(lang)
+                if descriptions is None:
+                    descriptions = self.descriptions[lang] = {}
+                first = descriptions.setdefault(p.description, path)
                 if first is not path:
                     self.repeated.append(("S5", path, first))
 
