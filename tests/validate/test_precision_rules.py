@@ -144,3 +144,15 @@ def test_redirects_resolve_links_and_report_missing_targets(out: Out) -> None:
 def test_no_redirects_file_no_notice(out: Out) -> None:
     report = out.validate()
     assert report.notices == [] and "L8" not in rules(report)
+
+
+def test_e1_many_samples_and_leaks_in_one_file_in_order(out: Out) -> None:
+    """One pass over a file: samples and uses alternate, each judged where it stands."""
+    parts = []
+    for i in range(50):
+        parts.append(f"<pre>http://localhost:1313/s{i}/</pre>")
+        if i % 10 == 0:
+            parts.append(f'<p><a href="http://localhost:1313/u{i}/">use</a></p>')
+        parts.append(f"<!-- http://localhost:1313/c{i}/ --><code>x</code>")
+    out.add_page("/docs/", body="\n".join(parts))
+    assert [u for u, _ in _e1(out)] == [f"http://localhost:1313/u{i}/" for i in range(0, 50, 10)]
