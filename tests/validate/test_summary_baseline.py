@@ -151,3 +151,15 @@ def test_cli_accept_warnings_then_they_stop_asking(tmp_path: Path) -> None:
     (site / "validation-baseline.json").write_text("{oops")
     bad = hugopipe("validate", "--site", str(site), "--env", "production")
     assert bad.returncode == 2 and "validation-baseline.json:1:" in bad.stderr
+
+
+def test_cli_public_without_base_url_says_where_it_came_from(noisy: Out, tmp_path: Path) -> None:
+    proc = hugopipe("validate", "--public", str(noisy.root), "--json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    assert (data["base_url"], data["base_url_from"]) == (noisy.base, "sitemap.xml")
+    assert f"base URL {noisy.base} (from sitemap.xml" in proc.stderr
+    # nothing "not on" an empty host, nothing "not in the sitemap"
+    assert not {f["rule"] for f in data["findings"]} & {"E3", "M3"}
+    text = hugopipe("validate", "--public", str(noisy.root), cwd=tmp_path)
+    assert text.returncode == 1 and len(text.stdout.splitlines()) <= SCREEN
+    assert text.stdout.index("ERRORS") < text.stdout.index("WARNINGS")

@@ -40,9 +40,15 @@ def markdown(report: ValidationReport, limit: int = 200) -> str:
         "",
         f"{c['errors']} error(s), {c['warnings']} warning(s), {c['accepted']} accepted; "
         + ", ".join(f"{v} {k}" for k, v in report.checked.items())
-        + f" checked in {report.duration_s:.1f} s.",
+        + f" checked in {report.duration_s:.1f} s."
+        + (
+            f" {report.suppressed} accepted by validation-baseline.json."
+            if report.suppressed
+            else ""
+        ),
         "",
     ]
+    lines += [f"> {n}\n" for n in report.notices]
     if report.findings:
         lines += ["| severity | rule | where | URL | message |", "|---|---|---|---|---|"]
         for f in report.findings[:limit]:
