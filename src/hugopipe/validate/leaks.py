@@ -126,13 +126,57 @@ def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
         return
     seen: set[str] = set()
     own = _OWN_HOST
+    markup = rel.lower().endswith(MARKUP_EXT)
     for a, b in spans:
+        cursor = a
         for url, host in leak_matches(data[a:b].decode("utf-8", "replace")):
             url = _ENTITY.split(url, 1)[0]
+            at = data.find(url.encode("utf-8"), cursor, b)
+            if at >= 0:
+                cursor = at + 1
             if url in seen or host.lower() == own:
                 continue
+            if markup and at >= 0 and shown_not_used(data, at):
+                continue
             seen.add(url)
-            out.append(("E1", url, f"{url} points at {host}", _line_in(data, url)))
+            line = data.count(b"\n", 0, at) + 1 if at >= 0 else _line_in(data, url)
+            out.append(("E1", url, f"{url} points at {host}", line))
+
+
+# Files whose text is markup: a URL there may be *shown* (a code sample) rather than used.
+MARKUP_EXT = (".html", ".htm", ".xml", ".rss", ".atom")
+# The elements whose text shows code or keyboard input, the comment delimiters, and the
+# end of a tag; each also in the escaped form a feed carries (``&lt;pre&gt;``).
+_SHOWN = re.compile(
+    rb"(?:<|&lt;)(/?)(pre|code|samp|kbd|xmp)(?=[\s>/&])|(<!--|&lt;!--)|(-->|--&gt;)", re.I
+)
+
+
+def shown_not_used(data: bytes, at: int) -> bool:
+    """True when the URL at byte ``at`` is text *shown* to the reader, not followed: inside
+    ``pre``, ``code``, ``samp``, ``kbd`` (documentation writing "the server is at
+    http://localhost:1313/") or inside a comment. A URL in a tag (an attribute), in a
+    script or in ordinary prose is used and still counts.
+
+    Runs only for a trigger a page holds (a few pages of a site), over the bytes before
+    it: no second parse. The tag test looks back for the nearest ``<`` and ``>``; the
+    element test counts the opening and closing tags before the URL.
+    """
+    lt, gt = data.rfind(b"<", 0, at), data.rfind(b">", 0, at)
+    in_comment = False
+    depth = 0
+    for m in _SHOWN.finditer(data, 0, at):
+        if m.group(3):
+            in_comment = True
+        elif m.group(4):
+            in_comment = False
+        elif not in_comment:
+            depth += -1 if m.group(1) else 1
+    if in_comment:
+        return True
+    if lt > gt and data[lt : lt + 4] != b"<!--":
+        return False  # inside a tag: an attribute a browser follows
+    return depth > 0
 
 
 def _line_in(data: bytes, url: str) -> int | None:
