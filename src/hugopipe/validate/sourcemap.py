@@ -74,9 +74,10 @@ def needles(f: Finding, loose: bool = False) -> list[str]:
         bare = url.split("#", 1)[0].split("?", 1)[0]
         if bare and bare != url:
             out.append(bare)
-        if loose and bare.strip("/"):
-            out.append(bare.strip("/"))
-            last = bare.rstrip("/").rsplit("/", 1)[-1]
+        short = (parts.path if parts.netloc else bare).strip("/")
+        if loose and short:
+            out.append(short)
+            last = short.rsplit("/", 1)[-1]
             if len(last) >= 4:
                 out.append(last)
     elif f.rule.startswith("S"):
