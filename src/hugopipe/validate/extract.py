@@ -82,7 +82,7 @@ def _read(rel: str) -> bytes:
 
 WANTED = frozenset(
     ("a", "area", "link", "img", "script", "source", "video", "audio", "iframe", "track",
-     "embed", "object", "meta", "title", "base", "style", "form")
+     "embed", "object", "meta", "title", "base", "style", "form", "svg")
 )  # fmt: skip
 # <link rel> values whose target a browser only may fetch (a hint, an install manifest):
 # a missing one is L8 (a warning), a stylesheet, icon or alternate is L1
@@ -134,6 +134,7 @@ def scan_html(rel: str) -> Page:
                     r.ref(u, "res", "style url()")
     wanted = _WANTED_IDS
     check_names = page_rules.may_have_unnamed_links(data, r)
+    has_svg = False
     root = tree.root
     for n in root.traverse() if root is not None else ():
         tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
@@ -231,7 +232,9 @@ def scan_html(rel: str) -> Page:
         elif tag == "style" and has_css_url:
             for u in css_urls(n.text()):
                 r.ref(u, "res", "style url()")
-    if _SVG_REF.search(data) is not None:
+        elif tag == "svg":
+            has_svg = True  # seen in the walk: a search of the bytes cost 1 % of a page
+    if has_svg and (b"<use" in data or b"<image" in data):  # searched only where an <svg> is
         svg_refs(tree, r)
     for frag, raw in r.same_page:
         r.fragment(rel, frag, raw, same_page=True)
@@ -267,9 +270,6 @@ def _blank(s: str) -> bool:
 _DOCTYPE = re.compile(rb"\s*<!doctype", re.I)  # \s is what bytes.lstrip() strips
 _DOCUMENT = re.compile(rb"<(?:html|head|body)", re.I)
 _BASE = re.compile(rb"<base", re.I)
-_SVG_REF = re.compile(
-    rb"<(?:use|image)\b", re.I
-)  # SVG's <use>/<image>: lexbor has no fixed tag id for <use>
 
 
 def svg_refs(tree, r: Resolver) -> None:
