@@ -17,9 +17,17 @@ ROWS = [
     {"path": "content/_index.md", "permalink": "https://docs.example.org/"},
     {"path": "content/docs/install.md", "permalink": "https://docs.example.org/docs/install/"},
     {"path": "content/docs/api.md", "permalink": "https://docs.example.org/docs/api/"},
-    {"path": "content/fr/docs/install.md", "permalink": "https://docs.example.org/fr/docs/install/"},
+    {
+        "path": "content/fr/docs/install.md",
+        "permalink": "https://docs.example.org/fr/docs/install/",
+    },
 ]
-PAGES = ["index.html", "docs/install/index.html", "docs/api/index.html", "fr/docs/install/index.html"]
+PAGES = [
+    "index.html",
+    "docs/install/index.html",
+    "docs/api/index.html",
+    "fr/docs/install/index.html",
+]
 
 
 def site_dir(tmp_path: Path) -> Path:
@@ -49,7 +57,9 @@ def test_output_file_of_a_permalink() -> None:
     assert output_file(sub, "https://example.org/docs/a/") == "a/index.html"
     # a permalink on another host (hugo list ran with another baseURL): its path still maps
     assert output_file(SITE, "http://localhost:1313/a/") == "a/index.html"
-    assert content_by_output(SITE, ROWS)["fr/docs/install/index.html"] == "content/fr/docs/install.md"
+    assert (
+        content_by_output(SITE, ROWS)["fr/docs/install/index.html"] == "content/fr/docs/install.md"
+    )
 
 
 def test_needles_strict_for_content_loose_for_layouts() -> None:
