@@ -60,14 +60,13 @@ def compare(expected: Iterable[dict[str, Any]], actual: Iterable[Finding]) -> li
         else:
             problems.append(f"missing: {json.dumps(e, sort_keys=True)}")
     for f in left:
-        problems.append(
-            f"unexpected: {_key(f)} line={f.line} url={f.url!r}: {f.message}"
-        )
+        problems.append(f"unexpected: {_key(f)} line={f.line} url={f.url!r}: {f.message}")
     return problems
 
 
 def run_case(case: Path, tmp: Path) -> tuple[dict[str, Any], ValidationReport]:
     spec = json.loads((case / "expected.json").read_text("utf-8"))
+    tmp.mkdir(parents=True, exist_ok=True)
     site = tmp / "site"
     shutil.copytree(case / "site", site)
     env = spec.get("env", "production")
@@ -126,3 +125,19 @@ def test_every_case_folder_is_complete() -> None:
         assert isinstance(spec.get("findings"), list), f"{case}/expected.json: no findings list"
         for f in spec["findings"]:
             assert {"rule", "severity", "file"} <= f.keys(), f"{case}/expected.json: {f}"
+
+
+def test_severity_overrides_are_what_changes_that_case(tmp_path: Path) -> None:
+    """Without its [validate.severity] tables the same site reports what they re-level."""
+    case = tmp_path / "case"
+    shutil.copytree(CORPUS / "severity-overrides", case)
+    toml = case / "site" / "hugopipe.toml"
+    text = toml.read_text("utf-8")
+    toml.write_text(text[: text.index("[validate.severity]")], "utf-8")
+    _, report = run_case(case, tmp_path / "run")
+    found = sorted((f.rule, f.severity, f.file) for f in report.findings)
+    assert found == [
+        ("L3", "warning", "index.html"),
+        ("S2", "warning", "index.html"),
+        ("S4", "warning", "index.html"),
+    ], report.to_text()

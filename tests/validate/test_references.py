@@ -60,7 +60,7 @@ def test_data_proofer_ignore_on_use(out: Out) -> None:
         ('<form action="/search/"><input name=q></form>', [("L1", "error", "/search/")]),
         ('<form method="GET" action="/about/"></form>', []),
         ('<form action=""></form><form></form>', []),  # posts to the page itself
-        ('<form method="post" action="/api/send"></form>', [("L8", "warning", "/api/send")]),
+        ('<form method="post" action="/api/send"></form>', [("L10", "warning", "/api/send")]),
         ('<form method="dialog" action="/x/"></form>', []),
     ],
 )
@@ -72,14 +72,14 @@ def test_form_action(out: Out, html: str, expected: list) -> None:
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
-        ('<link rel="preload" href="/fonts/x.woff2" as="font">', "L8"),
-        ('<link rel="modulepreload" href="/js/m.js">', "L8"),
-        ('<link rel="prefetch" href="/next/">', "L8"),
-        ('<link rel="manifest" href="/site.webmanifest">', "L8"),
+        ('<link rel="preload" href="/fonts/x.woff2" as="font">', "L10"),
+        ('<link rel="modulepreload" href="/js/m.js">', "L10"),
+        ('<link rel="prefetch" href="/next/">', "L10"),
+        ('<link rel="manifest" href="/site.webmanifest">', "L10"),
         ('<link rel="stylesheet" href="/css/none.css">', "L1"),
         ('<link rel="icon" href="/favicon.ico">', "L1"),
         ('<link rel="alternate" hreflang="fr" href="/fr/">', "L1"),
-        ('<link rel="preload" href="/FAVICON.PNG" as="image">', "L8"),  # not L6: a hint
+        ('<link rel="preload" href="/FAVICON.PNG" as="image">', "L10"),  # not L6: a hint
     ],
 )
 def test_link_rel_severity(out: Out, head: str, expected: str) -> None:
@@ -87,7 +87,7 @@ def test_link_rel_severity(out: Out, head: str, expected: str) -> None:
     out.add_page("/head/", head=head)
     [(rule, severity, _)] = found(out)
     assert rule == expected
-    assert severity == ("warning" if expected == "L8" else "error")
+    assert severity == ("warning" if expected == "L10" else "error")
 
 
 def test_media_and_embeds(out: Out) -> None:

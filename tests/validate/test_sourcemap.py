@@ -99,7 +99,7 @@ def test_source_names_content_file_and_line(tmp_path: Path) -> None:
 def test_same_finding_on_nearly_every_page_names_the_layout(tmp_path: Path) -> None:
     d = site_dir(tmp_path)
     script = [Finding.of("L1", p, "m", url="/js/app.js") for p in PAGES]
-    hint = [Finding.of("L8", p, "m", url="/fonts/ink.woff2") for p in PAGES[:3]]
+    hint = [Finding.of("L10", p, "m", url="/fonts/ink.woff2") for p in PAGES[:3]]
     canon = [Finding.of("S7", p, "canonical link missing") for p in PAGES]
     rare = [Finding.of("L1", p, "m", url="/only/here/") for p in PAGES[:2]]
     attach(script + hint + canon + rare, SITE, d, ROWS, documents=4)
@@ -115,7 +115,7 @@ def test_same_finding_on_nearly_every_page_names_the_layout(tmp_path: Path) -> N
 
 def test_template_in_a_theme_and_text_in_no_layout(tmp_path: Path) -> None:
     d = site_dir(tmp_path)
-    hint = [Finding.of("L8", p, "m", url="/fonts/ink.woff2") for p in PAGES]
+    hint = [Finding.of("L10", p, "m", url="/fonts/ink.woff2") for p in PAGES]
     odd = [Finding.of("L1", p, "m", url="/generated/by/js/") for p in PAGES]
     attach(hint + odd, SITE, d, ROWS, documents=4)
     t = hint[0].template

@@ -183,5 +183,11 @@ class ValidationReport(BaseModel):
 
         return text_table(self, limit=limit)
 
+    def to_summary(self) -> str:
+        """Grouped by rule, errors first: what ``hugopipe validate`` prints."""
+        from hugopipe.validate.render import summary
+
+        return summary(self)
+
     def model_dump_summary(self) -> dict[str, object]:
         return {"ok": self.ok, **self.counts(), "by_rule": self.counts_by_rule()}

@@ -89,7 +89,7 @@ class Resolver:
         """kind: 'nav' (a/area: L3/L4 apply), 'res' (subresource), 'use' (SVG <use>: a
         subresource whose fragment names an id in an SVG file too), 'meta' (og:image, meta
         refresh, other <link>s, GET form actions), 'hint' (preload/prefetch/manifest, POST
-        form actions: missing is L8, a warning), 'self' (canonical/og:url)."""
+        form actions: missing is L10, a warning), 'self' (canonical/og:url)."""
         if kind == "self" and raw == self.own:
             return  # canonical/og:url naming the page itself: a new string on every page
         # Fast path: what a reference that does not depend on the page's own URL (root-
@@ -162,7 +162,7 @@ class Resolver:
                     f"{raw} is a directory; link to {path}/ (it works only through a redirect)",
                 )
         elif status == urls.OUTSIDE:
-            rule = "L8" if kind == "hint" else "L1"
+            rule = "L10" if kind == "hint" else "L1"
             self.add(rule, raw, f"{raw} is outside the site's base path {ctx.site.base_path}")
             return None
         else:
@@ -171,7 +171,7 @@ class Resolver:
             if kind == "hint":
                 where = f" (only {other} differs in letter case)" if other else ""
                 self.add(
-                    "L8", raw, f"<{tag}> {raw} does not resolve: {f} is not in the output{where}"
+                    "L10", raw, f"<{tag}> {raw} does not resolve: {f} is not in the output{where}"
                 )
             elif other:
                 self.add("L6", raw, f"{raw} matches {other} only with different letter case")
