@@ -140,6 +140,8 @@ FINDING = {
     "hint",
     "accepted",
     "accepted_reason",
+    "source",
+    "template",
 }
 #: ``plan``
 PLAN = {"environment", "production", "site", "public_dir", "plan"}

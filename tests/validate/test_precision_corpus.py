@@ -18,7 +18,7 @@ import pytest
 
 from hugopipe.build import build_site
 from hugopipe.validate import validate_public, validate_site
-from hugopipe.validate.findings import Finding, ValidationReport
+from hugopipe.validate.findings import Finding, SourceRef, ValidationReport
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +30,16 @@ def _key(f: Finding | dict[str, Any]) -> tuple[str, str, str]:
     if isinstance(f, Finding):
         return (f.rule, "accepted" if f.accepted else f.severity, f.file)
     return (f["rule"], f["severity"], f["file"])
+
+
+def _mapped(e: dict[str, Any], f: Finding) -> bool:
+    """``source`` / ``template``, when the expected finding gives them, equal the reported ones."""
+    for key in ("source", "template"):
+        if key in e:
+            got = getattr(f, key)
+            if (got.model_dump() if got is not None else None) != e[key]:
+                return False
+    return True
 
 
 def compare(expected: Iterable[dict[str, Any]], actual: Iterable[Finding]) -> list[str]:
@@ -44,7 +54,7 @@ def compare(expected: Iterable[dict[str, Any]], actual: Iterable[Finding]) -> li
     problems: list[str] = []
     for e in expected:
         for i, f in enumerate(left):
-            if _key(f) == _key(e) and ("line" not in e or e["line"] == f.line):
+            if _key(f) == _key(e) and ("line" not in e or e["line"] == f.line) and _mapped(e, f):
                 del left[i]
                 break
         else:
@@ -99,6 +109,11 @@ def test_compare_counts_both_sides() -> None:
     assert compare([{"rule": "E1", "severity": "error", "file": "a/index.html", "line": 4}], [f])
     two = [{"rule": "E1", "severity": "error", "file": "a/index.html"}] * 2
     assert compare(two, [f])[0].startswith("missing")
+    mapped = {"rule": "E1", "severity": "error", "file": "a/index.html"}
+    assert compare([{**mapped, "source": {"path": "content/a.md", "line": 2}}], [f])
+    f.source = SourceRef(path="content/a.md", line=2)
+    assert compare([{**mapped, "source": {"path": "content/a.md", "line": 2}}], [f]) == []
+    assert compare([{**mapped, "template": {"path": None, "line": None, "pages": 3}}], [f])
 
 
 def test_every_case_folder_is_complete() -> None:

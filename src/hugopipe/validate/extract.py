@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser
 from hugopipe.validate import leaks, lexbor_reuse, page_rules, references, urls
 from hugopipe.validate.context import Context
 from hugopipe.validate.page_rules import HTML_EXT
-from hugopipe.validate.records import Page
+from hugopipe.validate.records import Page, blob
 from hugopipe.validate.references import Resolver
 
 CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""")
@@ -83,8 +83,11 @@ def _read(rel: str) -> bytes:
 
 WANTED = frozenset(
     ("a", "area", "link", "img", "script", "source", "video", "audio", "iframe", "track",
-     "embed", "object", "meta", "title", "base", "style")
+     "embed", "object", "meta", "title", "base", "style", "form", "svg")
 )  # fmt: skip
+# <link rel> values whose target a browser only may fetch (a hint, an install manifest):
+# a missing one is L10 (a warning), a stylesheet, icon or alternate is L1
+HINT_RELS = ("preload", "prefetch", "prerender", "manifest")  # "modulepreload" contains "preload"
 _WANTED_IDS: dict[int, str] = {}  # filled by init_worker
 
 
@@ -132,6 +135,7 @@ def scan_html(rel: str) -> Page:
                     r.ref(u, "res", "style url()")
     wanted = _WANTED_IDS
     check_names = page_rules.may_have_unnamed_links(data, r)
+    has_svg = False
     root = tree.root
     for n in root.traverse() if root is not None else ():
         tag = wanted.get(n.tag_id)  # an int from lexbor: no string made for the other tags
@@ -152,6 +156,8 @@ def scan_html(rel: str) -> Page:
                 if nm:
                     ids[nm] = None
             href = a.get("href")
+            if href is None and tag == "a":
+                href = a.get("xlink:href")  # an <a> inside inline SVG (SVG 1.1)
             if href is not None:
                 r.ref(href, "nav", tag)
                 if check_names and tag == "a":
@@ -167,22 +173,20 @@ def scan_html(rel: str) -> Page:
             if "canonical" in rel_attr:
                 page.canonical = href
                 r.ref(href, "self", "link rel=canonical")
+            elif "stylesheet" in rel_attr or "icon" in rel_attr:
+                r.ref(href, "res", "link")
+            elif any(h in rel_attr for h in HINT_RELS):
+                r.ref(href, "hint", f"link rel={rel_attr}")
             else:
-                r.ref(
-                    href,
-                    "res" if "stylesheet" in rel_attr or "icon" in rel_attr else "meta",
-                    "link",
-                )
+                r.ref(href, "meta", "link")
         elif tag == "img" or tag == "source":
             src = a.get("src")
             if src is not None:
                 r.ref(src, "res", tag)
             srcset = a.get("srcset")
             if srcset:
-                for part in srcset.split(","):
-                    u = part.strip().split(" ", 1)[0]
-                    if u:
-                        r.ref(u, "res", tag + " srcset")
+                for u in srcset_urls(srcset):
+                    r.ref(u, "res", tag + " srcset")
             if tag == "img":
                 page_rules.img(a, src, r)
         elif tag in ("script", "iframe", "track", "embed"):
@@ -195,7 +199,7 @@ def scan_html(rel: str) -> Page:
             for attr in ("src", "poster"):
                 v = a.get(attr)
                 if v is not None:
-                    r.ref(v, "res", tag)
+                    r.ref(v, "res", tag if attr == "src" else tag + " poster")
         elif tag == "object":
             d = a.get("data")
             if d is not None:
@@ -217,12 +221,22 @@ def scan_html(rel: str) -> Page:
                 if m:
                     refresh = m.group(1).strip()
                     r.ref(refresh, "meta", "meta refresh")
+        elif tag == "form":
+            action = a.get("action")  # no action or action="": the form posts to its own page
+            method = (a.get("method") or "get").lower()
+            if action and action.strip() and method != "dialog":
+                # a POST goes to a server (form handlers, functions) the output does not hold
+                r.ref(action, "hint" if method == "post" else "meta", "form action")
         elif tag == "title":
             if page.title is None:
                 page.title = n.text(strip=True)
         elif tag == "style" and has_css_url:
             for u in css_urls(n.text()):
                 r.ref(u, "res", "style url()")
+        elif tag == "svg":
+            has_svg = True  # seen in the walk: a search of the bytes cost 1 % of a page
+    if has_svg and (b"<use" in data or b"<image" in data):  # searched only where an <svg> is
+        svg_refs(tree, r)
     for frag, raw in r.same_page:
         r.fragment(rel, frag, raw, same_page=True)
     r.close()
@@ -260,6 +274,36 @@ _DOCUMENT = re.compile(rb"<(?:html|head|body)", re.I)
 _BASE = re.compile(rb"<base", re.I)
 
 
+def svg_refs(tree, r: Resolver) -> None:
+    """``<use href="#icon">`` / ``<use xlink:href="/sprite.svg#icon">`` and SVG ``<image>``.
+
+    A page's inline sprite defines its symbols as ids, so a same-page ``#icon`` is checked
+    like any fragment; a fragment into an SVG file is checked against that file's ids
+    (``scan_svg``). Read with one CSS query on the pages that have such a tag: ``<use>``
+    gets a tag id per document in lexbor, so the main walk cannot pick it by number.
+    """
+    for n in tree.css("use, image"):
+        a = n.attributes
+        if "data-proofer-ignore" in a:
+            continue
+        href = a.get("href")
+        if href is None:
+            href = a.get("xlink:href")
+        if href is not None:
+            r.ref(href, "use" if n.tag == "use" else "res", n.tag)
+
+
+def srcset_urls(srcset: str) -> list[str]:
+    """The candidate URLs of a srcset: each is the text up to the first space of a
+    comma-separated part (a width/density descriptor follows it)."""
+    out = []
+    for part in srcset.split(","):
+        bits = part.split(None, 1)
+        if bits:
+            out.append(bits[0])
+    return out
+
+
 def _has_children(node) -> bool:
     n = node.child
     while n is not None:
@@ -294,6 +338,19 @@ def scan_css(rel: str) -> Page:
     return page
 
 
+_SVG_ID = re.compile(rb"""\sid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def svg_ids(data: bytes) -> str:
+    """The ids an SVG file defines (a sprite's symbols), as a blob: what
+    ``<use href="/sprite.svg#icon">`` on a page is checked against. A regular expression,
+    not an XML parse: an SVG is searched once, and a malformed one still has its ids."""
+    return blob(
+        dict.fromkeys((m.group(1) or m.group(2) or b"").decode("utf-8", "replace")
+                      for m in _SVG_ID.finditer(data))
+    )  # fmt: skip
+
+
 def scan_text(rel: str) -> Page:
     """Feeds, sitemaps, JSON, JS: only the leak rule reads them; most are never decoded."""
     ctx = _CTX
@@ -301,6 +358,8 @@ def scan_text(rel: str) -> Page:
     data = _read(rel)
     page = Page(path=rel, size=len(data), is_doc=False)
     leaks.scan_leaks(data, rel, page.findings)
+    if rel.endswith(".svg"):
+        page.ids = svg_ids(data)
     if rel.endswith(".xml") and rel.rsplit("/", 1)[-1].startswith("sitemap"):
         from hugopipe.validate.sitemap import parse, resolve_locs
 

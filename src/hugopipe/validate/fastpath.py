@@ -54,7 +54,9 @@ from hugopipe.errors import ConfigError
 from hugopipe.hugo import HugoList
 from hugopipe.validate import baseline, engine
 from hugopipe.validate.config import load_config
-from hugopipe.validate.findings import ValidationReport
+from hugopipe.validate.findings import Finding, ValidationReport
+from hugopipe.validate.page_rules import HTML_EXT
+from hugopipe.validate.sitescan import Scan
 from hugopipe.validate.urls import Site
 
 
@@ -132,6 +134,8 @@ def public_report(
                 notices=notices,
             )
             checked = {"files": len(sc.files), "pages": sc.html_pages}
+            if listing is not None and site_dir is not None and findings:
+                _map_sources(findings, sc, site, Path(site_dir), listing)
             if keep is not None:
                 keep.append(sc)
             del sc
@@ -153,6 +157,25 @@ def public_report(
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report
+
+
+def _map_sources(
+    findings: list[Finding], sc: Scan, site: Site, site_dir: Path, listing: HugoList
+) -> None:
+    """``source`` and ``template`` on the findings (``sourcemap``), from the listing the
+    publication rules already read: no second Hugo run."""
+    from hugopipe.validate import sourcemap
+
+    try:
+        rows = listing.rows()
+    except ConfigError:
+        return  # Hugo could not list the site: the findings keep their built-file names
+    documents = sum(
+        1
+        for p in sc.pages.values()
+        if p.is_doc and p.alias_url is None and p.path.endswith(HTML_EXT)
+    )
+    sourcemap.attach(findings, site, site_dir, rows, documents)
 
 
 def source_report(

@@ -18,6 +18,23 @@ from hugopipe.validate.rules import RULES
 Severity = Literal["error", "warning"]
 
 
+class SourceRef(BaseModel):
+    """Where in the site's sources a finding on a built page comes from (``sourcemap``)."""
+
+    path: str = Field(description="relative to the site: content/…, layouts/…, static/…")
+    line: int | None = Field(default=None, description="where the reference text is, if found")
+
+
+class TemplateRef(BaseModel):
+    """A finding (nearly) every built page shares: a template made it, not the content."""
+
+    path: str | None = Field(
+        default=None, description="the layout holding the reference text; None if none does"
+    )
+    line: int | None = None
+    pages: int = Field(description="how many built pages have this same finding")
+
+
 class Finding(BaseModel):
     """One problem found by one rule at one place."""
 
@@ -32,6 +49,12 @@ class Finding(BaseModel):
     hint: str = ""
     accepted: bool = False
     accepted_reason: str | None = None
+    source: SourceRef | None = Field(
+        default=None, description="for a built page: the content file that made it (sourcemap)"
+    )
+    template: TemplateRef | None = Field(
+        default=None, description="set when (nearly) every page has this finding: likely layout"
+    )
 
     @classmethod
     def of(

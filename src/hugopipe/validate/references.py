@@ -24,7 +24,7 @@ FRAGMENT_EXEMPT = {"", "top"}
 _CACHE: dict[str, tuple[int, str]] = {}  # path -> what urls.path_to_file said
 # kind -> reference -> its outcome on any page (link, fragment target, fragment, external)
 _SEEN: dict[str, dict[str, tuple[str, str, str | None, str]]] = {
-    "nav": {}, "res": {}, "meta": {}, "self": {}
+    "nav": {}, "res": {}, "meta": {}, "self": {}, "hint": {}, "use": {}
 }  # fmt: skip
 _SEEN_MAX = 500_000  # per kind: bounds a worker's memory on a very large site
 _NOTHING: tuple[str, str, str | None, str] = ("", "", None, "")
@@ -86,7 +86,10 @@ class Resolver:
         )
 
     def ref(self, raw: str, kind: str, tag: str) -> None:
-        """kind: 'nav' (a/area: L3/L4 apply), 'res' (subresource), 'meta', 'self' (canonical/og:url)."""
+        """kind: 'nav' (a/area: L3/L4 apply), 'res' (subresource), 'use' (SVG <use>: a
+        subresource whose fragment names an id in an SVG file too), 'meta' (og:image, meta
+        refresh, other <link>s, GET form actions), 'hint' (preload/prefetch/manifest, POST
+        form actions: missing is L10, a warning), 'self' (canonical/og:url)."""
         if kind == "self" and raw == self.own:
             return  # canonical/og:url naming the page itself: a new string on every page
         # Fast path: what a reference that does not depend on the page's own URL (root-
@@ -132,9 +135,10 @@ class Resolver:
             if kind == "self":
                 self.add("E3", raw, f"{tag} {raw} is not on {ctx.site.origin}")
                 return None
-            if ctx.check_mixed and kind == "res" and path.startswith("http://"):
+            res = kind == "res" or kind == "use"
+            if ctx.check_mixed and res and path.startswith("http://"):
                 self.add("E4", raw, f"<{tag}> loads {raw} over http:// on an https site")
-            if kind == "nav" or kind == "res":
+            if kind == "nav" or res:
                 ext = path.split("#", 1)[0]
                 self.externals[ext] = None
                 return ("", "", None, ext)
@@ -158,12 +162,18 @@ class Resolver:
                     f"{raw} is a directory; link to {path}/ (it works only through a redirect)",
                 )
         elif status == urls.OUTSIDE:
-            self.add("L1", raw, f"{raw} is outside the site's base path {ctx.site.base_path}")
+            rule = "L10" if kind == "hint" else "L1"
+            self.add(rule, raw, f"{raw} is outside the site's base path {ctx.site.base_path}")
             return None
         else:
             lower = lower_files(ctx)
             other = lower.get(f.lower()) or lower.get((f + "/index.html").lower())
-            if other:
+            if kind == "hint":
+                where = f" (only {other} differs in letter case)" if other else ""
+                self.add(
+                    "L10", raw, f"<{tag}> {raw} does not resolve: {f} is not in the output{where}"
+                )
+            elif other:
                 self.add("L6", raw, f"{raw} matches {other} only with different letter case")
             else:
                 self.add("L1", raw, f"<{tag}> {raw} does not resolve: {f} is not in the output")
@@ -175,7 +185,7 @@ class Resolver:
         if kind == "nav" and raw[:1] != "/" and "//" in raw[:8] and ctx.l7:
             self.add("L7", raw, f"{raw} is this site's own URL written absolutely")
         target = ""
-        if frag is not None and f.endswith(".html"):
+        if frag is not None and (f.endswith(".html") or (kind == "use" and f.endswith(".svg"))):
             if self._frag_exempt(frag, raw):
                 frag = None
             elif f == self.page.path:

@@ -349,6 +349,14 @@ _RULES = [
         "retried with backoff; it will be re-checked on the next run",
         "external",
     ),
+    # L (continued): references a browser may fetch but a reader does not need
+    _r(
+        "L10",
+        "optional reference (preload/prefetch hint, web app manifest, form posted to a server) resolves nowhere",
+        "warning",
+        None,
+        "fix or remove the hint; a POST form's action is often a server route the output does not hold (accept the finding then)",
+    ),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
