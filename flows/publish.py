@@ -108,7 +108,7 @@ def publish(
         result.logs = report.log
         # production is a bucket, not a name: a plan that writes to a production bucket or
         # distribution asks for the same approval, whatever the environment is called
-        production = production or plan.production
+        production = production or plan.production_bucket
         outputs["production"] = production
         approved: str | None = None
         if production and plan.empty and plan.remote_source != "full-check":

@@ -54,7 +54,7 @@ def plan_deploy(
     )
     # what staging's release record is compared with, and production decided by the bucket
     plan.source_hash = source_hash(site)
-    plan.production = bool(binding.plan_resources(plan) & binding.production_resources(site))
+    plan.production_bucket = bool(binding.plan_resources(plan) & binding.production_resources(site))
     create_markdown_artifact(
         plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
     )
@@ -91,7 +91,9 @@ def apply_deploy(
     maybe_fail("apply-deploy")
     tgt, store = target_clients(site, target, credentials_block)
     writes = binding.target_resources(tgt) | binding.plan_resources(plan)
-    guarded = production or plan.production or bool(writes & binding.production_resources(site))
+    guarded = (
+        production or plan.production_bucket or bool(writes & binding.production_resources(site))
+    )
     nothing = plan.empty and plan.remote_source != "full-check"
     if guarded and not nothing:
         if approved_hash is None:

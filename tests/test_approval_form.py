@@ -40,7 +40,11 @@ ASSETS = [_up(f"img/p{i}.{'a' * 8}.jpg") for i in range(12)] + [
     _up("js/app.99.js"),
     _up("fonts/x.woff2"),
 ]
-PAGES = [_up("index.html")] + [_up(f"blog/post-{i:02}/index.html") for i in range(27)] + [_up("404.html")]
+PAGES = (
+    [_up("index.html")]
+    + [_up(f"blog/post-{i:02}/index.html") for i in range(27)]
+    + [_up("404.html")]
+)
 FIRST = _plan(ASSETS + PAGES)
 TITLES = {p.path: f"Title of {p.path}" for p in PAGES}
 
@@ -118,13 +122,25 @@ def test_deleted_and_changed_pages_come_first() -> None:
     ("context", "present", "absent"),
     [
         (None, [], ["Requested", "Branch", "Files changed"]),
-        ({"user_request": "Publish the spring promo"}, ["Requested: “Publish the spring promo”"], ["Branch"]),
         (
-            {"user_request": "x", "files_changed": ["content/a.md", "b", "c", "d"], "branch": "promo"},
+            {"user_request": "Publish the spring promo"},
+            ["Requested: “Publish the spring promo”"],
+            ["Branch"],
+        ),
+        (
+            {
+                "user_request": "x",
+                "files_changed": ["content/a.md", "b", "c", "d"],
+                "branch": "promo",
+            },
             ["Files changed: `content/a.md`, `b`, `c` and 1 more", "Branch: `promo`"],
             [],
         ),
-        ({"user_request": "[click](http://evil) <b>"}, ["\\[click\\](http://evil) \\<b\\>"], ["[click](http"]),
+        (
+            {"user_request": "[click](http://evil) <b>"},
+            ["\\[click\\](http://evil) \\<b\\>"],
+            ["[click](http"],
+        ),
     ],
 )
 def test_the_request_it_came_from(context, present: list[str], absent: list[str]) -> None:
@@ -138,8 +154,13 @@ def test_the_request_it_came_from(context, present: list[str], absent: list[str]
 
 
 def test_commit_plan_hash_staging_and_warnings() -> None:
-    warn = [SimpleNamespace(rule=f"seo-{i}", file=f"p{i}.html", line=None, message="short") for i in range(5)]
-    commit = Commit(hash="0123456789abcdef" * 2 + "01234567", author="Ann", subject="Spring promo", dirty=True)
+    warn = [
+        SimpleNamespace(rule=f"seo-{i}", file=f"p{i}.html", line=None, message="short")
+        for i in range(5)
+    ]
+    commit = Commit(
+        hash="0123456789abcdef" * 2 + "01234567", author="Ann", subject="Spring promo", dirty=True
+    )
     plan = _plan(PAGES[:2], endpoint="http://127.0.0.1:4566", cloudfront_distribution_id="E1")
     f = form.approval_form(
         "production",

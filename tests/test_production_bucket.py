@@ -49,10 +49,25 @@ cloudFrontDistributionID = "EPROD"
     [
         (STAGE, "", None, False),
         (PROD, "", None, True),  # re-pointed at production's bucket
-        (PROD.replace("127.0.0.1", "localhost"), "", None, True),  # the same endpoint spelled otherwise
-        ("s3://SITE-PROD?endpoint=http://127.0.0.1:4566", "", None, True),  # bucket names are lower case
+        (
+            PROD.replace("127.0.0.1", "localhost"),
+            "",
+            None,
+            True,
+        ),  # the same endpoint spelled otherwise
+        (
+            "s3://SITE-PROD?endpoint=http://127.0.0.1:4566",
+            "",
+            None,
+            True,
+        ),  # bucket names are lower case
         (PROD.replace("4566", "4567"), "", None, False),  # another endpoint: another bucket
-        (PROD.replace("&endpoint=http://127.0.0.1:4566", ""), "", None, False),  # AWS, not the local one
+        (
+            PROD.replace("&endpoint=http://127.0.0.1:4566", ""),
+            "",
+            None,
+            False,
+        ),  # AWS, not the local one
         (STAGE, "EPROD", None, True),  # production's distribution
         (STAGE + "&prefix=preview/", "", None, False),
         (STAGE, "", PROD, True),  # config/staging/hugo.json overrides the target

@@ -142,7 +142,7 @@ class DeployPlan(BaseModel):
     base_url: str | None = None
     #: The plan writes to a bucket or distribution a production environment uses (set by the
     #: deploy task from ``hugopipe.deploy.binding``), whatever the environment is called.
-    production: bool = False
+    production_bucket: bool = False
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
