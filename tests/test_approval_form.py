@@ -175,7 +175,7 @@ def test_commit_plan_hash_staging_and_warnings() -> None:
     assert "Commit `0123456789` by Ann: Spring promo (plus uncommitted changes)" in d
     assert "Plan `ffffffffffff` → `s3://site-prod/` at http://127.0.0.1:4566, CloudFront `E1`" in d
     assert "✅ Staging serves this same source." in d
-    assert "Staging preview: https://staging.example.com/" in d
+    assert "- Staging preview: https://staging.example.com/" in d
     assert "**Validation warnings (5)**" in d and "- … 3 more" in d
     assert all(f"seo-{i}" in f.changes for i in range(5))
     assert d.rstrip().endswith("To reject, cancel the run.")

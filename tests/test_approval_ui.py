@@ -7,6 +7,7 @@ the phrase. A wrong phrase is refused by the server and nothing is deployed.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,18 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+#: ``HUGOPIPE_DOCS_SCREENSHOTS=1`` refreshes the README's phone screenshot from this test.
+DOCS_SHOT = Path(__file__).parents[1] / "docs" / "approval-phone.png"
+
+#: The phrase field's bottom edge, in the dialog as it opens: how far a person must scroll to
+#: reach it is this minus the viewport's height (every scroll container at its top).
+FIELD_BOTTOM = """(el) => {
+  let y = el.getBoundingClientRect().bottom;
+  for (let p = el.parentElement; p; p = p.parentElement) y += p.scrollTop;
+  return y + window.scrollY;
+}"""
 
 
 def _state(api: str, run_id: str) -> str:
@@ -77,8 +90,23 @@ def test_human_approves_production_in_the_v2_ui(
             page.get_by_role("button", name="Open menu").first.click()
             page.get_by_role("menuitem", name="Resume").click()
             dialog = page.get_by_role("dialog")
-            expect(dialog.get_by_text("Deploy plan for")).to_be_visible()  # the plan is in the form
+            # the form opens with the verdict, then the pages by title (tests/test_approval_form.py
+            # has the words); the full list is a linked artifact, so the field stays close
+            expect(dialog.get_by_text("pages:").first).to_be_visible()
+            expect(dialog.get_by_text("validation:").first).to_be_visible()
+            # page titles from the built HTML (the home page on a first publish, else privacy)
+            expect(dialog.get_by_text("| Harbor & Pine Insurance").first).to_be_visible()
+            expect(dialog.get_by_role("link", name="full list of changes")).to_have_count(1)
             field = dialog.get_by_label("Type DEPLOY TO PRODUCTION to approve")
+            bottom = page.evaluate(FIELD_BOTTOM, field.element_handle())
+            scroll = bottom - viewport["height"]
+            print(f"phrase field bottom at {bottom:.0f} px: {max(scroll, 0):.0f} px of scrolling")
+            assert scroll <= viewport["height"], f"{scroll:.0f} px of scrolling to the field"
+            if viewport["width"] < 500:
+                shot = tmp_path / "approval-phone.png"
+                page.screenshot(path=str(shot))
+                if os.environ.get("HUGOPIPE_DOCS_SCREENSHOTS") == "1":
+                    DOCS_SHOT.write_bytes(shot.read_bytes())
 
             field.fill("deploy to production")
             dialog.get_by_role("button", name="Resume").click()

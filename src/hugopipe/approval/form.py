@@ -206,10 +206,11 @@ def approval_form(
         body += [f"- {_warning(w)}" for w in warnings[:FORM_WARNINGS]]
         if len(warnings) > FORM_WARNINGS:
             body.append(f"- … {len(warnings) - FORM_WARNINGS} more in the {link}")
-    facts = ["", *_source_lines(commit, context)]
+    facts = [*_source_lines(commit, context)]
     if staging_url:
         facts.append(f"Staging preview: {staging_url}")
     facts.append(f"Plan `{plan_hash[:12]}` → {_where(plan)}")
+    facts = ["", *(f"- {f}" for f in facts)]
     if plain_words:
         facts += ["", plain_words.strip()]
     confirm = ["", "---", "Type **DEPLOY TO PRODUCTION** below and press Resume to publish exactly this plan. To reject, cancel the run."]  # fmt: skip
