@@ -115,3 +115,35 @@ def test_an_empty_production_plan_completes_without_a_pause(served: dict) -> Non
     assert "not asked: nothing to deploy" in result.summary
     assert "nothing to deploy" in result.summary
     assert result.outputs["uploaded_files"] == 0
+
+
+def _form(api: str, run_id: str) -> str:
+    run = httpx.get(f"{api}/flow_runs/{run_id}").json()
+    keyset = run["state"]["state_details"]["run_input_keyset"]
+    return httpx.get(f"{api}/flow_runs/{run_id}/input/{keyset['description']}").json()
+
+
+def test_require_staging_match(served: dict) -> None:
+    """The form says whether staging serves this build; ``require_staging_match`` refuses to ask
+    when it does not."""
+    site, api, s3 = served["site"], served["api"], served["s3"]
+    page = site / "content" / "services" / "_index.md"
+    page.write_text(page.read_text() + "\nWritten for the staging-match test.\n")
+    toml = site / "hugopipe.toml"
+    with _edited(toml, "production = true\n", "production = true\nrequire_staging_match = true\n"):
+        code, out = publish(site, "staging")
+        assert code == 0, out
+        code, out = publish(site, "production")
+        assert code == 5, out  # staging serves these sources: the run asks
+        form = _form(api, out["flow_run_id"])
+        assert "✅ Staging serves this same source" in form, form
+        _cancel(api, out["flow_run_id"])
+
+        page.write_text(page.read_text() + "\nNot on staging yet.\n")
+        before = _etags(s3)
+        code, out = publish(site, "production")
+        assert code == 1, out  # refused before asking
+        result = find_result(out["flow_run_id"])
+        assert "requires staging to serve the build first" in result.render()
+        assert "Staging serves different sources" in result.render()
+        assert _etags(s3) == before

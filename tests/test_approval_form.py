@@ -215,3 +215,29 @@ def test_source_commit_is_absent_outside_git_and_the_hash_follows_sources(tmp_pa
     assert source_hash(tmp_path) == first
     (tmp_path / "content/a.md").write_text("b")
     assert source_hash(tmp_path) != first
+
+
+@pytest.mark.parametrize(
+    ("titles", "suffix"),
+    [
+        (["About | Acme", "Blog | Acme", "Acme | Home"], " | Acme"),
+        (["About | Acme", "Blog | Other"], None),
+        (["About | Acme"], None),
+        (["About – Acme", "Blog – Acme"], " – Acme"),
+        ([], None),
+    ],
+)
+def test_the_site_name_shared_by_titles_is_dropped_in_the_form(titles, suffix) -> None:
+    assert form.site_suffix(titles) == suffix
+
+
+def test_the_form_shows_titles_without_the_site_name_and_the_artifact_with_it() -> None:
+    plan = _plan([_up("index.html"), _up("a/index.html"), _up("b/index.html")])
+    titles = {
+        "index.html": "Acme | Home",
+        "a/index.html": "About | Acme",
+        "b/index.html": "Blog | Acme",
+    }
+    f = form.approval_form("production", plan, plan_hash="a" * 64, titles=titles)
+    assert "**About** `/a/`" in f.description and "**Acme \\| Home** `/`" in f.description
+    assert "**About \\| Acme**" in f.changes

@@ -28,13 +28,29 @@ DIR_FILES = ("hugo", "config", "deployment")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 
 
+_CACHE: dict[Path, tuple[tuple[int, int], dict[str, Any] | None]] = {}
+
+
 def _load(path: Path) -> dict[str, Any] | None:
+    """The parsed file, or None; parsed once per version (one rule asks for several envs)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _CACHE.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+        if "targets" not in text.lower():
+            data: Any = {}  # no deployment target here: skip the parse (the CLI's fast path)
+        else:
+            data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (OSError, UnicodeDecodeError, ValueError):
-        return None  # unreadable here: Hugo's own reading (hugopipe.deploy.production) decides
-    return data if isinstance(data, dict) else None
+        data = None  # unreadable here: Hugo's own reading (hugopipe.deploy.binding) decides
+    _CACHE[path] = (stamp, data if isinstance(data, dict) else None)
+    return _CACHE[path][1]
 
 
 def _lower(obj: Any) -> Any:

@@ -27,7 +27,7 @@ from hugopipe.deploy.models import DeployPlan, UploadReason, _human
 #: Pages named in the form itself; the rest are in the linked artifact. Measured in Chromium
 #: (tests/test_approval_form_ui.py): with this many the phrase field stays within one
 #: screen of scrolling on a 390×844 phone.
-FORM_PAGES = 6
+FORM_PAGES = 5
 FORM_WARNINGS = 2
 Change = Literal["added", "changed", "deleted"]
 _KINDS = (
@@ -142,6 +142,23 @@ def _page_line(p: PageChange, origin: str, *, full: bool) -> str:
     return f"- {mark}: {title}`{where}`"
 
 
+_SEPARATORS = (" | ", " – ", " — ", " - ", " · ")
+
+
+def site_suffix(titles: list[str]) -> str | None:
+    """The `` | Site name`` most titles end with (dropped in the form: one line per page on a
+    phone); None unless more than half of at least two titles share it."""
+    ends: dict[str, int] = {}
+    for t in titles:
+        cut = max((t.rfind(sep) for sep in _SEPARATORS), default=-1)
+        if cut > 0:
+            ends[t[cut:]] = ends.get(t[cut:], 0) + 1
+    if not ends:
+        return None
+    end, n = max(ends.items(), key=lambda kv: kv[1])
+    return end if n >= 2 and n * 2 > len(titles) else None
+
+
 def _assets_line(assets: dict[str, dict[str, int]]) -> str | None:
     parts = [
         f"{sum(kinds.values())} {change} ("
@@ -192,7 +209,14 @@ def approval_form(
         f"**Pages** at {origin or 'the site'}" + (f" ({len(pages)})" if pages else ": none"),
         "",
     ]
-    body += [_page_line(p, origin, full=False) for p in pages[:FORM_PAGES]]
+    suffix = site_suffix([p.title for p in pages if p.title])
+    shown = [
+        p.model_copy(update={"title": p.title.removesuffix(suffix)})
+        if suffix and p.title and p.title != suffix
+        else p
+        for p in pages[:FORM_PAGES]
+    ]
+    body += [_page_line(p, origin, full=False) for p in shown]
     rest = len(pages) - FORM_PAGES
     link = f"[full list of changes]({changes_url})" if changes_url else "the run's artifacts"
     if rest > 0:
