@@ -125,7 +125,8 @@ PY
 if [ -f "$STATE/serve.pid" ] && kill -0 "$(cat "$STATE/serve.pid")" 2>/dev/null; then
   echo "» deployments already served (pid $(cat "$STATE/serve.pid"))" >&2
 else
-  echo "» serving the deployments (publish/site, nightly-maintenance/nightly, rollback/site)" >&2
+  served="$("$VENV/python" -c 'from hugopipe.flows_registry import FLOWS; print(", ".join(f.label for f in FLOWS))')"
+  echo "» serving the deployments ($served)" >&2
   start_bg serve "$VENV/python" deployments/serve.py --site examples/site
   for _ in $(seq 1 90); do up "$PREFECT_API_URL/deployments/name/publish/site" && break; sleep 1; done
   up "$PREFECT_API_URL/deployments/name/publish/site" || { echo "error: serve.py did not register; see $STATE/serve.log" >&2; exit 4; }

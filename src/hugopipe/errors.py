@@ -118,6 +118,18 @@ class CredentialsError(HugopipeError):
     failure_class = FailureClass.CREDENTIALS
 
 
+class RunBusy(HugopipeError):
+    """A task would start a run that an earlier run of the same deployment, site and
+    environment would make it yield to (one at a time): nothing is started and the task
+    waits in ``pending/`` until that run ends. Not a failure: nothing was lost."""
+
+    failure_class = FailureClass.TRANSIENT
+
+    def __init__(self, message: str, *, run: dict[str, object], hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.run = run
+
+
 class ProductionRefused(HugopipeError):
     """Raised by any non-flow path asked to touch production (production is sacred)."""
 

@@ -108,6 +108,7 @@ SUBMIT = {
     "expected_outputs",
     "passed",
     "task_file",
+    "waiting_for",
 }
 SUBMIT_RESULT = RESULT_FILE - {"summary", "logs"}
 SUBMIT_INVALID = {"valid", "started", "flow_run_id", "problems"}

@@ -136,6 +136,26 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     assert p.field == "(YAML)" and p.line is not None and p.line >= 5
 
 
+@pytest.mark.parametrize(
+    ("bad", "line"),
+    [
+        ('summary: "unclosed\nparams:\n  environment: staging\n', 4),
+        ("params: {environment: staging\nsummary: x\n", 4),
+        ("params:\n  environment: [dev\nsummary: x\n", 5),
+    ],
+)
+def test_an_unclosed_construct_points_at_the_line_that_opened_it(
+    tmp_path: Path, bad: str, line: int
+) -> None:
+    """PyYAML gives up at the end of the front matter; the line to edit is the opening one."""
+    text = f"---\ntask_id: t1\ntask_type: hugo-build\n{bad}---\nbody\n"
+    with pytest.raises(TaskFileError) as info:
+        load_task(write(tmp_path, text))
+    (p,) = info.value.problems
+    assert (p.field, p.line) == ("(YAML)", line), p.message
+    assert f"opened on line {line}" in p.message
+
+
 def test_missing_front_matter(tmp_path: Path) -> None:
     with pytest.raises(TaskFileError) as info:
         load_task(write(tmp_path, "task_id: x\n"))

@@ -101,7 +101,8 @@ def test_priority_orders_pickup(tmp_path: Path) -> None:
 
 
 class FakeApi:
-    """The two calls the intake makes to start a run; counts them."""
+    """The calls the intake makes to start a run; counts them. Its runs are the going
+    runs the intake asks about (``/flow_runs/filter``)."""
 
     def __init__(self) -> None:
         self.created: list[dict[str, Any]] = []
@@ -117,6 +118,22 @@ class FakeApi:
 
     def flow_run(self, run_id: str) -> dict[str, Any]:
         return {"id": run_id, "state": {"type": "RUNNING", "name": "Running"}}
+
+    def request(self, method: str, path: str, json: dict | None = None) -> list[dict[str, Any]]:
+        assert (method, path) == ("POST", "/flow_runs/filter")
+        dep = (json or {})["flow_runs"]["deployment_id"]["any_"][0]
+        with self.lock:
+            return [
+                {
+                    "id": f"run-{i}",
+                    "name": "r",
+                    "created": "2026-01-01T00:00:00Z",
+                    "parameters": c["parameters"],
+                    "state": {"type": "PAUSED", "name": "Paused"},
+                }
+                for i, c in enumerate(self.created, start=1)
+                if c["deployment"] == dep
+            ]
 
 
 def test_two_intakes_start_one_run_per_file(tmp_path: Path) -> None:
@@ -143,6 +160,27 @@ def test_two_intakes_start_one_run_per_file(tmp_path: Path) -> None:
     for path in ex.files("in-progress"):
         text = path.read_text()
         assert "flow_run_id: run-" in text and "status: in-progress" in text
+
+
+def test_a_task_behind_a_going_run_waits_in_pending(tmp_path: Path) -> None:
+    """Two publish tasks for one site and environment: the second would only yield to the
+    first (paused for its approval), so it starts nothing and stays pending, every tick."""
+    ex = Exchange(tmp_path)
+    for name in ("a.md", "b.md"):
+        (ex.folder("pending") / name).write_text(
+            TASK.format(priority="normal", site=ROOT / "examples" / "site").replace(
+                "task_type: hugo-build", "task_type: hugo-deploy-production"
+            )
+        )
+    api = FakeApi()
+    first = intake_once(api, ex)
+    assert [Path(t).name for t, _ in first.started] == ["a.md"]
+    assert [Path(w).name for w in first.waiting] == ["b.md"]
+    again = intake_once(api, ex)
+    assert again.started == [] and [Path(w).name for w in again.waiting] == ["b.md"]
+    assert len(api.created) == 1
+    request, _ = load_task(ex.folder("pending") / "b.md")
+    assert request.status == "pending"
 
 
 def test_malformed_pending_file_goes_to_failed_with_its_problems(tmp_path: Path) -> None:
@@ -295,3 +333,41 @@ def test_content_task_with_bad_front_matter_keeps_nothing(
     assert any("[F2]" in e for e in data["result"]["outputs"]["errors"])
     assert not (site / "content" / "blog" / "undated.md").exists()
     assert (tmp_path / "t" / "failed" / "c.md").is_file()
+
+
+def test_submitting_a_failed_file_again_moves_it_and_keeps_the_reason(tmp_path: Path) -> None:
+    """A retry is one file through the lifecycle: no copy is left behind in failed/."""
+    from hugopipe.exchange.folders import retry
+
+    ex = Exchange(tmp_path)
+    first = claim(drop(ex, "again.md"), ex)
+    assert first is not None
+    failed = finish(first, ex, "failed", {"failure_reason": "hugo: template error"})
+    assert failed is not None and failed.parent.name == "failed"
+    moved = retry(failed, ex)
+    assert moved == ex.folder("in-progress") / "again.md"
+    assert not failed.exists() and list(ex.folder("failed").iterdir()) == []
+    request, _ = load_task(moved)
+    assert request.status == "in-progress"
+    assert request.failure_reason is None and request.finished_at is None
+    assert request.previous_failure == "hugo: template error"
+    assert retry(failed, ex) is None  # gone: nothing to move twice
+
+
+def test_submit_of_a_failed_file_retries_it_in_place(tmp_path: Path) -> None:
+    """`hugopipe submit tasks/failed/x.md` moves it through the lifecycle once: one file,
+    in completed/, remembering why it failed before; nothing left in failed/."""
+    ex = Exchange(tmp_path / "tasks")
+    failed = ex.folder("failed") / "2026-01-19-retry.md"
+    failed.write_text(
+        TASK.format(priority="normal", site=ROOT / "examples" / "site").replace(
+            "status: pending", "status: failed\nfailure_reason: 'hugo was missing'"
+        )
+    )
+    out = run_cli("submit", str(failed), "--json")
+    assert out.returncode == 0, out.stderr + out.stdout
+    data = json.loads(out.stdout)
+    assert data["task_file"] == str(ex.root / "completed" / failed.name)
+    assert list(ex.folder("failed").iterdir()) == []
+    request, _ = load_task(Path(data["task_file"]))
+    assert request.status == "completed" and request.previous_failure == "hugo was missing"

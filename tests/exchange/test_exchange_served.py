@@ -8,6 +8,7 @@ is found by the maintenance sweep and moved to ``failed/``.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from hugopipe.exchange import Exchange
 from hugopipe.results import ResultFile
+from tests.cli.conftest import run_cli
 from tests.support import ROOT, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -158,6 +160,37 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
         return None
 
     run_id = wait_until(paused_run, 240, "the production task's run to pause")
+
+    # A second production task while the first waits: it would only yield to it, so it
+    # starts nothing and waits in pending/ — through `submit` (exit 7, naming the run) too.
+    later = "2026-01-19-1701-hugo-deploy-production.md"
+    tmp_copy = ex.root / later
+    tmp_copy.write_text((TEMPLATES / "hugo-deploy-production.md").read_text())
+    out = run_cli("submit", str(tmp_copy), "--json")
+    assert out.returncode == 7, out.stderr + out.stdout
+    data = json.loads(out.stdout)
+    assert data["waiting_for"] == run_id and data["started"] is False, data
+    assert data["task_file"] == str(ex.root / "pending" / later)
+    assert run_id in out.stderr and "waits in pending/" in out.stderr
+    assert front(ex.root / "pending" / later)["status"] == "pending"
+
+    approve(api, run_id)
+    done = wait_until(lambda: landed(ex, name), 240, "the production task to land")
+    meta = front(done)
+    assert done.parent.name == "completed", meta
+    assert ResultFile.parse(Path(meta["result_path"]).read_text()).expectations_passed is True
+
+    # the waiting task starts once the first run has ended, and is approved in its turn
+    name = later
+    second = wait_until(paused_run, 240, "the queued production task's run to pause")
+    assert second != run_id
+    approve(api, second)
+    done = wait_until(lambda: landed(ex, later), 240, "the queued production task to land")
+    assert done.parent.name == "completed", front(done)
+
+
+def approve(api: str, run_id: str) -> None:
+    """The POST a person's Resume with the typed phrase makes in the UI."""
     for _attempt in range(5):  # a busy SQLite answers 5xx; a person would press Resume again
         resp = httpx.post(
             f"{api}/flow_runs/{run_id}/resume",
@@ -167,7 +200,3 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
         if resp.status_code < 500:
             break
     assert resp.json()["status"] == "ACCEPT", resp.text
-    done = wait_until(lambda: landed(ex, name), 240, "the production task to land")
-    meta = front(done)
-    assert done.parent.name == "completed", meta
-    assert ResultFile.parse(Path(meta["result_path"]).read_text()).expectations_passed is True

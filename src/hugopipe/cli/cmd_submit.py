@@ -71,6 +71,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
         "expected_outputs": None,
         "passed": None,
         "task_file": None,
+        "waiting_for": None,  # the run a task waits behind (exit 7), see errors.RunBusy
     }
     result = None
     code: int = Exit.OK
@@ -93,6 +94,8 @@ def submit_cmd(args: argparse.Namespace) -> int:
         data.update(started=True, state=result.status)
         code = Exit.OK if result.status == "success" else Exit.FAILED
     else:
+        from hugopipe.errors import RunBusy
+        from hugopipe.exchange.folders import requeue
         from hugopipe.exchange.lifecycle import conclude, start_run
         from hugopipe.prefect_rest import PrefectApi, state_of
         from hugopipe.run_control import outcome, wait_for
@@ -100,6 +103,12 @@ def submit_cmd(args: argparse.Namespace) -> int:
         with PrefectApi() as api:
             try:
                 started = start_run(api, claimed, request)
+            except RunBusy as exc:
+                # queued, not lost: the intake starts it when the earlier run ends (exit 7)
+                waiting = requeue(claimed, exchange.folder("pending") / claimed.name)
+                data.update(task_file=str(waiting), state="waiting", waiting_for=exc.run["id"])
+                emit(data, json_output=args.json, text=f"task file {waiting}")
+                raise
             except BaseException:
                 _give_back(path, claimed)  # nothing started: the file is as it was
                 raise
@@ -188,12 +197,21 @@ def submit_cmd(args: argparse.Namespace) -> int:
 
 def _take(path: Path) -> tuple[Any, Path]:
     """Put ``path`` into the exchange's ``in-progress/``: a file in ``pending/`` is moved
-    (exactly once, racing the intake), any other is copied. Exit 2 when it cannot be."""
+    (exactly once, racing the intake), one in ``failed/`` is moved back for a retry, any
+    other is copied. Exit 2 when it cannot be."""
     from hugopipe.exchange import Exchange, adopt, claim
+    from hugopipe.exchange.folders import retry
 
     exchange = Exchange.of(path)
-    in_pending = exchange.state_of(path.resolve()) == "pending"
-    claimed = claim(path, exchange) if in_pending else adopt(path, exchange)
+    state = exchange.state_of(path.resolve())
+    in_pending = state in ("pending", "failed")  # moved, not copied
+    claimed = (
+        claim(path, exchange)
+        if state == "pending"
+        else retry(path, exchange)
+        if state == "failed"
+        else adopt(path, exchange)
+    )
     if claimed is None:
         raise UsageError(
             f"{path.name}: the intake picked it up first, or a task file of that name is "

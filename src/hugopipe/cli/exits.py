@@ -19,6 +19,7 @@ from hugopipe.errors import (
     CredentialsError,
     HugopipeError,
     ProductionRefused,
+    RunBusy,
     TransientError,
     Unreachable,
 )
@@ -32,6 +33,7 @@ class Exit(IntEnum):
     UNAVAILABLE = 4  # Prefect API / S3 endpoint unreachable, credentials missing
     PAUSED = 5  # the run waits for a human approval
     TIMEOUT = 6  # gave up waiting
+    BUSY = 7  # a task waits in pending/ behind an earlier run of the same site and environment
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -73,6 +75,7 @@ _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException
     (KeyboardInterrupt, Exit.INTERRUPTED),
     ("hugopipe.taskfile.model:TaskFileError", _task_file),
     (ProductionRefused, Exit.REFUSED),
+    (RunBusy, Exit.BUSY),
     (CredentialsError, Exit.UNAVAILABLE),
     (Unreachable, Exit.UNAVAILABLE),
     ("hugopipe.prefect_rest:ApiUnavailable", Exit.UNAVAILABLE),

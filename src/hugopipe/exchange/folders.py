@@ -159,6 +159,44 @@ def claim(path: Path, exchange: Exchange) -> Path | None:
     return dst
 
 
+def retry(path: Path, exchange: Exchange) -> Path | None:
+    """``failed/x.md`` submitted again → ``in-progress/x.md``: moved, not copied, so one
+    file follows the retry (a copy left the old one in ``failed/`` and the retry's ending
+    beside it under a stamped name). The earlier reason is kept as ``previous_failure``."""
+    dst = exchange.folder("in-progress") / path.name
+    if dst.exists():
+        return None
+    try:
+        reason = _front_value(path, "failure_reason")
+        os.rename(path, dst)
+    except FileNotFoundError:
+        return None
+    update_file(
+        dst,
+        {
+            "status": "in-progress",
+            "picked_up_at": now(),
+            "picked_up_by": worker_id(),
+            "failure_reason": None,
+            "finished_at": None,
+            **({"previous_failure": reason} if reason else {}),
+        },
+    )
+    return dst
+
+
+def _front_value(path: Path, key: str) -> str | None:
+    """One top-level scalar of a task file's front matter, read leniently (it may be malformed)."""
+    prefix = f"{key}:"
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[1:]:
+        if line.strip() == "---":
+            break
+        if line.startswith(prefix):
+            value = line[len(prefix) :].strip().strip("'\"")
+            return value or None
+    return None
+
+
 def adopt(path: Path, exchange: Exchange) -> Path | None:
     """A file outside the exchange (``hugopipe submit /tmp/x.md``): copied into
     ``in-progress/`` with an exclusive create, so the same lifecycle follows. None when
@@ -172,6 +210,14 @@ def adopt(path: Path, exchange: Exchange) -> Path | None:
     except FileExistsError:
         return None
     return dst
+
+
+def requeue(claimed: Path, pending: Path) -> Path:
+    """``in-progress/x.md`` back to ``pending/`` (a run it needs to wait for is going):
+    nothing was started, so the file is as it was, status ``pending``."""
+    os.rename(claimed, pending)
+    update_file(pending, {"status": "pending"})
+    return pending
 
 
 def finish(path: Path, exchange: Exchange, state: State, updates: dict[str, Any]) -> Path | None:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hugopipe.errors import HugopipeError
-from hugopipe.exchange.folders import Exchange, claim, finish
+from hugopipe.errors import HugopipeError, RunBusy
+from hugopipe.exchange.folders import Exchange, claim, finish, requeue
 from hugopipe.exchange.lifecycle import PRIORITY_QUEUES, settle, start_run
 from hugopipe.prefect_rest import ApiUnavailable, PrefectApi
 
@@ -56,6 +56,11 @@ class Tick:
     started: list[tuple[str, str]] = field(default_factory=list)  # (task file, run id)
     finished: list[str] = field(default_factory=list)  # new paths in completed/ or failed/
     rejected: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # pending files behind a going run
+
+
+#: pending files already logged as waiting behind a going run (hugopipe.errors.RunBusy)
+_told_waiting: set[str] = set()
 
 
 def intake_once(api: Any, exchange: Exchange) -> Tick:
@@ -80,9 +85,18 @@ def intake_once(api: Any, exchange: Exchange) -> Tick:
             # nothing started: give the file back so the next tick (or another intake) retries
             claimed.rename(path)
             raise
+        except RunBusy as exc:
+            # an earlier run of the same site and environment is going: wait behind it
+            requeue(claimed, path)
+            if path.name not in _told_waiting:  # once per file, not every tick
+                _told_waiting.add(path.name)
+                log.info("task %s waits: %s", path.name, exc.message)
+            tick.waiting.append(str(path))
+            continue
         except HugopipeError as exc:
             finish(claimed, exchange, "failed", {"failure_reason": f"could not start: {exc}"})
             continue
+        _told_waiting.discard(path.name)
         log.info("task %s: started %s run %s", claimed.name, started.deployment, started.run["id"])
         tick.started.append((str(claimed), started.run["id"]))
     for path in exchange.files("in-progress"):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hugopipe.errors import RunBusy
 from hugopipe.exchange.folders import Exchange, State, finish, now, update_file
 from hugopipe.prefect_rest import TERMINAL, NotFound, state_of, ui_url
 
@@ -62,12 +63,29 @@ def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
     The idempotency key includes the pickup time: a retried POST cannot start a
     second run, and the same task id picked up again later (after a failure) can.
     """
-    from hugopipe.run_control import check_environment, deployment_names
+    from hugopipe.run_control import check_environment, deployment_names, earlier_run
 
     name, params = run_parameters(request, path)
     flow_name, dep_name = deployment_names(name)
     dep = api.deployment_by_name(flow_name, dep_name)
-    check_environment({**(dep.get("parameters") or {}), **params})
+    merged = {**(dep.get("parameters") or {}), **params}
+    check_environment(merged)
+    # A run of the same deployment, site and environment is going (e.g. a production run
+    # waiting for its approval): a new run would only yield to it and the task would end
+    # "failed". Start nothing; the task waits in pending/ until that run ends.
+    probe = {"id": "", "deployment_id": dep["id"], "parameters": merged, "created": "~"}
+    if (other := earlier_run(api, probe)) is not None:
+        _, sname = state_of(other)
+        raise RunBusy(
+            f"{flow_name}/{dep_name} run {other.get('name')} ({other['id']}) of the same site "
+            f"and environment is {sname}; {path.name} waits in pending/ until it ends",
+            run=other,
+            hint=(
+                f"approve or reject it at {ui_url(other['id'])}; the intake then starts this task"
+                if sname == "Paused" or (other.get("state") or {}).get("type") == "PAUSED"
+                else "the intake starts this task when that run ends"
+            ),
+        )
     queue = PRIORITY_QUEUES[request.priority][0] if dep.get("work_pool_name") else None
     picked = request.picked_up_at.isoformat() if request.picked_up_at else str(now())
     run = api.create_run(

@@ -116,6 +116,9 @@ class TaskRequest(BaseModel):
     finished_at: datetime | None = None
     result_path: str | None = None
     failure_reason: str | None = None
+    previous_failure: str | None = Field(
+        None, description="why the last attempt failed, kept when a failed/ file is submitted again"
+    )
     description: str = Field("", description="the Markdown body under the front matter")
 
     @field_validator("task_id", "created_by", "worker_type", mode="before")

@@ -209,9 +209,16 @@ def load_task(path: Path, environments: list[str] | None = None) -> tuple[TaskRe
         data = load_front_matter(front) or {}
         lines = key_lines(front, first)
     except yaml.YAMLError as exc:
+        # PyYAML marks where it gave up; for an unclosed quote or bracket that is the end
+        # of the front matter, and the line to edit is where the construct *started*
+        # (its context mark), so that line is reported and the problem says both.
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + first if mark is not None else None
+        context = getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
+        if context is not None and (what := getattr(exc, "context", None)):
+            problem = f"{problem} {what} (opened on line {context.line + first})"
+            mark = context
+        line = mark.line + first if mark is not None else None
         raise TaskFileError(
             shown,
             [
