@@ -36,12 +36,21 @@ def approval_link() -> str:
     return ui_url(str(flow_run.id))
 
 
-def request_production_approval(description_md: str) -> ProductionApproval:
-    """Pause this flow run until a human approves it in the UI; return their input."""
+def request_production_approval(
+    description_md: str, *, plan_hash: str | None = None
+) -> ProductionApproval:
+    """Pause this flow run until a human approves it in the UI; return their input.
+
+    ``plan_hash`` names the one plan the approval covers (``hugopipe.deploy.binding``);
+    the deploy task refuses any other plan after the approval.
+    """
     logger = get_run_logger()
     link = approval_link()
     logger.warning(
-        "Production is waiting for approval: open %s, menu ⋮ → Resume, type %s", link, PHRASE
+        "Production is waiting for approval of plan %s: open %s, menu ⋮ → Resume, type %s",
+        (plan_hash or "-")[:12],
+        link,
+        PHRASE,
     )
     approval = pause_flow_run(
         wait_for_input=ProductionApproval.with_initial_data(description=description_md),

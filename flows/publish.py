@@ -16,22 +16,23 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows.approval import approval_link, request_production_approval
+from flows.approval import approval_link
 from flows.outcome import Progress, recorded
+from flows.production_form import ask_production
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
+from hugopipe.deploy.models import ApplyStatus
 from hugopipe.errors import HugopipeError
 from hugopipe.local_task import build_outputs
 from hugopipe.publishlock import publish_lock
 from hugopipe.results import ResultFile
-from hugopipe.summary import approval_markdown, result_summary
+from hugopipe.summary import result_summary
 from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
-from tasks.llm import summarize_changes
 from tasks.results import record_result
 from tasks.validate import validate
-from tasks.verify import site_url, verify
+from tasks.verify import verify
 
 
 @flow(name="publish", flow_run_name="publish-{env}", retries=0)
@@ -105,7 +106,14 @@ def publish(
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
         result.logs = report.log
-        if production:
+        # production is a bucket, not a name: a plan that writes to a production bucket or
+        # distribution asks for the same approval, whatever the environment is called
+        production = production or plan.production_bucket
+        outputs["production"] = production
+        approved: str | None = None
+        if production and plan.empty and plan.remote_source != "full-check":
+            stages["approval"] = "not asked: nothing to deploy"
+        elif production:
             waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
             paused = result.model_copy(
                 update={
@@ -116,24 +124,13 @@ def publish(
                 }
             )
             record_result(paused)  # Claude Code can read the state while the run waits
-            staging = cfg.environments.get("staging")
-            plan_md = plan.to_markdown()
-            warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
             run.waiting = True
             get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
-            request_production_approval(
-                approval_markdown(
-                    env,
-                    report,
-                    plan_md,
-                    findings.warnings,
-                    staging_url=site_url(site, staging) if staging else None,
-                    plain_words=summarize_changes(plan_md, warnings_md),
-                    context=context,
-                )
-            )
+            approved = ask_production(site, env, cfg, report, findings, plan, context)
             run.waiting = False
-            stages["approval"] = "approved in the Prefect UI with the typed phrase"
+            stages["approval"] = (
+                f"approved in the Prefect UI with the typed phrase (plan {approved[:12]})"
+            )
         run.deploying = True
         applied = apply_deploy(
             site,
@@ -143,10 +140,13 @@ def publish(
             env_cfg.credentials_block,
             plan,
             production,
+            approved,
         )
         run.deployed = True
         stages["deploy"] = (
-            f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
+            "nothing to deploy: the bucket already matches the build"
+            if applied.status == ApplyStatus.NOTHING_TO_DO
+            else f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
         )
         outputs.update(
             deployment_success=True,

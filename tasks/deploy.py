@@ -14,6 +14,9 @@ from prefect.artifacts import (
 )
 
 from hugopipe import deploy as core
+from hugopipe.approval.source import source_commit, source_hash
+from hugopipe.deploy import binding
+from hugopipe.deploy.state import read_manifest
 from hugopipe.errors import ConfigError, HugopipeError
 from tasks.aws import target_clients
 from tasks.faults import maybe_fail
@@ -40,9 +43,18 @@ def plan_deploy(
 ) -> core.DeployPlan:
     maybe_fail("plan-deploy")
     tgt, store = target_clients(site, target, credentials_block)
+    commit = source_commit(site)
     plan = core.plan_deploy(
-        Path(public_dir), tgt, store, full_check=full_check, allow_deletes=allow_deletes
+        Path(public_dir),
+        tgt,
+        store,
+        full_check=full_check,
+        allow_deletes=allow_deletes,
+        git_commit=commit.hash if commit else None,
     )
+    # what staging's release record is compared with, and production decided by the bucket
+    plan.source_hash = source_hash(site)
+    plan.production_bucket = bool(binding.plan_resources(plan) & binding.production_resources(site))
     create_markdown_artifact(
         plan.to_markdown(), key=f"deploy-plan-{env}", description=f"Deploy plan for {env}"
     )
@@ -67,9 +79,38 @@ def apply_deploy(
     credentials_block: str,
     plan: core.DeployPlan,
     production: bool,
+    approved_hash: str | None = None,
 ) -> core.ApplyReport:
+    """Apply ``plan``; a plan that writes to a production bucket must be the approved one.
+
+    The target is read again from the configuration as it is now. When it (or the plan)
+    writes to a production bucket or distribution, the plan is made again from the same
+    ``public/`` and must hash to ``approved_hash``: a changed output, a re-pointed target
+    or a configuration edited during the approval writes nothing (``binding``).
+    """
     maybe_fail("apply-deploy")
     tgt, store = target_clients(site, target, credentials_block)
+    writes = binding.target_resources(tgt) | binding.plan_resources(plan)
+    guarded = (
+        production or plan.production_bucket or bool(writes & binding.production_resources(site))
+    )
+    nothing = plan.empty and plan.remote_source != "full-check"
+    if guarded and not nothing:
+        if approved_hash is None:
+            raise binding.ApprovalMismatch(
+                f"{env} writes to a production bucket (s3://{tgt.bucket}) and this plan was not approved",
+                hint="nothing was written; production is deployed only after a person approves the plan",
+            )
+        again = core.plan_deploy(
+            Path(public_dir),
+            tgt,
+            store,
+            full_check=plan.remote_source == "full-check",
+            allow_deletes=plan.allow_deletes,
+            git_commit=plan.git_commit,
+        )
+        if again.base_release_id != plan.release_id:  # else a retry after a complete apply
+            binding.check_approved(plan, approved_hash, again)
     # sync_compatible: called from a sync task it returns the id itself, not a coroutine
     progress_id = cast(UUID, create_progress_artifact(0.0, description=f"Uploading to {env}"))
 
@@ -92,3 +133,21 @@ def apply_deploy(
         report.to_markdown(), key=f"deploy-{env}", description=f"Deploy to {env}"
     )
     return report
+
+
+@task(name="served-release", task_run_name="served-release-{env}")
+def served_release(site: str, env: str, target: str, credentials_block: str) -> dict | None:
+    """What ``env`` serves now: its release record's id, commit and source hash (None: no
+    release, or the bucket cannot be read)."""
+    try:
+        tgt, store = target_clients(site, target, credentials_block)
+        manifest, _ = read_manifest(store, tgt, tolerant=True)
+    except HugopipeError:
+        return None
+    if manifest is None:
+        return {"release_id": None, "git_commit": None, "source_hash": None}
+    return {
+        "release_id": manifest.release_id,
+        "git_commit": manifest.git_commit,
+        "source_hash": manifest.source_hash,
+    }

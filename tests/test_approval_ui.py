@@ -7,6 +7,8 @@ the phrase. A wrong phrase is refused by the server and nothing is deployed.
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from pathlib import Path
 
@@ -28,6 +30,26 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+#: ``HUGOPIPE_DOCS_SCREENSHOTS=1`` refreshes the README's phone screenshot from this test.
+DOCS_SHOT = Path(__file__).parents[1] / "docs" / "approval-phone.png"
+
+#: How far a person scrolls to bring the phrase field fully into view, in the dialog as it
+#: opens: its bottom edge below the bottom of the scrolling region that holds it (the dialog's
+#: body, or the window).
+FIELD_SCROLL = """(el) => {
+  const bottom = el.getBoundingClientRect().bottom;
+  let limit = window.innerHeight;
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p);
+    if (/(auto|scroll)/.test(s.overflowY) && p.scrollHeight > p.clientHeight) {
+      limit = Math.min(limit, p.getBoundingClientRect().bottom);
+      break;
+    }
+  }
+  return Math.max(0, bottom - limit);
+}"""
 
 
 def _state(api: str, run_id: str) -> str:
@@ -77,8 +99,25 @@ def test_human_approves_production_in_the_v2_ui(
             page.get_by_role("button", name="Open menu").first.click()
             page.get_by_role("menuitem", name="Resume").click()
             dialog = page.get_by_role("dialog")
-            expect(dialog.get_by_text("Deploy plan for")).to_be_visible()  # the plan is in the form
+            # the form opens with the verdict, then the pages by title (tests/test_approval_form.py
+            # has the words); the full list is a linked artifact, so the field stays close
+            expect(dialog.get_by_text("pages:").first).to_be_visible(timeout=30000)  # a busy server
+            expect(dialog.get_by_text("validation:").first).to_be_visible()
+            # pages by the title in their built HTML: on a first publish the top-level pages
+            # (About among them), else the privacy page this test changed
+            expect(
+                dialog.get_by_text(re.compile("About our agency|Privacy policy")).first
+            ).to_be_visible()
+            expect(dialog.get_by_role("link", name="full list of changes")).to_have_count(1)
             field = dialog.get_by_label("Type DEPLOY TO PRODUCTION to approve")
+            scroll = page.evaluate(FIELD_SCROLL, field.element_handle())
+            print(f"{viewport}: {scroll:.0f} px of scrolling to the phrase field")
+            assert scroll <= viewport["height"], f"{scroll:.0f} px of scrolling to the field"
+            if viewport["width"] < 500:
+                shot = tmp_path / "approval-phone.png"
+                page.screenshot(path=str(shot))
+                if os.environ.get("HUGOPIPE_DOCS_SCREENSHOTS") == "1":
+                    DOCS_SHOT.write_bytes(shot.read_bytes())
 
             field.fill("deploy to production")
             dialog.get_by_role("button", name="Resume").click()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from hugopipe import projectfile
 from hugopipe.credentials import DEFAULT_BLOCK
@@ -48,6 +48,12 @@ class EnvironmentConfig(BaseModel):
         description="prefect-aws AwsCredentials block name (hugopipe.credentials has the order)",
     )
     base_url: str | None = Field(None, description="Override Hugo's baseURL for this environment")
+    require_staging_match: bool = Field(
+        False,
+        strict=True,
+        description="Production only: refuse to ask for approval unless staging serves the same "
+        "source commit and content as the build being approved",
+    )
 
     def verify_base(self, endpoint: str | None) -> str | None:
         if not self.verify_url:
@@ -65,12 +71,16 @@ class ProjectConfig(BaseModel):
     path: str | None = None
     environments: dict[str, EnvironmentConfig] = Field(default_factory=dict)
     validate_: dict[str, Any] = Field(default_factory=dict, alias="validate")
+    #: The site directory when loaded from one: the production rule then compares buckets too.
+    _site: Path | None = PrivateAttr(None)
 
     @classmethod
     def load(cls, site: Path | str) -> ProjectConfig:
         """Read ``<site>/hugopipe.toml``; a site without one gets dev/staging/production defaults."""
         path = projectfile.path_of(site)
-        return cls.from_raw(projectfile.read(site), str(path))
+        cfg = cls.from_raw(projectfile.read(site), str(path))
+        cfg._site = Path(site)
+        return cfg
 
     @classmethod
     def from_raw(cls, raw: dict[str, Any], source: str = CONFIG_NAME) -> ProjectConfig:
@@ -105,9 +115,10 @@ class ProjectConfig(BaseModel):
             ) from None
 
     def is_production(self, name: str) -> bool:
-        """``projectfile.is_production`` over these environments: by name, by mark, or by
-        deploying to a target a production environment uses."""
-        return projectfile.is_production(name, self.raw_environments())
+        """``projectfile.is_production`` over these environments: by name, by mark, by
+        deploying to a target a production environment uses, or (loaded from a site) by
+        writing to a bucket or distribution a production environment uses."""
+        return projectfile.is_production(name, self.raw_environments(), site=self._site)
 
     def raw_environments(self) -> dict[str, dict[str, Any]]:
         """The environments as ``projectfile`` sees them (what its production rule reads)."""

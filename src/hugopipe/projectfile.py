@@ -10,9 +10,11 @@ Standard library only, so three kinds of caller can share it:
   ``sys.path``; ``hugopipe/__init__.py`` and ``hugopipe.errors`` are stdlib-only too).
 
 Production rule: ``production`` is always production; so is an environment marked
-``production = true``; and a deployment target is production when a production
-environment deploys to it, so re-using a production target under another name is still
-production.
+``production = true``; a deployment target is production when a production environment
+deploys to it, so re-using a production target under another name is still production;
+and, given the site, an environment or target is production when its bucket (on its
+endpoint) or CloudFront distribution is one a production environment writes to, whatever
+it is called (``hugopipe.sitetargets`` reads the URLs from the site's Hugo config files).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from hugopipe import sitetargets
 from hugopipe.errors import ConfigError
 
 CONFIG_NAME = "hugopipe.toml"
@@ -39,6 +42,7 @@ ENVIRONMENT_KEYS = frozenset(
         "index_document",
         "credentials_block",
         "base_url",
+        "require_staging_match",
     }
 )
 #: Keys of the ``[validate]`` table, checked here so a misspelled key fails when the file is
@@ -220,17 +224,45 @@ def environment_for(target: str, envs: dict[str, dict[str, Any]]) -> str:
 
 
 def is_production(
-    name: str, envs: dict[str, dict[str, Any]] | None, *, target: str | None = None
+    name: str,
+    envs: dict[str, dict[str, Any]] | None,
+    *,
+    target: str | None = None,
+    site: Path | str | None = None,
 ) -> bool:
     """Is the environment ``name`` (deploying to ``target``, default its configured one) production?
 
     The one answer every caller uses: flows, CLI, validator and the Claude Code guard.
-    ``name`` may also be a bare target name (``hugopipe deploy --target X``).
+    ``name`` may also be a bare target name (``hugopipe deploy --target X``). With ``site``,
+    the target's bucket and distribution count too (:func:`production_resources`).
     """
     envs = envs or {}
     tgt = target or target_of(name, envs)
     names = {name, tgt} | {n for n in envs if target_of(n, envs) == tgt}
-    return any(_marked(n, envs) for n in names)
+    if any(_marked(n, envs) for n in names):
+        return True
+    if site is None:
+        return False
+    mine = sitetargets.target_resources(site, name, tgt)
+    return bool(mine & production_resources(site, envs))
+
+
+def production_resources(site: Path | str, envs: dict[str, dict[str, Any]]) -> set[str]:
+    """Every bucket (``s3://BUCKET@ENDPOINT``) and ``cloudfront:ID`` a production environment
+    writes to, read from the site's Hugo config files (``hugopipe.sitetargets``)."""
+    out: set[str] = set()
+    marked = [n for n in envs if _marked(n, envs)] or ["production"]
+    for n in marked:
+        out |= sitetargets.target_resources(site, n, target_of(n, envs))
+    return out
+
+
+def writes_production(
+    resources: set[str], site: Path | str, envs: dict[str, dict[str, Any]]
+) -> bool:
+    """Do ``resources`` (a plan's or a loaded target's: ``sitetargets.url_resources``) include
+    a production bucket or distribution?"""
+    return bool(resources & production_resources(site, envs))
 
 
 def production_targets(envs: dict[str, dict[str, Any]]) -> set[str]:

@@ -1,55 +1,12 @@
-"""The Markdown a human reads before approving production, and the run's result summary.
+"""The Markdown a human reads before approving a production rollback, and the run's result summary.
+
+The publish approval form is ``hugopipe.approval.form``.
 
 Pure functions over the stage reports, so the approval form, the Prefect
 artifact and the result file all say the same thing and can be tested.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from hugopipe.build import BuildReport
-
-
-def approval_markdown(
-    env: str,
-    build: BuildReport,
-    plan_md: str,
-    warnings: list[Any],
-    staging_url: str | None = None,
-    plain_words: str = "",
-    context: dict[str, Any] | None = None,
-) -> str:
-    lines = [
-        f"## ⚠️ Publish to **{env}** (customer-facing)",
-        "",
-    ]
-    if context:  # a task file's context: who asked for this, and why
-        lines += [f"Requested: {context['user_request']}"] if context.get("user_request") else []
-        lines += [
-            f"- {k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-            for k, v in context.items()
-            if k != "user_request"
-        ]
-        lines.append("")
-    lines += [
-        f"Build: {build.pages} pages, {build.files} files, content hash `{build.content_hash[:12]}`, Hugo `{build.hugo_version.split('-')[0]}`.",
-    ]
-    if staging_url:
-        lines.append(f"Staging preview: {staging_url}")
-    if plain_words:
-        lines += ["", plain_words.strip()]
-    lines += ["", plan_md.strip(), ""]
-    if warnings:
-        lines += [f"**Validation warnings ({len(warnings)})**", ""]
-        for f in warnings[:15]:
-            where = f"{f.file}:{f.line}" if getattr(f, "line", None) else getattr(f, "file", "")
-            lines.append(f"- [{f.rule}] {where} {f.message}")
-        if len(warnings) > 15:
-            lines.append(f"- … and {len(warnings) - 15} more (see the findings artifact)")
-        lines.append("")
-    lines += _confirm("publish exactly this plan")
-    return "\n".join(lines)
 
 
 def _confirm(action: str) -> list[str]:

@@ -166,6 +166,10 @@ DEPLOY_PLAN = {
     "invalidation_paths",
     "max_deletes",
     "allow_deletes",  # issue 19
+    "endpoint",  # issue 16: the bucket's identity (plan hash) and the pages' URLs
+    "base_url",
+    "source_hash",  # issue 16: staging-match in the approval form
+    "production_bucket",  # issue 16: production is a bucket, not a name
     "blocked",
     "held_deletes",  # issue 19
     "remote_source",

@@ -301,3 +301,25 @@ def test_expected_output_forms() -> None:
         parse_expected({"x": "integr"})
     with pytest.raises(ValueError, match="identifier"):
         parse_expected("file count")
+
+
+def test_the_context_reaches_the_runs_parameters(tmp_path: Path) -> None:
+    """The approval form shows what was asked: the task's context is a parameter of the run it
+    starts (``exchange.lifecycle.run_parameters``), not only of its result file."""
+    from hugopipe.exchange.lifecycle import run_parameters
+
+    site = tmp_path / "site"
+    site.mkdir()
+    for task_type in ("hugo-build", "hugo-deploy-staging"):  # a local build and a publish
+        path = write(
+            tmp_path,
+            SEED_TASK.format(site=site).replace("task_type: hugo-build", f"task_type: {task_type}"),
+        )
+        request, _ = load_task(path)
+        name, params = run_parameters(request, path)
+        assert name == ("task" if task_type == "hugo-build" else "publish")
+        assert params["context"] == {
+            "user_request": "Deploy updated homepage to staging",
+            "branch": "claude/update-homepage-xyz",
+            "files_changed": ["content/_index.md"],
+        }

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             file=str(projectfile.path_of(site)),
             hint=f"use one of: {known}, or add [environments.{args.env}] to hugopipe.toml",
         )
-    if projectfile.is_production(env, envs, target=args.target):
+    if projectfile.is_production(env, envs, target=args.target, site=site):
         raise ProductionRefused(
             f"hugopipe deploy refuses the production target {args.target!r}", hint=PRODUCTION_HINT
         )

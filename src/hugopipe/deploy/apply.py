@@ -43,6 +43,7 @@ from hugopipe.deploy.state import clear_pending, manifest_head, write_manifest, 
 from hugopipe.deploy.store import Cdn, Store
 from hugopipe.deploy.targets import DeployTarget
 from hugopipe.errors import ConfigError
+from hugopipe.sitetargets import endpoint_key
 
 __all__ = ["LocalChanged", "apply_plan", "delete_keys", "invalidate", "upload", "upload_body"]
 
@@ -152,9 +153,14 @@ def apply_plan(
     done_status = ApplyStatus.SUCCEEDED
     if plan.blocked:
         raise ConfigError(plan.blocked, file=target.config_file, hint="nothing was changed")
-    if (plan.target, plan.bucket, plan.prefix) != (target.name, target.bucket, target.prefix):
+    if (plan.target, plan.bucket, plan.prefix) != (target.name, target.bucket, target.prefix) or (
+        endpoint_key(plan.endpoint) != endpoint_key(target.endpoint)
+    ):
         raise ConfigError(
-            f"this plan was made for {plan.target} (s3://{plan.bucket}/{plan.prefix}), not {target.name}"
+            f"this plan was made for {plan.target} (s3://{plan.bucket}/{plan.prefix}"
+            f"{' at ' + plan.endpoint if plan.endpoint else ''}), not {target.name} "
+            f"(s3://{target.bucket}/{target.prefix}{' at ' + target.endpoint if target.endpoint else ''})",
+            hint="nothing was written; plan again against the target as configured now",
         )
     if dry_run:
         from hugopipe.deploy.dryrun import DryRunStore
@@ -238,6 +244,7 @@ def apply_plan(
         created=_now(),
         git_commit=plan.git_commit,
         build_hash=plan.build_hash,
+        source_hash=plan.source_hash,
         files=dict(sorted(files.items())),
     )
     try:

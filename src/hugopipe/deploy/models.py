@@ -41,6 +41,9 @@ class ReleaseManifest(BaseModel):
     created: str  # ISO-8601 UTC
     git_commit: str | None = None
     build_hash: str | None = None
+    #: Hash of the site's sources (``hugopipe.approval.source``): the same across environments,
+    #: so production's approval form can say whether staging serves what it approves.
+    source_hash: str | None = None
     rolled_back_from: str | None = None
     files: dict[str, ObjectState]
 
@@ -132,6 +135,14 @@ class DeployPlan(BaseModel):
     skipped_local: list[str] = Field(default_factory=list)
     git_commit: str | None = None
     build_hash: str | None = None
+    source_hash: str | None = None
+    #: The target's S3 endpoint (None: AWS) and Hugo ``baseURL``: the bucket's identity in the
+    #: plan hash (``hugopipe.deploy.binding``) and the pages' public URLs in the approval form.
+    endpoint: str | None = None
+    base_url: str | None = None
+    #: The plan writes to a bucket or distribution a production environment uses (set by the
+    #: deploy task from ``hugopipe.deploy.binding``), whatever the environment is called.
+    production_bucket: bool = False
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property

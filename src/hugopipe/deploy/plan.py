@@ -187,6 +187,8 @@ def decide(
         target=target.name,
         bucket=target.bucket,
         prefix=target.prefix,
+        endpoint=target.endpoint,
+        base_url=target.base_url,
         environment=target.environment,
         release_id=rid,
         base_release_id=remote.release_id,

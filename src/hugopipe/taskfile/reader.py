@@ -416,7 +416,9 @@ def environment_is_production(env: str, site: Path | None) -> bool:
         raw = projectfile.read(site or default_site())
     except HugopipeError:
         raw = {}
-    return projectfile.is_production(env, projectfile.environments(raw))
+    return projectfile.is_production(
+        env, projectfile.environments(raw), site=site or default_site()
+    )
 
 
 def _notices(req: TaskRequest) -> list[str]:

@@ -1,0 +1,104 @@
+"""The production branch of ``publish``: gather what the form needs, ask, return what was approved.
+
+The form itself is ``hugopipe.approval.form`` (pure, table-tested); this module only
+collects its inputs (page titles from ``public/``, the source commit, staging's release
+record), publishes the full list of changes as a Prefect artifact the form links to, and
+passes the form and the plan's hash to ``flows.approval``. The hash it returns is what
+``tasks.deploy.apply_deploy`` holds the deploy to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from flows.approval import approval_link, request_production_approval
+from hugopipe.approval import form as approval_form
+from hugopipe.approval.source import Commit, source_commit
+from hugopipe.build import BuildReport
+from hugopipe.config import ProjectConfig
+from hugopipe.deploy import DeployPlan
+from hugopipe.deploy.binding import plan_hash
+from hugopipe.errors import ProductionRefused
+from tasks.deploy import served_release
+from tasks.llm import summarize_changes
+from tasks.verify import site_url
+
+
+def staging_state(
+    site: str, cfg: ProjectConfig, plan: DeployPlan, commit: Commit | None
+) -> approval_form.StagingMatch | None:
+    """Does the staging environment serve this build's sources? None when there is no staging."""
+    staging = cfg.environments.get("staging")
+    if staging is None or cfg.is_production("staging"):
+        return None
+    served = served_release(site, "staging", staging.target, staging.credentials_block)
+    if served is None:
+        return approval_form.StagingMatch(state="unknown", detail="Staging's release record could not be read.")  # fmt: skip
+    return approval_form.staging_match(
+        release_id=served["release_id"],
+        served_commit=served["git_commit"],
+        served_source=served["source_hash"],
+        commit=commit,
+        source=plan.source_hash or "",
+    )
+
+
+def ask_production(
+    site: str,
+    env: str,
+    cfg: ProjectConfig,
+    report: BuildReport,
+    findings: Any,
+    plan: DeployPlan,
+    context: dict[str, Any] | None,
+) -> str:
+    """Pause for a person's approval of exactly ``plan``; return the approved plan hash.
+
+    Refused before asking when the environment sets ``require_staging_match`` and staging
+    does not serve the same sources.
+    """
+    digest = plan_hash(plan)
+    commit = source_commit(site)
+    staging = staging_state(site, cfg, plan, commit)
+    if cfg.environment(env).require_staging_match and (staging is None or staging.state != "same"):
+        raise ProductionRefused(
+            f"{env} requires staging to serve the build first: "
+            + (staging.detail if staging else "there is no staging environment"),
+            hint="publish the same commit to staging, check it, then start the production run again",
+        )
+    staging_env = cfg.environments.get("staging")
+    plan_md = plan.to_markdown()
+    warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
+    inputs: dict[str, Any] = {
+        "plan_hash": digest,
+        "titles": approval_form.page_titles(Path(report.public_dir), plan),
+        "errors": len(findings.errors),
+        "warnings": list(findings.warnings),
+        "commit": commit,
+        "context": context,
+    }
+    draft = approval_form.approval_form(env, plan, **inputs)
+    artifact = create_markdown_artifact(
+        draft.changes,
+        key=f"approval-changes-{env}",
+        description=f"Every change the {env} approval covers",
+    )
+    link = approval_link()
+    changes_url = link.split("/runs/flow-run/")[0] + f"/artifacts/artifact/{UUID(str(artifact))}"
+    done = approval_form.approval_form(
+        env,
+        plan,
+        **inputs,
+        staging_url=site_url(site, staging_env) if staging_env else None,
+        staging=staging,
+        changes_url=changes_url,
+        plain_words=summarize_changes(plan_md, warnings_md),
+    )
+    get_run_logger().info("approval form: %s; plan %s", done.verdict, digest)
+    request_production_approval(done.description, plan_hash=digest)
+    return digest

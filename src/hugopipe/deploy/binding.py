@@ -1,0 +1,130 @@
+"""An approval covers one plan: its hash, and the production check made again at apply time.
+
+A person approves what the form showed them, so the approval is bound to the plan's
+content, not to the run: :func:`plan_hash` is the SHA-256 of the plan's canonical JSON
+(every uploaded key with its hash, size and headers, every delete, the invalidation
+paths, the base release, and the bucket, endpoint, prefix and distribution written to).
+At apply time the deploy task plans again from the same ``public/`` and the target as the
+configuration *now* names it; :func:`check_approved` refuses unless that plan has the
+approved hash, so a changed output, a changed bucket or a configuration edited during the
+pause writes nothing.
+
+"Production" is a bucket, not a name: :func:`production_resources` is every bucket (on
+its endpoint) and distribution a production environment writes to, by the site's config
+files (``projectfile``, the rule every caller shares) and by Hugo's own merged
+configuration (which also sees YAML files and ``HUGO_*`` overrides).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from hugopipe import projectfile, sitetargets
+from hugopipe.deploy.models import DeployPlan
+from hugopipe.deploy.targets import DeployTarget
+from hugopipe.errors import ConfigError, ProductionRefused
+
+#: How many hex digits of the hash the form shows (the full hash is in the run's record).
+SHORT = 12
+
+
+class ApprovalMismatch(ProductionRefused):
+    """The plan about to be applied is not the plan a person approved: nothing is written."""
+
+
+def canonical(plan: DeployPlan) -> dict[str, object]:
+    """What an approval covers, as plain data (no counts, ids or timings derived from it)."""
+    return {
+        "bucket": plan.bucket,
+        "endpoint": sitetargets.endpoint_key(plan.endpoint),
+        "prefix": plan.prefix,
+        "distribution": plan.cloudfront_distribution_id,
+        "base_release": plan.base_release_id,
+        "uploads": [
+            [u.key, u.sha256, u.size, u.gzip, u.headers.model_dump(mode="json")]
+            for u in sorted(plan.uploads, key=lambda u: u.key)
+        ],
+        "deletes": sorted(d.key for d in plan.deletes),
+        "invalidate": sorted(plan.invalidation_paths),
+    }
+
+
+def plan_hash(plan: DeployPlan) -> str:
+    """SHA-256 (hex) of :func:`canonical`, keys sorted, no whitespace."""
+    text = json.dumps(canonical(plan), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_resources(plan: DeployPlan) -> set[str]:
+    """The bucket and distribution the plan writes to (``sitetargets`` keys)."""
+    out = {sitetargets.bucket_key(plan.bucket, plan.endpoint)}
+    if plan.cloudfront_distribution_id:
+        out.add(f"cloudfront:{plan.cloudfront_distribution_id}")
+    return out
+
+
+def target_resources(target: DeployTarget) -> set[str]:
+    out = {sitetargets.bucket_key(target.bucket, target.endpoint)}
+    if target.cloudfront_distribution_id:
+        out.add(f"cloudfront:{target.cloudfront_distribution_id}")
+    return out
+
+
+def production_resources(site: Path | str) -> set[str]:
+    """Every production bucket and distribution of ``site``, by its files and by Hugo."""
+    from hugopipe.deploy.targets import load_target
+
+    envs = projectfile.environments(projectfile.read(site))
+    out = projectfile.production_resources(site, envs)
+    for name in envs:
+        if not projectfile.is_production(name, envs):
+            continue
+        try:
+            tgt = load_target(Path(site), projectfile.target_of(name, envs), environment=name)
+        except ConfigError:
+            continue  # a production environment with no target writes nowhere
+        out |= target_resources(tgt)
+    return out
+
+
+def check_approved(approved: DeployPlan, approved_hash: str, now: DeployPlan) -> None:
+    """Refuse unless ``now`` (planned again at apply time) is the plan that was approved."""
+    if plan_hash(approved) != approved_hash:
+        raise ApprovalMismatch(
+            "the plan handed to apply is not the approved plan "
+            f"(approved {approved_hash[:SHORT]}, got {plan_hash(approved)[:SHORT]})",
+            hint="nothing was written; start the run again and approve the new plan",
+        )
+    got = plan_hash(now)
+    if got == approved_hash:
+        return
+    raise ApprovalMismatch(
+        f"{what_changed(approved, now)} since the approval (approved plan "
+        f"{approved_hash[:SHORT]}, the deploy would now be {got[:SHORT]})",
+        hint="nothing was written; start the run again and approve the new plan",
+    )
+
+
+def what_changed(before: DeployPlan, after: DeployPlan) -> str:
+    """One phrase for the refusal: which part of the approved plan no longer holds."""
+    if plan_resources(before) != plan_resources(after) or before.prefix != after.prefix:
+        return (
+            f"the target changed from s3://{before.bucket}/{before.prefix} to "
+            f"s3://{after.bucket}/{after.prefix}"
+            + (f" ({after.endpoint})" if after.endpoint != before.endpoint else "")
+        )
+    if before.base_release_id != after.base_release_id:
+        return (
+            f"the bucket's release changed from {before.base_release_id or 'none'} "
+            f"to {after.base_release_id or 'none'}"
+        )
+    a = {u.key: u.sha256 for u in before.uploads}
+    b = {u.key: u.sha256 for u in after.uploads}
+    moved = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    moved += sorted({d.key for d in before.deletes} ^ {d.key for d in after.deletes})
+    if moved:
+        more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
+        return f"the built output changed ({', '.join(moved[:3])}{more})"
+    return "the plan changed (headers or invalidation paths)"
