@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows.approval import approval_link, request_production_approval
+from flows.approval import approval_line, approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
@@ -54,6 +54,7 @@ def publish(
         return duplicate
     started = datetime.now(UTC)
     outputs: dict = {"environment": env, "production": None, "build_success": False}
+    approval: dict | None = None  # the approvals log entry, production only
     result = ResultFile(
         task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
@@ -121,7 +122,7 @@ def publish(
             warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
             run.waiting = True
             get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
-            request_production_approval(
+            approval = request_production_approval(
                 approval_markdown(
                     env,
                     report,
@@ -130,10 +131,13 @@ def publish(
                     staging_url=site_url(site, staging) if staging else None,
                     plain_words=summarize_changes(plan_md, warnings_md),
                     context=context,
-                )
+                ),
+                commit=plan.git_commit,
+                environment=env,
             )
             run.waiting = False
-            stages["approval"] = "approved in the Prefect UI with the typed phrase"
+            outputs["approval"] = approval
+            stages["approval"] = approval_line(approval)
         run.deploying = True
         applied = apply_deploy(
             site,
@@ -143,6 +147,7 @@ def publish(
             env_cfg.credentials_block,
             plan,
             production,
+            approval,
         )
         run.deployed = True
         stages["deploy"] = (

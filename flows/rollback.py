@@ -15,7 +15,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows.approval import approval_link, request_production_approval
+from flows.approval import approval_line, approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
@@ -55,9 +55,12 @@ def rollback(
         )
         if production:
             run.waiting = True
-            request_production_approval(rollback_approval_markdown(env, plan.to_markdown()))
+            approval = request_production_approval(
+                rollback_approval_markdown(env, plan.to_markdown()), environment=env
+            )
             run.waiting = False
-            run.stages["approval"] = "approved in the Prefect UI with the typed phrase"
+            run.outputs["approval"] = approval
+            run.stages["approval"] = approval_line(approval)
         run.deploying = True
         report = apply_rollback(site, env, env_cfg.target, env_cfg.credentials_block, plan)
         run.deployed = True

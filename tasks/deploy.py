@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from prefect import task
@@ -67,7 +67,9 @@ def apply_deploy(
     credentials_block: str,
     plan: core.DeployPlan,
     production: bool,
+    approval: dict[str, Any] | None = None,
 ) -> core.ApplyReport:
+    """Apply ``plan``; ``approval`` (the approvals log entry) goes into the release manifest."""
     maybe_fail("apply-deploy")
     tgt, store = target_clients(site, target, credentials_block)
     # sync_compatible: called from a sync task it returns the id itself, not a coroutine
@@ -82,7 +84,9 @@ def apply_deploy(
             update_progress_artifact(progress_id, pct)
 
     with write_slot(production, env):
-        report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
+        report = core.apply_plan(
+            plan, Path(public_dir), tgt, store, progress=progress, approval=approval
+        )
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise
         raise HugopipeError(

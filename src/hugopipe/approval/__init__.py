@@ -1,0 +1,1 @@
+"""The production approval's Prefect-free parts: the second factor and the approvals log."""
