@@ -30,6 +30,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hugopipe.errors import HugopipeError
+
 LOG_VARIABLE = "HUGOPIPE_APPROVALS_LOG"
 GENESIS = "0" * 64
 
@@ -177,3 +179,7 @@ def verify(path: Path | None = None, head: str | None = None) -> VerifyReport:
         )
         report.head = expected_prev
     return report
+
+
+class ApprovalLogInvalid(HugopipeError):
+    """``hugopipe approvals verify`` found an edited, deleted or missing entry (exit 1)."""
