@@ -102,6 +102,7 @@ def publish(
             env_cfg.credentials_block,
             full_check,
             allow_deletes,
+            production,
         )
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"

@@ -48,7 +48,9 @@ def rollback(
     )
     run = Progress(outputs={"environment": env, "production": production})
     with recorded(result, run, partial(result_summary, f"Rollback of {env}"), f"rollback of {env}"):
-        plan = plan_rollback(site, env, env_cfg.target, env_cfg.credentials_block, to_release)
+        plan = plan_rollback(
+            site, env, env_cfg.target, env_cfg.credentials_block, to_release, production
+        )
         run.stages["plan"] = (
             f"from {plan.current_release_id} to {plan.to_release_id}: {len(plan.restores)} to "
             f"restore, {len(plan.deletes)} to delete, {plan.unchanged} unchanged"
@@ -62,7 +64,9 @@ def rollback(
             run.outputs["approval"] = approval
             run.stages["approval"] = approval_line(approval)
         run.deploying = True
-        report = apply_rollback(site, env, env_cfg.target, env_cfg.credentials_block, plan)
+        report = apply_rollback(
+            site, env, env_cfg.target, env_cfg.credentials_block, plan, production
+        )
         run.deployed = True
         run.outputs.update(
             from_release=plan.current_release_id,

@@ -37,9 +37,10 @@ def plan_deploy(
     credentials_block: str,
     full_check: bool = False,
     allow_deletes: int | None = None,
+    production: bool = False,
 ) -> core.DeployPlan:
     maybe_fail("plan-deploy")
-    tgt, store = target_clients(site, target, credentials_block)
+    tgt, store = target_clients(site, target, credentials_block, production=production)
     plan = core.plan_deploy(
         Path(public_dir), tgt, store, full_check=full_check, allow_deletes=allow_deletes
     )
@@ -71,7 +72,7 @@ def apply_deploy(
 ) -> core.ApplyReport:
     """Apply ``plan``; ``approval`` (the approvals log entry) goes into the release manifest."""
     maybe_fail("apply-deploy")
-    tgt, store = target_clients(site, target, credentials_block)
+    tgt, store = target_clients(site, target, credentials_block, production=production)
     # sync_compatible: called from a sync task it returns the id itself, not a coroutine
     progress_id = cast(UUID, create_progress_artifact(0.0, description=f"Uploading to {env}"))
 
