@@ -202,8 +202,19 @@ def served(sec: Secure, tmp: Path) -> Iterator[Secure]:
     sec.approvals_log = tmp / "worker-home" / "approvals.jsonl"
     server_log = open(tmp / "prefect-server.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--no-scheduler", "--no-late-runs"],
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-scheduler",
+            "--no-late-runs",
+        ],
         stdout=server_log,
         stderr=subprocess.STDOUT,
         env={

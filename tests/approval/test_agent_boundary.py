@@ -84,9 +84,8 @@ class Agent:
 
     def paused(self) -> str:
         """A production run paused for approval: the current one, or a new one."""
-        if self.run_id is not None:
-            if self.settle(self.run_id) == "PAUSED":
-                return self.run_id
+        if self.run_id is not None and self.settle(self.run_id) == "PAUSED":
+            return self.run_id
         self.run_id = self.start()
         state = self.settle(self.run_id)
         assert state == "PAUSED", (state, self.sec.log.read_text()[-3000:])
@@ -123,7 +122,10 @@ def wrong_code(secret: str) -> str:
 def _resumed(r: httpx.Response) -> str:
     if r.status_code >= 400:
         return f"Prefect server: HTTP {r.status_code}"
-    body = r.json()
+    try:
+        body = r.json()
+    except ValueError:
+        return f"Prefect server: HTTP {r.status_code} {r.text[:40]!r}"
     status = body.get("status")
     if status != "ACCEPT":
         reason = (body.get("details") or {}).get("reason", "")
@@ -414,3 +416,67 @@ def test_the_agent_cannot_reach_production(secure: Secure, tmp_path: Path) -> No
     report = os.environ.get("HUGOPIPE_AGENT_REPORT")
     if report:
         Path(report).write_text(json.dumps(attempts, indent=2))
+
+
+@pytest.mark.browser
+@pytest.mark.server
+def test_a_person_with_the_code_approves_in_the_ui_and_a_wrong_code_deploys_nothing(
+    secure: Secure, tmp_path: Path
+) -> None:
+    """On a phone-sized page: the right phrase with a wrong code asks again and deploys
+    nothing; the right phrase with the code the app shows deploys."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.test_approval_ui import ARGS, CHROMIUM
+
+    agent = Agent(secure)
+    page_md = secure.site / "content" / "privacy.md"
+    marker = f"Approved with a second factor {time.time():.0f}."
+    page_md.write_text(page_md.read_text() + f"\n{marker}\n")
+    run = agent.paused()
+    link = f"{secure.api.removesuffix('/api')}/v2/runs/flow-run/{run}"
+    before = secure.production_keys()
+
+    def approve(page: Any, code: str) -> None:
+        page.goto(link)
+        page.get_by_role("button", name="Open menu").first.click()
+        page.get_by_role("menuitem", name="Resume").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Type DEPLOY TO PRODUCTION to approve").fill(PHRASE)
+        dialog.get_by_label("Your name").fill("Ada")
+        dialog.get_by_label("Code from your authenticator app").fill(code)
+        dialog.get_by_role("button", name="Resume").click()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        try:
+            key = agent.pause_key()
+            approve(page, wrong_code(secure.secret))
+            assert _after_flow(agent, run, key) == "flow: wrong code, asks again"
+            assert secure.production_keys() == before
+            # the form says why it asks again
+            page.goto(link)
+            page.get_by_role("button", name="Open menu").first.click()
+            page.get_by_role("menuitem", name="Resume").click()
+            expect(
+                page.get_by_role("dialog").get_by_text("The code was wrong").first
+            ).to_be_visible()
+            page.keyboard.press("Escape")
+
+            approve(page, totp.totp(secure.secret))
+            assert agent.settle(run) == "COMPLETED", secure.log.read_text()[-3000:]
+        except Exception:
+            page.screenshot(path=str(tmp_path / "totp-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert secure.production_keys() != before
+    body = secure.s3("worker").get_object(Bucket=PROD, Key="privacy/index.html")
+    raw = body["Body"].read()
+    import gzip
+
+    html = gzip.decompress(raw) if body.get("ContentEncoding") == "gzip" else raw
+    assert marker.encode() in html
+    entry = json.loads(secure.approvals_log.read_text().splitlines()[-1])
+    assert (entry["approver"], entry["second_factor"], entry["flow_run_id"]) == ("Ada", True, run)

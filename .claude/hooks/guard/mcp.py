@@ -57,8 +57,8 @@ def check(tool: str, tool_input: dict[str, Any]) -> None:
     action = tool.split("__")[-1]
     blob = json.dumps(tool_input)
     decoded = unquote(unquote(blob))
-    reads = bool(READ_NAME_RE.match(action))
-    if not reads and STATE_NAME_RE.search(action):
+    read_only = bool(READ_NAME_RE.match(action))
+    if not read_only and STATE_NAME_RE.search(action):
         raise Block(f"MCP tool {tool} changes a flow run's state or input")
     if FLOW_RUN_WRITE_PATH_RE.search(decoded):
         raise Block(f"MCP tool {tool} calls a flow run's resume/set_state/input endpoint")
@@ -67,14 +67,18 @@ def check(tool: str, tool_input: dict[str, Any]) -> None:
         k = key.lower()
         if k in RUN_INPUT_KEYS:
             raise Block(f"MCP tool {tool} sends a run input ({key})")
-        if k in {"state", "state_type", "type"} and isinstance(value, str):
-            if value.upper() in ACTIVE_STATES and not reads:
-                raise Block(f"MCP tool {tool} sets a state ({value})")
+        if (
+            k in {"state", "state_type", "type"}
+            and isinstance(value, str)
+            and value.upper() in ACTIVE_STATES
+            and not read_only
+        ):
+            raise Block(f"MCP tool {tool} sets a state ({value})")
         if k == "method" and isinstance(value, str):
             method = value.upper()
     if method and method not in READ_METHODS and FLOW_RUN_PATH_RE.search(decoded):
         raise Block(f"MCP tool {tool} sends {method} to the Prefect flow-run API")
-    if not reads and (PHRASE_RE.search(decoded) or '"run_input' in decoded.replace("\\", "")):
+    if not read_only and (PHRASE_RE.search(decoded) or '"run_input' in decoded.replace("\\", "")):
         raise Block(f"MCP tool {tool} sends the approval phrase or a run input")
 
 
