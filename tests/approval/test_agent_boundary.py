@@ -289,10 +289,20 @@ def test_the_agent_cannot_reach_production(secure: Secure, tmp_path: Path) -> No
         f"/deployments/{agent.deployment}/create_flow_run",
         json={"parameters": {"env": "production", "site": str(secure.site), "approved": True}},
     )
-    attempt(
-        "start a production run with an extra 'approved' parameter",
-        f"Prefect server: HTTP {r.status_code}" if r.status_code >= 400 else "started",
-    )
+    if r.status_code >= 400:
+        outcome = f"Prefect server: HTTP {r.status_code}"
+    else:  # the server takes it; the flow has no such parameter, and pauses or fails anyway
+        extra = r.json()["id"]
+        state = agent.settle(extra)
+        body = agent.api.get(f"/flow_runs/{extra}").json()["state"]
+        outcome = f"flow: {state} ({(body.get('message') or '')[:60]})"
+        if state == "PAUSED":
+            outcome = "flow: paused for a person like any production run"
+            agent.api.post(
+                f"/flow_runs/{extra}/set_state",
+                json={"state": {"type": "CANCELLED"}, "force": True},
+            )
+    attempt("start a production run with an extra 'approved' parameter", outcome)
 
     repointed = secure_site(tmp_path / "repointed")
     config = repointed / "config" / "_default" / "hugo.toml"
