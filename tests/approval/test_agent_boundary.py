@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -325,27 +324,29 @@ def test_the_agent_cannot_reach_production(secure: Secure, tmp_path: Path) -> No
         if refused and state != "COMPLETED"
         else state,
     )
+    bin_dir = Path(sys.executable).parent
+    built = subprocess.run(
+        [str(bin_dir / "hugo"), "--source", str(repointed), "--environment", "staging", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=secure.env,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
     proc = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("hugopipe")),
-            "deploy",
-            "--env",
-            "staging",
-            "--site",
-            str(repointed),
-            "--json",
-        ],
+        [str(bin_dir / "hugopipe"), "deploy", "--site", str(repointed), "--target", "staging"],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=secure.env,
         timeout=300,
     )
+    said = proc.stderr + proc.stdout
     attempt(
-        "hugopipe deploy --env staging with the target re-pointed (agent's shell)",
-        f"S3 endpoint: AccessDenied (exit {proc.returncode})"
-        if "AccessDenied" in proc.stderr + proc.stdout
-        else f"exit {proc.returncode}",
+        "hugopipe deploy --target staging, re-pointed at the production bucket (agent's shell)",
+        f"S3 endpoint: 403 AccessDenied (exit {proc.returncode})"
+        if "AccessDenied" in said
+        else f"exit {proc.returncode}: {said[-200:]}",
     )
 
     # --- S3 with the agent's own keys ---------------------------------------------------------
@@ -393,13 +394,19 @@ def test_the_agent_cannot_reach_production(secure: Secure, tmp_path: Path) -> No
             lambda: s3.put_object(Bucket=PROD, Key=".hugopipe/manifest.json.gz", Body=b"x")
         ),
     )
-    url = s3.generate_presigned_url(
-        "put_object", Params={"Bucket": PROD, "Key": "index.html"}, ExpiresIn=300
-    )
-    r = httpx.put(url, content=b"presigned")
     attempt(
-        "presigned PUT URL signed with the agent's keys",
-        f"S3 endpoint: {r.status_code} " + (re.findall(r"<Code>(\w+)</Code>", r.text) or [""])[0],
+        "S3 PutBucketVersioning (suspend it, so a release cannot be rolled back)",
+        _s3_refusal(
+            lambda: s3.put_bucket_versioning(
+                Bucket=PROD, VersioningConfiguration={"Status": "Suspended"}
+            )
+        ),
+    )
+    attempt(
+        "S3 DeleteObjects (a batch delete)",
+        _s3_refusal(
+            lambda: s3.delete_objects(Bucket=PROD, Delete={"Objects": [{"Key": "index.html"}]})
+        ),
     )
 
     # --- nothing reached production; a person with the code still can ---------------------
