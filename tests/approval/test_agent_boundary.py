@@ -136,11 +136,14 @@ def _s3_refusal(fn: Callable[[], Any]) -> str:
     import botocore.exceptions
 
     try:
-        fn()
+        answer = fn()
     except botocore.exceptions.ClientError as exc:
         err = exc.response["Error"]
         status = exc.response["ResponseMetadata"]["HTTPStatusCode"]
         return f"S3 endpoint: {status} {err.get('Code')}"
+    errors = answer.get("Errors") if isinstance(answer, dict) else None
+    if errors and not answer.get("Deleted"):  # a batch answers 200 with an error per key
+        return f"S3 endpoint: {errors[0].get('Code')} for every key"
     return "WRITTEN"
 
 
