@@ -479,9 +479,11 @@ def test_a_person_with_the_code_approves_in_the_ui_and_a_wrong_code_deploys_noth
             page.goto(link)
             page.get_by_role("button", name="Open menu").first.click()
             page.get_by_role("menuitem", name="Resume").click()
-            expect(
-                page.get_by_role("dialog").get_by_text("The code was wrong").first
-            ).to_be_visible()
+            dialog = page.get_by_role("dialog")
+            expect(dialog.get_by_label("Code from your authenticator app")).to_be_visible(
+                timeout=60000
+            )
+            expect(dialog.get_by_text("The code was wrong").first).to_be_visible(timeout=30000)
             page.keyboard.press("Escape")
 
             approve(page, totp.totp(secure.secret))
