@@ -470,6 +470,7 @@ def test_a_person_with_the_code_approves_in_the_ui_and_a_wrong_code_deploys_noth
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.set_default_timeout(90000)  # the UI loads the form from the API; CI may be busy
         try:
             key = agent.pause_key()
             approve(page, wrong_code(secure.secret))
