@@ -488,7 +488,13 @@ def test_a_person_with_the_code_approves_in_the_ui_and_a_wrong_code_deploys_noth
             page.keyboard.press("Escape")
 
             approve(page, totp.totp(secure.secret))
-            assert agent.settle(run) == "COMPLETED", secure.log.read_text()[-3000:]
+            wait_until(
+                lambda: agent.state(run) in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"},
+                300,
+                "the approved run to finish",
+                interval=1,
+            )
+            assert agent.state(run) == "COMPLETED", secure.log.read_text()[-3000:]
         except Exception:
             page.screenshot(path=str(tmp_path / "totp-failure.png"), full_page=True)
             raise
