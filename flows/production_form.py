@@ -56,8 +56,9 @@ def ask_production(
     findings: Any,
     plan: DeployPlan,
     context: dict[str, Any] | None,
-) -> str:
-    """Pause for a person's approval of exactly ``plan``; return the approved plan hash.
+) -> tuple[str, dict[str, Any]]:
+    """Pause for a person's approval of exactly ``plan``; return the approved plan hash and
+    the approval record (the approvals log entry: who, second factor, note, time).
 
     Refused before asking when the environment sets ``require_staging_match`` and staging
     does not serve the same sources.
@@ -100,5 +101,10 @@ def ask_production(
         plain_words=summarize_changes(plan_md, warnings_md),
     )
     get_run_logger().info("approval form: %s; plan %s", done.verdict, digest)
-    request_production_approval(done.description, plan_hash=digest)
-    return digest
+    entry = request_production_approval(
+        done.description,
+        plan_hash=digest,
+        commit=commit.hash if commit else None,
+        environment=env,
+    )
+    return digest, entry

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows.approval import approval_link
+from flows.approval import approval_line, approval_link
 from flows.outcome import Progress, recorded
 from flows.production_form import ask_production
 from flows.single_run import yielded
@@ -55,6 +55,7 @@ def publish(
         return duplicate
     started = datetime.now(UTC)
     outputs: dict = {"environment": env, "production": None, "build_success": False}
+    approval: dict | None = None  # the approvals log entry, production only
     result = ResultFile(
         task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
@@ -102,6 +103,7 @@ def publish(
             env_cfg.credentials_block,
             full_check,
             allow_deletes,
+            production,
         )
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
@@ -126,11 +128,10 @@ def publish(
             record_result(paused)  # Claude Code can read the state while the run waits
             run.waiting = True
             get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
-            approved = ask_production(site, env, cfg, report, findings, plan, context)
+            approved, approval = ask_production(site, env, cfg, report, findings, plan, context)
             run.waiting = False
-            stages["approval"] = (
-                f"approved in the Prefect UI with the typed phrase (plan {approved[:12]})"
-            )
+            outputs["approval"] = approval
+            stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"
         run.deploying = True
         applied = apply_deploy(
             site,
@@ -141,6 +142,7 @@ def publish(
             plan,
             production,
             approved,
+            approval,
         )
         run.deployed = True
         stages["deploy"] = (

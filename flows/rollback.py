@@ -15,7 +15,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows.approval import approval_link, request_production_approval
+from flows.approval import approval_line, approval_link, request_production_approval
 from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
@@ -48,18 +48,25 @@ def rollback(
     )
     run = Progress(outputs={"environment": env, "production": production})
     with recorded(result, run, partial(result_summary, f"Rollback of {env}"), f"rollback of {env}"):
-        plan = plan_rollback(site, env, env_cfg.target, env_cfg.credentials_block, to_release)
+        plan = plan_rollback(
+            site, env, env_cfg.target, env_cfg.credentials_block, to_release, production
+        )
         run.stages["plan"] = (
             f"from {plan.current_release_id} to {plan.to_release_id}: {len(plan.restores)} to "
             f"restore, {len(plan.deletes)} to delete, {plan.unchanged} unchanged"
         )
         if production:
             run.waiting = True
-            request_production_approval(rollback_approval_markdown(env, plan.to_markdown()))
+            approval = request_production_approval(
+                rollback_approval_markdown(env, plan.to_markdown()), environment=env
+            )
             run.waiting = False
-            run.stages["approval"] = "approved in the Prefect UI with the typed phrase"
+            run.outputs["approval"] = approval
+            run.stages["approval"] = approval_line(approval)
         run.deploying = True
-        report = apply_rollback(site, env, env_cfg.target, env_cfg.credentials_block, plan)
+        report = apply_rollback(
+            site, env, env_cfg.target, env_cfg.credentials_block, plan, production
+        )
         run.deployed = True
         run.outputs.update(
             from_release=plan.current_release_id,

@@ -1,6 +1,7 @@
 """The flows' side of ``hugopipe.credentials``: its block loader over prefect-aws, and the clients.
 
-The order (the AWS environment, then the environment's ``AwsCredentials`` block; endpoint
+A production run's tasks (the flow says so: ``production=True``) take credentials from the
+production process's own ``HUGOPIPE_PRODUCTION_AWS_*`` variables first. The order (the AWS environment, then the environment's ``AwsCredentials`` block; endpoint
 ``HUGOPIPE_S3_ENDPOINT`` > the block's > the target URL's) is the CLI's, defined once in
 ``hugopipe.credentials``. Secrets stay in the block (SecretStr) or the standard AWS
 environment; they are never parameters, never logged and never written to artifacts or results.
@@ -38,19 +39,30 @@ def load_block(name: str) -> BlockCredentials | None:
     )
 
 
-def s3_access(block_name: str, target: deploy.DeployTarget) -> credentials.S3Access:
+def s3_access(
+    block_name: str, target: deploy.DeployTarget, production: bool = False
+) -> credentials.S3Access:
     """The session and endpoint for ``target``, logged without secrets."""
-    access = credentials.for_target(target, block_name, load_block)
+    access = credentials.for_target(target, block_name, load_block, production=production)
     _logger().info("%s: %s", target.name, access.describe())
     return access
 
 
 def target_clients(
-    site: str, target: str, block_name: str, environment: str | None = None
+    site: str,
+    target: str,
+    block_name: str,
+    environment: str | None = None,
+    production: bool = False,
 ) -> tuple[deploy.DeployTarget, deploy.Clients]:
-    """The site's deploy target and its clients, with credentials from the chain."""
+    """The site's deploy target and its clients, with credentials from the chain.
+
+    ``production`` is the *flow's* decision (the run that paused for a person), never
+    inferred from the target: a staging target re-pointed at a production bucket gets the
+    ordinary (staging-only) credentials, and the endpoint refuses its writes.
+    """
     tgt = deploy.load_target(Path(site), target, environment=environment)
-    access = s3_access(block_name, tgt)
+    access = s3_access(block_name, tgt, production)
     return tgt, deploy.connect(tgt, session=access.session, endpoint_url=access.endpoint)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from prefect import task
@@ -40,9 +40,10 @@ def plan_deploy(
     credentials_block: str,
     full_check: bool = False,
     allow_deletes: int | None = None,
+    production: bool = False,
 ) -> core.DeployPlan:
     maybe_fail("plan-deploy")
-    tgt, store = target_clients(site, target, credentials_block)
+    tgt, store = target_clients(site, target, credentials_block, production=production)
     commit = source_commit(site)
     plan = core.plan_deploy(
         Path(public_dir),
@@ -80,6 +81,7 @@ def apply_deploy(
     plan: core.DeployPlan,
     production: bool,
     approved_hash: str | None = None,
+    approval: dict[str, Any] | None = None,
 ) -> core.ApplyReport:
     """Apply ``plan``; a plan that writes to a production bucket must be the approved one.
 
@@ -87,9 +89,10 @@ def apply_deploy(
     writes to a production bucket or distribution, the plan is made again from the same
     ``public/`` and must hash to ``approved_hash``: a changed output, a re-pointed target
     or a configuration edited during the approval writes nothing (``binding``).
+    ``approval`` (the approvals log entry) goes into the release manifest.
     """
     maybe_fail("apply-deploy")
-    tgt, store = target_clients(site, target, credentials_block)
+    tgt, store = target_clients(site, target, credentials_block, production=production)
     writes = binding.target_resources(tgt) | binding.plan_resources(plan)
     guarded = (
         production or plan.production_bucket or bool(writes & binding.production_resources(site))
@@ -123,7 +126,9 @@ def apply_deploy(
             update_progress_artifact(progress_id, pct)
 
     with write_slot(production, env):
-        report = core.apply_plan(plan, Path(public_dir), tgt, store, progress=progress)
+        report = core.apply_plan(
+            plan, Path(public_dir), tgt, store, progress=progress, approval=approval
+        )
     update_progress_artifact(progress_id, 100.0)
     if not report.ok:  # apply_plan raises on failure; this guards a report that says otherwise
         raise HugopipeError(

@@ -23,9 +23,16 @@ from tasks.serialise import write_slot
     retry_condition_fn=retry_transient,
 )
 def plan_rollback(
-    site: str, env: str, target: str, credentials_block: str, to_release: str | None = None
+    site: str,
+    env: str,
+    target: str,
+    credentials_block: str,
+    to_release: str | None = None,
+    production: bool = False,
 ) -> core.RollbackPlan:
-    tgt, store = target_clients(site, target, credentials_block, environment=env)
+    tgt, store = target_clients(
+        site, target, credentials_block, environment=env, production=production
+    )
     plan = core.plan_rollback(tgt, store, to_release)
     create_markdown_artifact(
         plan.to_markdown(), key=f"rollback-plan-{env}", description=f"Rollback plan for {env}"
@@ -42,9 +49,18 @@ def plan_rollback(
     retry_condition_fn=retry_transient,
 )
 def apply_rollback(
-    site: str, env: str, target: str, credentials_block: str, plan: core.RollbackPlan
+    site: str,
+    env: str,
+    target: str,
+    credentials_block: str,
+    plan: core.RollbackPlan,
+    production: bool = False,
 ) -> core.ApplyReport:
-    tgt, store = target_clients(site, target, credentials_block, environment=env)
+    """``production`` is the flow's decision (it paused for a person): it selects the
+    production process's own credentials (``hugopipe.credentials``)."""
+    tgt, store = target_clients(
+        site, target, credentials_block, environment=env, production=production
+    )
     with write_slot(ProjectConfig.load(Path(site)).is_production(env), env):
         report = core.apply_rollback(plan, tgt, store)
     create_markdown_artifact(

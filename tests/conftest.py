@@ -44,6 +44,8 @@ os.environ.update(
         "AWS_EC2_METADATA_DISABLED": "true",
         "HUGOPIPE_RESULTS_DIR": str(_SESSION_DIR / "results"),
         "HUGOPIPE_TASKS_DIR": str(_SESSION_DIR / "tasks"),
+        # the approvals log lives with the serving process; the tests' one is the session's
+        "HUGOPIPE_APPROVALS_LOG": str(_SESSION_DIR / "approvals.jsonl"),
         # paths from task files and flow parameters must stay inside the workspace
         # (hugopipe.workspace): the tests' sites live in temporary folders
         "HUGOPIPE_WORKSPACE": os.pathsep.join([str(ROOT), tempfile.gettempdir()]),

@@ -274,3 +274,36 @@ def test_plans_old_spelling_still_works_but_is_hidden() -> None:
     assert args.endpoint_url == "http://old"
     sub = parser._subparsers._group_actions[0].choices["plan"]
     assert "--endpoint " not in sub.format_help() and "--endpoint URL" not in sub.format_help()
+
+
+def test_production_credentials_come_only_from_the_production_variables(
+    aws_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert credentials.production_session({}) is None
+    session, source = credentials.production_session(
+        {
+            "HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID": "AKPROD",
+            "HUGOPIPE_PRODUCTION_AWS_SECRET_ACCESS_KEY": "prod-secret",
+        }
+    )
+    assert session.get_credentials().access_key == "AKPROD"
+    assert source == "HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID"  # a name, never the value
+    with pytest.raises(CredentialsError, match="only one of"):
+        credentials.production_session({"HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID": "AKPROD"})
+    with pytest.raises(CredentialsError, match="absent-profile"):
+        credentials.production_session({"HUGOPIPE_PRODUCTION_AWS_PROFILE": "absent-profile"})
+
+    # a production target prefers them to the ordinary chain (and never asks for the block);
+    # a non-production target never sees them
+    monkeypatch.setenv("HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID", "AKPROD")
+    monkeypatch.setenv("HUGOPIPE_PRODUCTION_AWS_SECRET_ACCESS_KEY", "prod-secret")
+
+    def no_block(name: str):
+        raise AssertionError("a production run must not read a block")
+
+    prod = s3_access("hugopipe-aws", no_block, production=True, target_endpoint="http://url")
+    assert prod.session.get_credentials().access_key == "AKPROD"
+    assert prod.credentials_from == "HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID"
+    assert prod.endpoint == "http://url"
+    other = s3_access("hugopipe-aws", FakeLoader(None))
+    assert other.session.get_credentials() is None  # the ordinary chain: nothing here

@@ -25,6 +25,21 @@ Endpoint, first match wins:
 4. the target URL's ``endpoint=`` query parameter;
 5. none: AWS's default endpoint for the region.
 
+**Production targets** (a target whose bucket a production environment deploys to) look first
+at the production process's own variables, and only there:
+
+- ``HUGOPIPE_PRODUCTION_AWS_PROFILE``: a named profile in the AWS files of the user that runs
+  the serving process or production worker (files the agent's user cannot read), or
+- ``HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID`` / ``HUGOPIPE_PRODUCTION_AWS_SECRET_ACCESS_KEY``
+  (and ``…_SESSION_TOKEN``), injected by the service manager.
+
+These are the boundary between the agent and production: the agent's shell holds staging-only
+credentials, so a write to a production bucket from it is refused by the endpoint (403), however
+it is attempted. They are never read from a Prefect block (anything with API access reads
+blocks). Without them a production target falls back to the chain above, which works but means
+the agent's shell may hold the same keys; ``hugopipe doctor`` warns about that and probes whether
+this shell can write a production bucket (:func:`write_probe`).
+
 The block loader is injected (a callable ``name -> BlockCredentials | None``), so this module imports
 no Prefect and is tested without a server: ``tasks/aws.py`` passes one over
 ``prefect_aws.AwsCredentials.load``, the CLI one over the Prefect REST API
@@ -34,12 +49,19 @@ session is built. docs/configuration.md states the same order for users.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from hugopipe.errors import CredentialsError
+
+PRODUCTION_PROFILE = "HUGOPIPE_PRODUCTION_AWS_PROFILE"
+PRODUCTION_KEY_ID = "HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID"
+PRODUCTION_SECRET = "HUGOPIPE_PRODUCTION_AWS_SECRET_ACCESS_KEY"
+PRODUCTION_TOKEN = "HUGOPIPE_PRODUCTION_AWS_SESSION_TOKEN"
+PRODUCTION_VARIABLES = (PRODUCTION_PROFILE, PRODUCTION_KEY_ID, PRODUCTION_SECRET, PRODUCTION_TOKEN)
 
 #: The block name when hugopipe.toml names none (``EnvironmentConfig.credentials_block``).
 DEFAULT_BLOCK = "hugopipe-aws"
@@ -127,6 +149,39 @@ def resolve_endpoint(
     return None, "AWS default"
 
 
+def production_session(environ: Mapping[str, str] | None = None) -> tuple[Any, str] | None:
+    """(session, where from) from the production process's own variables, or None if unset."""
+    import boto3
+    import botocore.exceptions
+
+    env = os.environ if environ is None else environ
+    if env.get(PRODUCTION_KEY_ID) or env.get(PRODUCTION_SECRET):
+        if not (env.get(PRODUCTION_KEY_ID) and env.get(PRODUCTION_SECRET)):
+            raise CredentialsError(
+                f"only one of {PRODUCTION_KEY_ID} and {PRODUCTION_SECRET} is set",
+                hint="set both in the serving process's (or production worker's) environment",
+            )
+        session = boto3.Session(
+            aws_access_key_id=env[PRODUCTION_KEY_ID],
+            aws_secret_access_key=env[PRODUCTION_SECRET],
+            aws_session_token=env.get(PRODUCTION_TOKEN) or None,
+            region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+        )
+        return session, PRODUCTION_KEY_ID
+    if env.get(PRODUCTION_PROFILE):
+        name = env[PRODUCTION_PROFILE]
+        try:
+            return boto3.Session(profile_name=name), f"{PRODUCTION_PROFILE} (profile {name})"
+        except botocore.exceptions.ProfileNotFound:
+            raise CredentialsError(
+                f"{PRODUCTION_PROFILE} names the AWS profile {name!r}, which this user's AWS "
+                "files do not have",
+                hint="add it to ~/.aws/credentials of the user that runs the serving process "
+                "or production worker",
+            ) from None
+    return None
+
+
 def s3_access(
     block_name: str,
     load_block: BlockLoader,
@@ -134,13 +189,19 @@ def s3_access(
     profile: str | None = None,
     target_endpoint: str | None = None,
     endpoint_flag: str | None = None,
+    production: bool = False,
 ) -> S3Access:
     """The session and endpoint for one S3 target, in the module's order.
 
-    ``load_block`` is called only when the AWS environment has no credentials.
+    ``load_block`` is called only when the AWS environment has no credentials. A
+    ``production`` target takes the production process's own variables first.
     """
     import boto3
     import botocore.exceptions
+
+    if production and (own := production_session()) is not None:
+        endpoint, endpoint_from = resolve_endpoint(endpoint_flag, None, target_endpoint)
+        return S3Access(own[0], endpoint, own[1], endpoint_from)
 
     missing_profile = None
     session = None
@@ -188,6 +249,7 @@ def for_target(
     block_name: str,
     load_block: BlockLoader,
     endpoint_flag: str | None = None,
+    production: bool = False,
 ) -> S3Access:
     """:func:`s3_access` for a ``DeployTarget`` (its ``profile=`` and ``endpoint=``)."""
     return s3_access(
@@ -196,4 +258,42 @@ def for_target(
         profile=target.profile,
         target_endpoint=target.endpoint,
         endpoint_flag=endpoint_flag,
+        production=production,
     )
+
+
+#: what :func:`write_probe` sends as ``If-Match``: no object's ETag is ever this
+PROBE_ETAG = '"00000000000000000000000000000000"'
+
+
+def write_probe(s3: Any, bucket: str, key: str) -> tuple[bool | None, str]:
+    """Can this client write ``bucket``? Asked without writing anything.
+
+    A ``PutObject`` of ``key`` with ``If-Match`` naming an ETag no object has: S3 checks
+    the caller's permission first, so a refused identity gets ``403 AccessDenied``, while
+    an allowed one gets past it to the precondition (``412 PreconditionFailed``) or to
+    ``404 NoSuchKey`` for a key that does not exist; neither writes. An endpoint that
+    ignores ``If-Match`` would store an empty object: then the probe deletes it again and
+    says so. Returns (True: writable, False: refused, None: unknown) and what was seen.
+    """
+    import botocore.exceptions
+
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"", IfMatch=PROBE_ETAG)
+    except botocore.exceptions.ClientError as exc:
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"} or status == 403:
+            return False, f"PutObject refused by the endpoint ({code or status})"
+        if code in {"PreconditionFailed", "NoSuchKey", "412", "404"} or status in {404, 412}:
+            return (
+                True,
+                f"PutObject allowed (the probe stopped at {code or status}; nothing written)",
+            )
+        return None, f"PutObject answered {code or status}: cannot tell"
+    except botocore.exceptions.BotoCoreError as exc:
+        return None, f"cannot reach the endpoint: {exc}"
+    with contextlib.suppress(botocore.exceptions.ClientError):
+        s3.delete_object(Bucket=bucket, Key=key)
+    return True, "PutObject allowed (the endpoint ignored If-Match: the empty probe was deleted)"

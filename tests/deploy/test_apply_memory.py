@@ -306,3 +306,20 @@ def test_failed_restore_changes_no_release(tmp_path):
         apply_rollback(plan, target, store)
     assert [(e.key, e.operation) for e in ei.value.errors] == [("index.html", "restore")]
     assert store.current[STATE + MANIFEST_NAME].stored.etag == manifest_before
+
+
+def test_the_approval_record_goes_into_the_release_manifest(tmp_path):
+    """Production's approvals log entry travels with the release (who, code, plan hash, entry hash)."""
+    from hugopipe.deploy.state import read_manifest
+
+    public = write_site(tmp_path / "public")
+    target, store = _target(), MemoryStore()
+    plan = plan_deploy(public, target, store)
+    record = {"approver": "Ada", "second_factor": True, "seq": 3, "hash": "ab" * 32}
+    apply_plan(plan, public, target, store, approval=record)
+    manifest, _ = read_manifest(store, target)
+    assert manifest is not None and manifest.approval == record
+    # staging and dev releases carry none
+    other, other_store = _target(), MemoryStore()
+    apply_plan(plan_deploy(public, other, other_store), public, other, other_store)
+    assert read_manifest(other_store, other)[0].approval is None

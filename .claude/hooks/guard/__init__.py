@@ -17,6 +17,7 @@ only puts this package on ``sys.path`` and calls :func:`guard.main.main`. The mo
 - ``walk``: the shell walker; ``wrappers`` (``env``, ``sudo``, ``xargs``, ``uv run`` …) and
   ``interpreters`` (shells, Python, ``eval``, ``source``, ``ssh``) say what runs next;
 - ``text``: the substring net for text the lexer cannot take apart (code, other tools);
+- ``mcp``: MCP tool calls, by what their input asks for (a state change, a run input);
 - ``protect``: the guard's own files, which only a human changes.
 """
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from typing import Any
 
@@ -58,10 +57,13 @@ def check(payload: dict[str, Any]) -> None:
             if _runs(path, t):
                 text.check(project, t, "content", f"the file being written ({path})")
     else:
-        # MCP and anything else routed here: look at the arguments as text.
-        if re.search(r"resume|set_state|approve", tool, re.I):
-            raise Block(f"tool {tool} can resume or approve a flow run")
-        text.check(project, json.dumps(ti), "content")
+        # MCP and anything else routed here: by what the input asks for (guard.mcp), then
+        # the substring net over the arguments (a production write, the phrase).
+        from guard import mcp
+
+        mcp.check(tool, ti)
+        if not mcp.reads(tool):  # a read's arguments may mention anything (a search, a key)
+            text.check(project, json.dumps(ti), "content")
 
 
 def _new_texts(tool: str, ti: dict[str, Any]) -> list[str]:

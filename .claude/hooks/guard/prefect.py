@@ -38,8 +38,12 @@ DB_RE = re.compile(
     re.I,
 )
 PHRASE_RE = re.compile(r"DEPLOY\W+TO\W+PRODUCTION", re.I)
+#: the phrase is sent somewhere only as data: a form field, a request body, an input.
+#: Shown to a person (an echo telling them what to type in the UI) it is routine.
 PHRASE_CTX_RE = re.compile(
-    r"hugopipe|prefect|curl|wget|http|resume|input|python|requests|urllib|approv", re.I
+    r"confirmation|run_input|--input|--data|(?<!\w)-d\s|-F\s|json|requests\.|urllib|httpx|"
+    r"resume_flow_run",
+    re.I,
 )
 API_TEXT_RE = re.compile(r"\bprefect\b[\s\"',\[\]]{1,6}api\b")
 FLOW_RUN_OK = ("", "ls", "inspect", "logs", "cancel", "delete", "watch")
@@ -48,6 +52,10 @@ FLOW_RUN_OK = ("", "ls", "inspect", "logs", "cancel", "delete", "watch")
 def check(rest: list[Word], shown: str, know: Knowledge) -> None:
     """Block ``prefect`` CLI calls (the words after ``prefect``) that resume runs or start production."""
     words = [w for w in rest if not w.text.startswith("-")]
+    # `start_bg prefect "$VENV/prefect" server start`: the word after a label is the program
+    # itself, by a computed path whose last part is literal: the command is what follows it
+    while words and words[0].text.rsplit("/", 1)[-1] == "prefect":
+        words = words[1:]
     if not words:
         return
     if any(w.dyn for w in words[:2]):

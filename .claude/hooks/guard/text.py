@@ -67,15 +67,22 @@ def check(
     """
     where = where or ("the command" if mode == "shell" else "the code")
     know = project.know
+    stops = _stops_only(text)  # read as written: quotes stay, so each type is a literal
     for t in variants(text):
         m = RESUME_RE.search(t)
-        if m:
+        if m and not (stops and m.group(0).lower().endswith("set_state")):
             raise Block(
                 f"{where} resumes or changes the state of a Prefect flow run ({m.group(0)})"
             )
-        if RESUME_WORD_RE.search(t) and PREFECT_CTX_RE.search(t):
+        if RESUME_WORD_RE.search(t) and PREFECT_CTX_RE.search(t) and not stops:
             raise Block(f"{where} looks like a Prefect resume/set_state call")
-        if PHRASE_RE.search(t) and PHRASE_CTX_RE.search(t) and mode != "content":
+        if (
+            mode != "content"
+            and t.count("\n") == text.count("\n")
+            and any(
+                PHRASE_RE.search(line) and PHRASE_CTX_RE.search(line) for line in t.splitlines()
+            )
+        ):
             raise Block(
                 f"{where} sends the production approval phrase; only a human types it, in the Prefect UI"
             )
@@ -97,6 +104,20 @@ def check(
             hugo.check_text(project, t, where)
         if mode == "code":
             _code(t, where, know.markers())
+
+
+STATE_TYPE_RE = re.compile(r"[\"']?type[\"']?\s*[:=]\s*(\S{0,3})")
+STOP_TYPE_RE = re.compile(r"[\"'](?:CANCELLED|CANCELLING)[\"']")
+
+
+def _stops_only(t: str) -> bool:
+    """Does ``t`` set states only to Cancelled/Cancelling, each written out literally, and
+    never resume? (``scripts/demo.sh stop`` marks orphaned paused runs Cancelled.) A type
+    computed at run time, or any other, keeps the resume rules on."""
+    if any(not m.group(0).lower().endswith("set_state") for m in RESUME_RE.finditer(t)):
+        return False  # a resume call, a run input, a state proposal
+    values = [m.start(1) for m in STATE_TYPE_RE.finditer(t)]
+    return bool(values) and all(STOP_TYPE_RE.match(t, i) for i in values)
 
 
 def _storage(t: str, where: str, buckets: set[str], dists: set[str]) -> None:

@@ -99,7 +99,12 @@ class Walker:
             return cwd
         prog_word = argv[prim]
         prog = basename(prog_word.text)
-        if prog_word.dyn and COMPUTED_PROGRAM_RE.search(" ".join(w.text for w in argv[prim + 1 :])):
+        # "$VENV/python -c …": only the directory is computed, the program is known (python)
+        if (
+            prog_word.dyn
+            and DYN in prog
+            and COMPUTED_PROGRAM_RE.search(" ".join(w.text for w in argv[prim + 1 :]))
+        ):
             raise Block(f"the program name in `{show(argv)}` is computed at run time")
         # heredocs / here-strings feed the program's stdin
         for body in cmd.heredocs:

@@ -1,1 +1,2 @@
-"""The human step before production: what the approver reads and what their approval covers."""
+"""The human step before production: what the approver reads, what the approval covers
+(the plan hash), the second factor and the approvals log. Prefect-free."""

@@ -2,13 +2,15 @@
 
 Each check says what it found and, when it fails, the one command or setting
 that fixes it (``uv`` first: without it on the PATH no ``uv run hugopipe …`` works). Secrets are never printed: the credentials check reports only
-whether a key is set. Exit 0 when every essential check passes, 4 otherwise
+whether a key is set. The ``write <env>`` checks warn when this shell can write a production bucket (it
+should not: see ``check_production_access``). Exit 0 when every essential check passes, 4 otherwise
 (a required service or credential is missing).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,6 +190,83 @@ def check_targets(site: Path) -> list[Check]:
     return out
 
 
+def check_production_access(site: Path) -> list[Check]:
+    """Can *this shell* write a production bucket? It should not: production credentials
+    belong to the serving process or production worker alone (``hugopipe.credentials``).
+
+    Asked with ``credentials.write_probe`` (a conditional PutObject that cannot succeed, so
+    nothing is written), with the credentials this shell's commands would use. A warning,
+    not a failure: a single-user demo machine has one identity for everything.
+    """
+    import botocore.exceptions
+
+    from hugopipe import credentials, deploy
+    from hugopipe.cli.aws_block import load_block
+    from hugopipe.config import ProjectConfig
+    from hugopipe.errors import HugopipeError
+
+    out = []
+    held = [v for v in credentials.PRODUCTION_VARIABLES if os.environ.get(v)]
+    if held:
+        out.append(
+            Check(
+                "production-credentials",
+                False,
+                f"this shell holds {', '.join(held)}",
+                "unset them here: only the serving process or production worker should have "
+                "production credentials (README: Credentials are the boundary)",
+                essential=False,
+            )
+        )
+    try:
+        cfg = ProjectConfig.load(site)
+    except HugopipeError:
+        return out  # the site-config check reports it
+    for name, env in cfg.environments.items():
+        if not cfg.is_production(name):
+            continue
+        label = f"write {name}"
+        try:
+            target = deploy.load_target(site, env.target, environment=name)
+            access = credentials.for_target(target, env.credentials_block, load_block)
+            clients = deploy.connect(
+                target, session=access.session, endpoint_url=access.endpoint, max_attempts=1
+            )
+            writable, seen = credentials.write_probe(
+                clients.s3, target.bucket, target.state_prefix + "doctor-write-probe"
+            )
+        except (HugopipeError, botocore.exceptions.BotoCoreError) as exc:
+            out.append(Check(label, False, f"cannot probe: {exc}", "", essential=False))
+            continue
+        if writable:
+            out.append(
+                Check(
+                    label,
+                    False,
+                    f"this shell CAN write s3://{target.bucket} ({access.credentials_from}): {seen}",
+                    "give this shell (the agent's) staging-only credentials; put production's in "
+                    "the serving process's HUGOPIPE_PRODUCTION_AWS_PROFILE or "
+                    "HUGOPIPE_PRODUCTION_AWS_ACCESS_KEY_ID/SECRET_ACCESS_KEY (README: Credentials "
+                    "are the boundary)",
+                    essential=False,
+                )
+            )
+        else:
+            ok = writable is False
+            out.append(
+                Check(
+                    label,
+                    ok,
+                    f"this shell cannot write s3://{target.bucket}: {seen}"
+                    if ok
+                    else f"s3://{target.bucket}: {seen}",
+                    "",
+                    essential=False,
+                )
+            )
+    return out
+
+
 #: What to add when ``uv`` is not on the PATH: the set-up scripts install it in ~/.local/bin.
 UV_PATH_FIX = (
     'add `export PATH="$HOME/.local/bin:$PATH"` to ~/.profile or ~/.bashrc '
@@ -256,6 +335,7 @@ def doctor_cmd(args: argparse.Namespace) -> int:
     checks.append(creds)
     if site.is_dir():
         checks += check_targets(site)
+        checks += check_production_access(site)
     else:
         checks.append(Check("site-config", False, f"no site at {site}", "pass --site PATH"))
     checks += [check_chromium(), check_lychee()]

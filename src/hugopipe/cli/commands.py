@@ -91,6 +91,16 @@ COMMANDS: tuple[Command, ...] = (
         "dry run: build and show what a deploy would upload/delete (writes nothing)",
     ),
     Command(
+        "approval-key",
+        "cmd_approvals",
+        "init: create the second factor's TOTP secret for the serving process; print its QR code",
+    ),
+    Command(
+        "approvals",
+        "cmd_approvals",
+        "verify: check the hash-chained approvals log (an edited or deleted entry fails, exit 1)",
+    ),
+    Command(
         "doctor",
         "cmd_doctor",
         "check Hugo, the Prefect server, deployments, credentials and S3 targets (with fixes)",

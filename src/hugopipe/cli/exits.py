@@ -74,6 +74,7 @@ def _task_file(exc: BaseException) -> Exit:
 _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException], Exit]], ...] = (
     (KeyboardInterrupt, Exit.INTERRUPTED),
     ("hugopipe.taskfile.model:TaskFileError", _task_file),
+    ("hugopipe.approval.log:ApprovalLogInvalid", Exit.FAILED),  # an edited or deleted entry
     (ProductionRefused, Exit.REFUSED),
     (RunBusy, Exit.BUSY),
     (CredentialsError, Exit.UNAVAILABLE),

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hugopipe.deploy.errors import (
     LocalChanged,
@@ -136,6 +136,7 @@ def apply_plan(
     progress: Progress | None = None,
     dry_run: bool = False,
     wait_invalidation: bool = False,
+    approval: dict[str, Any] | None = None,
 ) -> ApplyReport:
     """Apply exactly ``plan`` to ``store`` (``connect(target)`` for S3).
 
@@ -245,6 +246,7 @@ def apply_plan(
         git_commit=plan.git_commit,
         build_hash=plan.build_hash,
         source_hash=plan.source_hash,
+        approval=approval,
         files=dict(sorted(files.items())),
     )
     try:

@@ -7,6 +7,7 @@ and artifacts, into result files, and out of ``hugopipe deploy --json``.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -45,6 +46,9 @@ class ReleaseManifest(BaseModel):
     #: so production's approval form can say whether staging serves what it approves.
     source_hash: str | None = None
     rolled_back_from: str | None = None
+    #: the approvals log entry of the person who approved this release (production only):
+    #: approver, second_factor, note, approved_at, plan_hash, commit, hash (hugopipe.approval.log)
+    approval: dict[str, Any] | None = None
     files: dict[str, ObjectState]
 
 
