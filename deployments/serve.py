@@ -84,6 +84,12 @@ def main(argv: list[str] | None = None) -> None:
     from prefect import serve
 
     ensure_production_limit()
+    try:  # the automations that notify a person (deployments/automations.py)
+        from deployments.automations import ensure_notifications
+
+        ensure_notifications()
+    except Exception as exc:  # serving matters more than notifying: say so and go on
+        logging.getLogger("hugopipe.automations").warning("notifications not set up: %s", exc)
     if args.intake_seconds > 0:
         # the task exchange's intake, in this process: a thread that lists two folders per
         # tick beats a scheduled deployment's run per tick (hugopipe/exchange/intake.py)

@@ -1,25 +1,44 @@
-"""The production approval step: a pause that only a typed phrase in the Prefect UI ends.
+"""Asking a person and waiting for the answer: the production phrase, the staging card.
 
-The phrase is a ``Literal`` so the *server* rejects anything else through the
-input's JSON schema (``const``); a pydantic validator would be checked only
-after the server had already accepted the input.
-There is deliberately no parameter that skips this step.
+The production phrase is a ``Literal`` so the *server* rejects anything else through
+the input's JSON schema (``const``); a pydantic validator would be checked only
+after the server had already accepted the input. There is deliberately no parameter
+that skips the production step.
+
+How a run waits (``wait_for_person``): a run of a deployment *suspends*
+(``suspend_flow_run``): its process exits, so a pending approval survives a restart
+of the serving process or worker, holds no process and no concurrency slot, and on
+resume the runner starts the flow again from the top — the earlier steps run again
+(the build is Hugo's, fast and deterministic; the plan is recomputed against the
+bucket as it is then) and each ``suspend_flow_run`` already answered returns its
+stored answer at once, keyed by a fixed name per question. A run called directly
+(no deployment: tests, ``python flows/publish.py``) cannot suspend and *pauses* in
+its process instead. Either way the wait expires after the site's
+``approval_expires_after`` (``hugopipe.approval_rules``) without deploying.
+
+Before it waits, a run emits the event ``hugopipe.run.waiting`` with the one-line
+verdict and the ``/v2`` link; the automation made by ``deployments/automations.py``
+turns it into a notification.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
 
 from prefect import get_run_logger
-from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
+from hugopipe.approval_rules import WAITING_EVENT, describe_duration, expiry_seconds
+from hugopipe.errors import FailureClass, HugopipeError
 from hugopipe.prefect_rest import ui_url
 
 PHRASE = "DEPLOY TO PRODUCTION"
+
+T = TypeVar("T", bound=RunInput)
 
 
 class ProductionApproval(RunInput):
@@ -31,23 +50,142 @@ class ProductionApproval(RunInput):
     note: str = Field("", title="Note for the release record", description="Optional")
 
 
+class StagingApproval(RunInput):
+    """The approve/reject card of a non-production publish (no phrase: ``hugopipe approve``
+    answers it too)."""
+
+    decision: Literal["approve", "reject"] = Field(
+        title="Deploy this change?",
+        description="approve deploys it; reject stops the run and deploys nothing.",
+    )
+    note: str = Field("", title="Note for the release record", description="Optional")
+
+
+class ApprovalExpired(HugopipeError):
+    """Nobody answered in time: nothing was deployed."""
+
+
 def approval_link() -> str:
     """This run's page in the new UI (core builds it: flows never import the CLI)."""
     return ui_url(str(flow_run.id))
 
 
-def request_production_approval(description_md: str) -> ProductionApproval:
-    """Pause this flow run until a human approves it in the UI; return their input."""
+def first_start() -> tuple[datetime, datetime]:
+    """(when this run was created, when it first started): a run suspended for a person and
+    started again after the answer keeps the task id (named for its creation) and the
+    start its result file had."""
+    from prefect.context import FlowRunContext
+
+    now = datetime.now(UTC)
+    ctx = FlowRunContext.get()
+    run = ctx.flow_run if ctx is not None else None
+    if run is None:
+        return now, now
+    created = run.created.astimezone(UTC) if run.created else now
+    start = run.start_time.astimezone(UTC) if run.start_time and run.run_count > 1 else now
+    return created, start
+
+
+def _answered(key: str) -> bool:
+    """Whether the question ``key`` of this run was answered already (a suspended run
+    started again after its resume): then no second notification is sent."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_flow_run_input(flow_run.id, f"suspended-{key}-response")
+        except ObjectNotFound:
+            return False
+        except PrefectHTTPStatusError as exc:  # the sync client raises this for a 404
+            if exc.response.status_code == 404:
+                return False
+            raise
+    return True
+
+
+def announce(kind: str, verdict: str, key: str) -> None:
+    """Emit ``hugopipe.run.waiting`` (what the notification automation listens for)."""
+    from prefect.events import emit_event
+
+    emit_event(
+        WAITING_EVENT,
+        resource={
+            "prefect.resource.id": f"prefect.flow-run.{flow_run.id}",
+            "prefect.resource.name": str(flow_run.name),
+        },
+        related=[{"prefect.resource.id": "prefect.tag.hugopipe", "prefect.resource.role": "tag"}],
+        payload={"kind": kind, "verdict": verdict, "link": approval_link(), "key": key},
+    )
+
+
+def wait_for_person(
+    form: type[T],
+    description_md: str,
+    *,
+    key: str,
+    kind: str,
+    verdict: str,
+    expires_after: str | int | None = None,
+) -> T:
+    """Wait until a person answers ``form`` (its description above it); return the answer.
+
+    ``key`` names the question: fixed per question, so a suspended run started again
+    gets the stored answer back. Raises ``ApprovalExpired`` when nobody answered in
+    ``expires_after`` (a run called directly; a suspended run is failed by the server's
+    pause expiry instead, and ``hugopipe.suspended`` records why)."""
+    timeout = expiry_seconds(expires_after)
+    filled = form.with_initial_data(description=description_md)
+    if deployment.id:
+        from prefect.flow_runs import suspend_flow_run
+
+        if not _answered(key):
+            announce(kind, verdict, key)
+        # raises prefect's Pause (the process exits) unless the question was answered
+        return suspend_flow_run(wait_for_input=filled, timeout=timeout, key=key)
+    from prefect.exceptions import FlowPauseTimeout
+    from prefect.flow_runs import pause_flow_run
+
+    announce(kind, verdict, key)
+    try:
+        answer = pause_flow_run(
+            wait_for_input=filled,
+            timeout=timeout,
+            poll_interval=int(os.environ.get("HUGOPIPE_APPROVAL_POLL_SECONDS", 5)),
+            key=key,
+        )
+    except FlowPauseTimeout:
+        raise expired(timeout) from None
+    return answer
+
+
+def expired(seconds: int) -> ApprovalExpired:
+    return ApprovalExpired(
+        f"nobody answered within {describe_duration(seconds)}: the approval expired and "
+        "nothing was deployed",
+        hint="start the publish again when someone can approve it",
+        failure_class=FailureClass.UNKNOWN,
+    )
+
+
+def request_production_approval(description_md: str, **kw: Any) -> ProductionApproval:
+    """Wait until a human approves in the UI with the typed phrase; return their input.
+
+    Keywords: ``verdict`` (the one line the notification carries), ``expires_after``
+    (the environment's ``approval_expires_after``); others are for callers that extend
+    the form."""
     logger = get_run_logger()
     link = approval_link()
     logger.warning(
         "Production is waiting for approval: open %s, menu ⋮ → Resume, type %s", link, PHRASE
     )
-    approval = pause_flow_run(
-        wait_for_input=ProductionApproval.with_initial_data(description=description_md),
-        timeout=int(os.environ.get("HUGOPIPE_APPROVAL_TIMEOUT_SECONDS", 24 * 3600)),
-        poll_interval=int(os.environ.get("HUGOPIPE_APPROVAL_POLL_SECONDS", 5)),
-        key=f"production-approval-{flow_run.run_count}",  # unique per attempt: no 409 on a retry
+    approval = wait_for_person(
+        ProductionApproval,
+        description_md,
+        key=f"production-approval-{kw.get('attempt', 1)}",
+        kind="production approval",
+        verdict=kw.get("verdict") or "Production is waiting for approval",
+        expires_after=kw.get("expires_after"),
     )
     if (
         approval is None or approval.confirmation != PHRASE
@@ -55,3 +193,39 @@ def request_production_approval(description_md: str) -> ProductionApproval:
         raise RuntimeError("production approval missing or wrong; nothing was deployed")
     logger.info("Production approved%s", f" ({approval.note})" if approval.note else "")
     return approval
+
+
+def request_staging_approval(description_md: str, **kw: Any) -> StagingApproval:
+    """Wait for approve/reject on a non-production publish (UI or ``hugopipe approve``).
+
+    A reject ends the run Cancelled ("Rejected: …"), exactly as ``hugopipe reject`` does."""
+    logger = get_run_logger()
+    logger.warning(
+        "This publish is waiting for approval: open %s (menu ⋮ → Resume) or run "
+        "`hugopipe approve %s`",
+        approval_link(),
+        flow_run.id,
+    )
+    answer = wait_for_person(
+        StagingApproval,
+        description_md,
+        key="approval",
+        kind="approval",
+        verdict=kw.get("verdict") or "A publish is waiting for approval",
+        expires_after=kw.get("expires_after"),
+    )
+    if answer.decision != "approve":
+        raise Rejected(answer.note or "rejected on the approval card")
+    logger.info("Approved%s", f" ({answer.note})" if answer.note else "")
+    return answer
+
+
+class Rejected(HugopipeError):
+    """A person said no on a card: nothing was deployed."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"Rejected: {why}",
+            hint="nothing was deployed; change what the person asked for and publish again",
+            failure_class=FailureClass.UNKNOWN,
+        )

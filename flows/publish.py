@@ -8,15 +8,15 @@ Every run, successful or not, leaves a result file for Claude Code.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import State
+from prefect.states import Cancelled, State
 
-from flows.approval import approval_link, request_production_approval
+from flows.approval import Rejected, approval_link, first_start, request_production_approval
+from flows.gates import ask_first, verdict_line
 from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
@@ -42,20 +42,23 @@ def publish(
     full_check: bool = False,
     context: dict | None = None,
     allow_deletes: int | None = None,
+    requires_approval: bool = False,
 ) -> dict | State:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
 
     ``context`` is a task file's (why this run exists); it goes into the result file
-    and the approval form."""
+    and the approval form. ``requires_approval`` (a task file's) makes a non-production
+    publish ask a person whatever the size of the change."""
     # relative to the worker's workspace, never outside it; tasks see one absolute path.
     # Refused before anything else, result file included: it would be written for that site.
     site = str(inside(site, what="the site parameter"))
     if (duplicate := yielded()) is not None:  # no second run of the same work
         return duplicate
-    started = datetime.now(UTC)
+    # a suspended run started again keeps its task id, result file and start
+    created, started = first_start()
     outputs: dict = {"environment": env, "production": None, "build_success": False}
     result = ResultFile(
-        task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
+        task_id=task_id or f"{created:%Y-%m-%d-%H%M%S}-publish-{env}",
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
         status="running",
         environment=env,
@@ -82,47 +85,55 @@ def publish(
     serial: AbstractContextManager[object] = (
         nullcontext() if production else publish_lock(site, env)
     )
-    with serial, recorded(result, run, summary, f"publish to {env}"):
-        report = build(site, env, base_url=env_cfg.base_url)
-        stages["build"] = (
-            f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
-        )
-        # the same build outputs `hugopipe submit` reports for a local build; `errors` are
-        # the run's own (``recorded`` fills them in if a later stage fails)
-        outputs.update(build_outputs(report), errors=[])
-        findings = validate(site, env, report.public_dir, production)
-        stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
-        outputs["validation_warnings"] = len(findings.warnings)
-        plan = plan_deploy(
-            site,
-            env,
-            env_cfg.target,
-            report.public_dir,
-            env_cfg.credentials_block,
-            full_check,
-            allow_deletes,
-        )
-        s = plan.summary
-        stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
-        result.logs = report.log
-        if production:
-            waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
-            paused = result.model_copy(
-                update={
-                    "status": "paused",
-                    "outputs": outputs,
-                    "next_step": waiting,
-                    "summary": summary(stages, waiting),
-                }
+    try:
+        with serial, recorded(result, run, summary, f"publish to {env}"):
+            report = build(site, env, base_url=env_cfg.base_url)
+            stages["build"] = (
+                f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
             )
-            record_result(paused)  # Claude Code can read the state while the run waits
+            # the same build outputs `hugopipe submit` reports for a local build; `errors` are
+            # the run's own (``recorded`` fills them in if a later stage fails)
+            outputs.update(build_outputs(report), errors=[])
+            findings = validate(site, env, report.public_dir, production)
+            stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
+            outputs["validation_warnings"] = len(findings.warnings)
+            plan = plan_deploy(
+                site,
+                env,
+                env_cfg.target,
+                report.public_dir,
+                env_cfg.credentials_block,
+                full_check,
+                allow_deletes,
+            )
+            s = plan.summary
+            stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
+            result.logs = report.log
+
+            def waiting(text: str) -> None:
+                """Record a "paused" result file (Claude Code can read the state while the run
+                waits for a person) and mark the run as waiting."""
+                record_result(
+                    result.model_copy(
+                        update={
+                            "status": "paused",
+                            "outputs": outputs,
+                            "next_step": f"{text}: {result.flow_run_url}",
+                            "summary": summary(stages, f"{text}: {result.flow_run_url}"),
+                        }
+                    )
+                )
+                run.waiting = True
+                get_run_logger().info("stage waiting: %s", text.lower())
+
             staging = cfg.environments.get("staging")
-            plan_md = plan.to_markdown()
-            warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
-            run.waiting = True
-            get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
-            request_production_approval(
-                approval_markdown(
+
+            def approval_md() -> str:
+                plan_md = plan.to_markdown()
+                warnings_md = "\n".join(
+                    f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings
+                )
+                return approval_markdown(
                     env,
                     report,
                     plan_md,
@@ -131,40 +142,64 @@ def publish(
                     plain_words=summarize_changes(plan_md, warnings_md),
                     context=context,
                 )
+
+            # the warnings card, and a non-production change's approve/reject card (flows/gates.py)
+            stages.update(
+                ask_first(
+                    site,
+                    env,
+                    env_cfg,
+                    production,
+                    plan,
+                    findings,
+                    requires_approval=requires_approval,
+                    waiting=waiting,
+                    approval_md=approval_md,
+                )
             )
             run.waiting = False
-            stages["approval"] = "approved in the Prefect UI with the typed phrase"
-        run.deploying = True
-        applied = apply_deploy(
-            site,
-            env,
-            env_cfg.target,
-            report.public_dir,
-            env_cfg.credentials_block,
-            plan,
-            production,
-        )
-        run.deployed = True
-        stages["deploy"] = (
-            f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
-        )
-        outputs.update(
-            deployment_success=True,
-            uploaded_files=len(applied.uploaded),
-            deleted_files=len(applied.deleted),
-            release_id=applied.release_id,
-            invalidation_id=applied.invalidation_id,
-        )
-        checked = verify(site, env, env_cfg)
-        stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (
-            checked.skipped_reason or ""
-        )
-        outputs["http_status"] = checked.checks[0].status if checked.checks else None
-        run.next_step = (
-            "Published. Report the URL to the user."
-            if env != "staging"
-            else "Staging is live. Ask the user before starting `hugopipe run publish --env production` (a human approves it in the UI)."
-        )
+            if production:
+                waiting("Waiting for a human to approve in the Prefect UI")
+                request_production_approval(
+                    approval_md(),
+                    verdict=verdict_line(env, plan, findings),
+                    expires_after=env_cfg.approval_expires_after,
+                )
+                run.waiting = False
+                stages["approval"] = "approved in the Prefect UI with the typed phrase"
+            run.deploying = True
+            applied = apply_deploy(
+                site,
+                env,
+                env_cfg.target,
+                report.public_dir,
+                env_cfg.credentials_block,
+                plan,
+                production,
+            )
+            run.deployed = True
+            stages["deploy"] = (
+                f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
+            )
+            outputs.update(
+                deployment_success=True,
+                uploaded_files=len(applied.uploaded),
+                deleted_files=len(applied.deleted),
+                release_id=applied.release_id,
+                invalidation_id=applied.invalidation_id,
+            )
+            checked = verify(site, env, env_cfg)
+            stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (
+                checked.skipped_reason or ""
+            )
+            outputs["http_status"] = checked.checks[0].status if checked.checks else None
+            run.next_step = (
+                "Published. Report the URL to the user."
+                if env != "staging"
+                else "Staging is live. Ask the user before starting `hugopipe run publish --env production` (a human approves it in the UI)."
+            )
+    except Rejected as exc:  # a person said no on a card: the run ends Cancelled
+        return Cancelled(message=str(exc))
     return {"status": "success", **outputs}
 
 

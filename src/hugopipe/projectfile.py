@@ -39,6 +39,11 @@ ENVIRONMENT_KEYS = frozenset(
         "index_document",
         "credentials_block",
         "base_url",
+        # who must say yes before a publish writes (hugopipe.approvals)
+        "approve_automatically_up_to_pages",
+        "approve_automatically_with_deletes",
+        "approval_expires_after",
+        "ask_about_warnings",
     }
 )
 #: Keys of the ``[validate]`` table, checked here so a misspelled key fails when the file is

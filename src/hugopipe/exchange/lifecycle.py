@@ -52,6 +52,8 @@ def run_parameters(request: TaskRequest, task_file: Path) -> tuple[str, dict[str
     if context:
         params["context"] = context
     if request.runner == "publish":
+        if request.requires_approval:  # a person approves it whatever its size (flows/gates.py)
+            params["requires_approval"] = True
         return "publish", {"env": request.environment, **params}
     return "task", {"task_file": str(task_file.resolve()), **params}
 
