@@ -221,7 +221,8 @@ def result_of(api: Any, run: dict[str, Any]) -> RunResult:
     from hugopipe.results import write_result
     from hugopipe.suspended import settle
 
-    path = settle(api, run) or find_result_file(api, run)  # a wait that ended says so first
+    path = find_result_file(api, run)
+    path = settle(run, path) or path  # a run that ended while suspended says so first
     if path is not None:
         return RunResult(path, *read_result(path), assembled=False)
     result = assemble_result(api, run)

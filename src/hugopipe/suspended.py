@@ -21,6 +21,7 @@ over REST.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,20 +47,19 @@ def _with_stage(summary: str, line: str, next_step: str) -> str:
     return f"{head}\n{line}\n\n## Next Steps\n{next_step}"
 
 
-def settle(api: Any, run: dict[str, Any]) -> Path | None:
-    """Rewrite the ``paused`` result file of ``run`` if it ended expired or cancelled;
-    returns its path, or None when there is nothing to rewrite."""
-    from hugopipe.results import write_result
-    from hugopipe.run_results import find_result_file, read_result
+def settle(run: dict[str, Any], path: Path | None) -> Path | None:
+    """Rewrite ``path``, the last result file of ``run``, if it reads ``paused`` and the run
+    ended expired or cancelled; returns its path, or None when there is nothing to rewrite."""
+    from hugopipe.results import ResultFile, write_result
 
     state = run.get("state") or {}
     expired = is_expired(run)
-    if not expired and state.get("type") != "CANCELLED":
+    if path is None or (not expired and state.get("type") != "CANCELLED"):
         return None
-    path = find_result_file(api, run)
-    if path is None:
-        return None
-    _, result = read_result(path)
+    try:
+        result = ResultFile.parse(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # a damaged file: `hugopipe result` names it and the repair
     if result.status != "paused":
         return None  # the flow wrote its own last word
     now = datetime.now(UTC)
@@ -95,8 +95,13 @@ def settle(api: Any, run: dict[str, Any]) -> Path | None:
     return write_result(result.model_copy(update=update))
 
 
-def record_settled(api: Any, within: timedelta = timedelta(days=2)) -> list[Path]:
-    """``settle`` every hugopipe run that ended Failed or Cancelled within ``within``."""
+def record_settled(
+    api: Any,
+    find: Callable[[Any, dict[str, Any]], Path | None],
+    within: timedelta = timedelta(days=2),
+) -> list[Path]:
+    """``settle`` every hugopipe run that ended Failed or Cancelled within ``within``;
+    ``find(api, run)`` is its result file (``hugopipe.run_results.find_result_file``)."""
     since = (datetime.now(UTC) - within).isoformat()
     body = {
         "flow_runs": {
@@ -109,7 +114,8 @@ def record_settled(api: Any, within: timedelta = timedelta(days=2)) -> list[Path
     }
     written = []
     for run in api.request("POST", "/flow_runs/filter", json=body) or []:
-        path = settle(api, run)
-        if path is not None:
-            written.append(path)
+        if is_expired(run) or (run.get("state") or {}).get("type") == "CANCELLED":
+            path = settle(run, find(api, run))
+            if path is not None:
+                written.append(path)
     return written

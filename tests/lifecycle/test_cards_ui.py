@@ -10,6 +10,7 @@ person accepts the warnings, approves, and the next publish asks nothing.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def _answer(page, link: str, option: str) -> None:
     page.get_by_role("menuitem", name="Resume").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
-    dialog.get_by_role("combobox").first.click()
+    # the schema form renders an enum as a searchable list behind a button "Select <title>"
+    dialog.get_by_role("button", name=re.compile(r"^Select ")).first.click()
     page.get_by_role("option", name=option, exact=True).click()
     dialog.get_by_role("button", name="Resume").click()
 

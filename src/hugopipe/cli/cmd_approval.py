@@ -226,9 +226,11 @@ def _cancel(args: argparse.Namespace, *, require_paused: bool, verb: str) -> int
         if sname == "Suspended":
             # no process is left to write the result file: a suspended run goes straight to
             # Cancelled, so its "paused" result file is rewritten here (hugopipe.suspended)
+            from hugopipe.run_results import find_result_file
             from hugopipe.suspended import settle
 
-            settle(api, api.flow_run(run["id"]))
+            ended = api.flow_run(run["id"])
+            settle(ended, find_result_file(api, ended))
     status = (answer or {}).get("status")
     if status not in {"ACCEPT", None}:
         detail = ((answer or {}).get("details") or {}).get("reason") or status

@@ -105,6 +105,7 @@ EXPIRY_SECONDS = 10.0
 
 def watch(exchange: Exchange, interval: float, stop: threading.Event) -> None:
     """Tick until ``stop`` is set. An unreachable API or a bad file never ends the loop."""
+    from hugopipe.run_results import find_result_file
     from hugopipe.suspended import record_settled
 
     ticks = 0
@@ -114,7 +115,7 @@ def watch(exchange: Exchange, interval: float, stop: threading.Event) -> None:
             with PrefectApi() as api:
                 intake_once(api, exchange)
                 if ticks % every == 0:  # runs that ended while waiting for a person say so
-                    for path in record_settled(api):
+                    for path in record_settled(api, find_result_file):
                         log.info("a wait that ended recorded: %s", path)
         except Exception as exc:  # the loop outlives any one bad tick; say why and go on
             log.warning("task intake: %s", exc)
