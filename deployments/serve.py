@@ -8,7 +8,10 @@ off so restarting this process never silently pauses the nightly schedule, and n
 deployment has a concurrency limit: a paused run would lose its lease and crash
 (Prefect 3.8). Production writes are serialised by the ``deploy-production``
 global concurrency limit inside the deploy task instead; duplicate runs are
-refused as each flow starts (flows/single_run.py).
+refused as each flow starts (flows/single_run.py). A run waiting for a person is
+suspended (flows/approval.py): it holds no process here, so restarting this process
+loses no pending approval. On start it also creates or updates the notification
+automations (deployments/automations.py).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hugopipe.results import ResultFile
@@ -77,6 +78,10 @@ def test_staging_above_the_threshold_asks_survives_a_restart_and_is_approved_fro
         life.stop_serve()
         assert life.state(run_id) == ("PAUSED", "Suspended")
         life.start_serve(site)
+        # serve.py made its automations again on start: still one of each (by name)
+        autos = httpx.post(f"{life.api}/automations/filter", json={}, timeout=10).json()
+        names = sorted(a["name"] for a in autos if a["name"].startswith("hugopipe:"))
+        assert names == ["hugopipe: a run failed or expired", "hugopipe: a run waits for a person"]
         approved = life.cli("approve", run_id, "--note", "looks right", "--json")
         assert approved.returncode == 0, approved.stderr
         assert life.wait_state(run_id, {"COMPLETED", "FAILED", "CRASHED"}) == "COMPLETED"

@@ -222,10 +222,13 @@ def _cancel(args: argparse.Namespace, *, require_paused: bool, verb: str) -> int
             "rejected from the CLI" if verb == "reject" else "cancelled from the CLI"
         )
         message = f"{'Rejected' if verb == 'reject' else 'Cancelled'}: {reason}"
-        answer = api.set_state(run["id"], "CANCELLING", message)
-        if sname == "Suspended":
-            # no process is left to write the result file: a suspended run goes straight to
-            # Cancelled, so its "paused" result file is rewritten here (hugopipe.suspended)
+        # a suspended run (waiting for a person, flows/approval.py) has no process to stop:
+        # the server refuses Cancelling ("no infrastructure to terminate"), so it goes
+        # straight to Cancelled, and its "paused" result file is rewritten here
+        # (hugopipe.suspended) since no flow code runs again
+        suspended = sname == "Suspended"
+        answer = api.set_state(run["id"], "CANCELLED" if suspended else "CANCELLING", message)
+        if suspended:
             from hugopipe.run_results import find_result_file
             from hugopipe.suspended import settle
 
