@@ -107,9 +107,9 @@ def test_a_task_files_requires_approval_asks_and_production_refuses_the_cli(
     site = life_site(tmp_path)  # no threshold: staging would never ask on its own
     life.start_serve(site)
     try:
-        tasks = Path(life.env["HUGOPIPE_TASKS_DIR"])
-        (tasks / "pending").mkdir(parents=True, exist_ok=True)
-        task = tasks / "pending" / "2026-12-05-0300-hugo-deploy-staging.md"
+        # written outside pending/ (which the serving process's intake watches): submit
+        # copies it into the exchange, so the test, not the intake, starts its run
+        task = tmp_path / "2026-12-05-0300-hugo-deploy-staging.md"
         task.write_text(
             "---\ntask_id: 2026-12-05-0300-hugo-deploy-staging\n"
             "task_type: hugo-deploy-staging\nrequires_approval: true\n"
