@@ -77,7 +77,9 @@ def test_human_approves_production_in_the_v2_ui(
             page.get_by_role("button", name="Open menu").first.click()
             page.get_by_role("menuitem", name="Resume").click()
             dialog = page.get_by_role("dialog")
-            expect(dialog.get_by_text("Deploy plan for")).to_be_visible()  # the plan is in the form
+            # the plan is in the form (the dialog loads it from the server: a busy SQLite
+            # server can take longer than expect's 5 s default)
+            expect(dialog.get_by_text("Deploy plan for")).to_be_visible(timeout=30000)
             field = dialog.get_by_label("Type DEPLOY TO PRODUCTION to approve")
 
             field.fill("deploy to production")
