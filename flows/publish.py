@@ -42,12 +42,12 @@ def publish(
     full_check: bool = False,
     context: dict | None = None,
     allow_deletes: int | None = None,
-    requires_approval: bool = False,
+    ask_a_person: bool = False,
 ) -> dict | State:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
 
     ``context`` is a task file's (why this run exists); it goes into the result file
-    and the approval form. ``requires_approval`` (a task file's) makes a non-production
+    and the approval form. ``ask_a_person`` (a task file's ``requires_approval: true``) makes a non-production
     publish ask a person whatever the size of the change."""
     # relative to the worker's workspace, never outside it; tasks see one absolute path.
     # Refused before anything else, result file included: it would be written for that site.
@@ -152,7 +152,7 @@ def publish(
                     production,
                     plan,
                     findings,
-                    requires_approval=requires_approval,
+                    requires_approval=ask_a_person,
                     waiting=waiting,
                     approval_md=approval_md,
                 )

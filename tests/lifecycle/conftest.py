@@ -129,7 +129,7 @@ class Life:
                 self.root / "serve.log"
             ).read_text()[-3000:]
             r = httpx.get(f"{self.api}/deployments/name/publish/site", timeout=2)
-            return r.status_code == 200 and "requires_approval" in r.text
+            return r.status_code == 200 and "ask_a_person" in r.text
 
         wait_until(ready, 120, "serve.py to serve the publish deployment")
 

@@ -121,7 +121,7 @@ def test_a_task_files_requires_approval_asks_and_production_refuses_the_cli(
         run_id = data.get("flow_run_id")
         assert run_id, submitted.stderr + submitted.stdout
         assert life.wait_state(run_id, {"PAUSED", "COMPLETED", "FAILED"}) == "PAUSED"
-        assert life.run(run_id)["parameters"]["requires_approval"] is True
+        assert life.run(run_id)["parameters"]["ask_a_person"] is True
         refused = life.cli("decide", run_id, "proceed")
         assert refused.returncode == 2 and "approve" in refused.stderr  # an approval, not a card
         rejected = life.cli("reject", run_id, "--reason", "not today")

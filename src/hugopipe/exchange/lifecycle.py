@@ -53,7 +53,7 @@ def run_parameters(request: TaskRequest, task_file: Path) -> tuple[str, dict[str
         params["context"] = context
     if request.runner == "publish":
         if request.requires_approval:  # a person approves it whatever its size (flows/gates.py)
-            params["requires_approval"] = True
+            params["ask_a_person"] = True
         return "publish", {"env": request.environment, **params}
     return "task", {"task_file": str(task_file.resolve()), **params}
 
