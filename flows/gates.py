@@ -37,7 +37,7 @@ def new_warnings(site: str, findings: Any) -> list[Any]:
     from hugopipe.validate.baseline import load
 
     base = load(Path(site))
-    return [w for w in findings.warnings if not base.covers(w)]
+    return [w for w in findings.warnings if not w.accepted and base.match(w) is None]
 
 
 def ask_first(

@@ -16,8 +16,11 @@ def validate(site: str, env: str, public_dir: str, production: bool) -> core.Val
     report = core.validate_site(Path(site), Path(public_dir), env, production=production)
     rows = report.to_table_rows()
     if rows:
+        said = "".join(f"\n\n{n}" for n in report.notices)
+        if report.suppressed:
+            said += f"\n\n{report.suppressed} finding(s) accepted by validation-baseline.json"
         create_table_artifact(
-            rows, key=f"findings-{env}", description=f"Validation findings for {env}"
+            rows, key=f"findings-{env}", description=f"Validation findings for {env}{said}"
         )
     if not report.ok:
         errors = report.errors

@@ -33,6 +33,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-build", action="store_true", help="check the source (front matter) only, no build"
     )
     p.add_argument("--jobs", type=int, help="worker processes (default: one per core)")
+    p.add_argument(
+        "--accept-warnings",
+        action="store_true",
+        help="add this run's warnings to the site's validation-baseline.json, so they stop "
+        "asking (errors still fail)",
+    )
+    p.add_argument("--note", default="", help="with --accept-warnings: why they are accepted")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every finding instead of the summary grouped by rule",
+    )
     p.set_defaults(func=run)
 
 
@@ -90,6 +102,12 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             hint="pass --site PATH (the folder with hugo.toml or config/)",
         )
         return Exit.USAGE
+    if args.accept_warnings and not has_site:
+        error(
+            "--accept-warnings needs the site: the baseline file lives in its folder",
+            hint="pass --site PATH (the folder with hugo.toml or config/)",
+        )
+        return Exit.USAGE
     if has_site and args.env not in _environments(site):
         error(
             f"unknown environment {args.env!r} for {args.site}",
@@ -105,19 +123,17 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
         if not public.is_dir():
             error(f"{args.public} is not a directory", hint="pass --public DIR of a built site")
             return Exit.USAGE
-        base_url = args.base_url
-        if base_url is None and has_site:
-            from hugopipe.hugo import hugo_config
-            from hugopipe.validate.api import _base_url
+        from hugopipe.validate.api import resolve_base_url
 
-            base_url = _base_url(hugo_config(site, args.env))
-        if base_url is None:
-            from hugopipe.validate.external import _infer_base_url
-
-            base_url = _infer_base_url(public)
+        base_url, base_from = resolve_base_url(
+            public, args.base_url, site if has_site else None, args.env
+        )
+        if base_from not in ("option", "hugo config"):
+            info(f"base URL {base_url} (from {base_from}; pass --base-url to set it)")
         report = fastpath.public_report(
             public,
             base_url=base_url,
+            base_url_from=base_from,
             env=args.env,
             production=production,
             raw=raw,
@@ -178,7 +194,13 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             )
         )
     assert isinstance(report, ValidationReport)
-    emit(report, json_output=args.json, text=report.to_text())
+    if args.accept_warnings:
+        _accept_warnings(report, site, args.note)
+    emit(
+        report,
+        json_output=args.json,
+        text=report.to_text() if args.all else report.to_summary(),
+    )
     c = report.counts()
     if report.ok:
         info(f"validation passed: {c['warnings']} warning(s), {c['accepted']} accepted")
@@ -190,6 +212,20 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
         hint=first.hint,
     )
     return Exit.FAILED
+
+
+def _accept_warnings(report, site: Path, note: str) -> None:
+    """Write the report's open warnings to the site's baseline and mark them accepted."""
+    from hugopipe.validate import baseline
+
+    warnings = report.warnings
+    if not warnings:
+        info("no warnings to accept")
+        return
+    path = baseline.accept(site, warnings, note=note, by="hugopipe validate --accept-warnings")
+    n = baseline.load(site).apply(warnings)
+    report.suppressed += n
+    info(f"accepted {len(warnings)} warning(s) into {path}")
 
 
 def _build_failed(build, env: str, production: bool, site: Path, raw: dict):

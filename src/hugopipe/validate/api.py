@@ -59,10 +59,26 @@ def other_env_hosts(site_dir: Path, env: str, site_conf: dict[str, Any]) -> list
     return sorted(hosts)
 
 
+def resolve_base_url(
+    public_dir: Path, base_url: str | None, site_dir: Path | None, env: str
+) -> tuple[str, str]:
+    """(base URL, where from): the one given (``option``), the site's Hugo configuration
+    for ``env`` (``hugo config``), else what the output names (``baseurl.infer``)."""
+    if base_url is not None:
+        return base_url, "option"
+    if site_dir is not None:
+        from hugopipe.hugo import hugo_config
+
+        return _base_url(hugo_config(Path(site_dir), env)), "hugo config"
+    from hugopipe.validate import baseurl
+
+    return baseurl.infer(Path(public_dir)) if Path(public_dir).is_dir() else ("/", "none")
+
+
 def validate_public(
     public_dir: Path,
     *,
-    base_url: str,
+    base_url: str | None = None,
     env: str,
     production: bool,
     config: dict | None = None,
@@ -70,11 +86,16 @@ def validate_public(
     jobs: int | None = None,
 ) -> ValidationReport:
     """Rules on an output that is already built (no build, no Hugo needed unless site_dir
-    is given: then the publication rules compare the output with ``hugo list all``)."""
+    is given: then the publication rules compare the output with ``hugo list all``).
+
+    ``base_url`` None: worked out from the output (``baseurl.infer``), and the report says
+    from where (``base_url_from``)."""
     _, raw = _raw_validate(site_dir, config)
+    base_url, base_url_from = resolve_base_url(Path(public_dir), base_url, site_dir, env)
     return fastpath.public_report(
         Path(public_dir),
         base_url=base_url,
+        base_url_from=base_url_from,
         env=env,
         production=production,
         raw=raw,

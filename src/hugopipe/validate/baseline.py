@@ -1,76 +1,216 @@
-"""Warnings a person accepted: ``validation-baseline.json`` in the site.
+"""The site's baseline: findings a person has accepted, kept in ``validation-baseline.json``.
 
-A minimal version of the baseline (the decision card ``flows/decision.warnings_card``
-writes it; ``flows/gates.py`` asks only about warnings it does not cover). A finding is
-identified by rule, file, URL and message, so an accepted warning asks again when
-what it says changes. The file is JSON, sorted, one entry per accepted finding, with
-who accepted it, when and why.
+A site that switches validation on meets its history: hundreds of short descriptions,
+a legacy page without a canonical. The baseline lets someone say "known, leave it" once
+per rule and page, so the report stops asking and shows what is new; the report keeps
+those findings (marked accepted, with the note) and says how many the baseline took
+(``ValidationReport.suppressed``). Unlike ``[[validate.accept]]`` in hugopipe.toml (globs,
+a reason, an end date, written by hand), the baseline is written by tools: ``hugopipe
+validate --accept-warnings`` and the approvals' decision card (``accept``).
+
+The file, in the site folder, human-editable (docs/validation.md)::
+
+    {
+      "version": 1,
+      "entries": [
+        {"rule": "S4", "file": "blog/old-post/index.html",
+         "note": "legacy post, no description", "by": "ana", "added": "2026-12-05"}
+      ]
+    }
+
+An entry matches a finding with the same ``rule`` and ``file`` (the page or file the
+finding names: the built page for output rules, the content file for source rules).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ValidationError
 
-from hugopipe.validate.findings import Finding
+from hugopipe.errors import ConfigError
+from hugopipe.validate.findings import Finding, ValidationReport
 
 FILE_NAME = "validation-baseline.json"
+VERSION = 1
+_HINT = (
+    f"fix the JSON of {FILE_NAME} (an object with 'version': 1 and 'entries', each with "
+    "'rule' and 'file'; see docs/validation.md), or delete the file to start a new baseline"
+)
 
 
-def finding_key(f: Finding) -> str:
-    return "|".join((f.rule, f.file, f.url or "", f.message))
+class BaselineEntry(BaseModel):
+    """One accepted finding: a rule on one page or file."""
 
-
-class Entry(BaseModel):
-    key: str
     rule: str
     file: str
-    message: str
     note: str = ""
     by: str = ""
-    accepted_at: str = ""
+    added: str = ""  # ISO date the entry was written
 
 
 class Baseline(BaseModel):
-    entries: list[Entry] = Field(default_factory=list)
+    """The entries of one site's baseline file (none when it does not exist)."""
 
-    def covers(self, f: Finding) -> bool:
-        return finding_key(f) in {e.key for e in self.entries}
+    path: Path
+    entries: list[BaselineEntry] = []
+
+    def keys(self) -> set[tuple[str, str]]:
+        return {(e.rule, e.file) for e in self.entries}
+
+    def match(self, f: Finding) -> BaselineEntry | None:
+        for e in self.entries:
+            if e.rule == f.rule and e.file == f.file:
+                return e
+        return None
+
+    def apply(self, findings: Iterable[Finding]) -> int:
+        """Mark the findings an entry accepts (those not accepted already); returns how many."""
+        if not self.entries:
+            return 0
+        by_key = {(e.rule, e.file): e for e in self.entries}
+        n = 0
+        for f in findings:
+            if f.accepted:
+                continue
+            e = by_key.get((f.rule, f.file))
+            if e is not None:
+                f.accepted = True
+                f.accepted_reason = "baseline" + (f": {e.note}" if e.note else "")
+                n += 1
+        return n
+
+
+def path_of(site_dir: Path) -> Path:
+    return Path(site_dir) / FILE_NAME
 
 
 def load(site_dir: Path) -> Baseline:
-    """The site's baseline (empty when there is none)."""
-    path = Path(site_dir) / FILE_NAME
-    if not path.is_file():
-        return Baseline()
-    return Baseline.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    """The baseline of ``site_dir`` (empty when there is no file).
+
+    A file that is not what docs/validation.md describes raises ``ConfigError`` naming the
+    file and the line, so a hand edit gone wrong is found, not silently ignored.
+    """
+    path = path_of(site_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Baseline(path=path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}", file=str(path), hint=_HINT) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{FILE_NAME} is not valid JSON: {exc.msg}", file=str(path), line=exc.lineno, hint=_HINT
+        ) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
+        raise ConfigError(
+            f"{FILE_NAME} must be an object with an 'entries' list",
+            file=str(path),
+            line=1,
+            hint=_HINT,
+        )
+    if data.get("version", VERSION) != VERSION:
+        raise ConfigError(
+            f"{FILE_NAME} has version {data.get('version')!r}; this hugopipe reads version {VERSION}",
+            file=str(path),
+            line=_key_line(text, "version"),
+            hint=_HINT,
+        )
+    entries = []
+    lines = _entry_lines(text)
+    for i, raw in enumerate(data.get("entries", [])):
+        try:
+            entries.append(BaselineEntry.model_validate(raw))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "entry"
+            raise ConfigError(
+                f"{FILE_NAME}: entry {i + 1} is invalid: {where}: {first['msg']}",
+                file=str(path),
+                line=lines[i] if i < len(lines) else None,
+                hint=_HINT,
+            ) from exc
+    return Baseline(path=path, entries=entries)
 
 
 def accept(site_dir: Path, findings: Sequence[Finding], *, note: str = "", by: str = "") -> Path:
-    """Add ``findings`` to the site's baseline; returns the file's path."""
-    path = Path(site_dir) / FILE_NAME
+    """Add an entry for each finding (keyed by rule and page/file; one already there is
+    kept as it is) to the site's baseline file, written atomically; returns its path."""
     base = load(site_dir)
-    known = {e.key for e in base.entries}
-    when = datetime.now(UTC).isoformat(timespec="seconds")
+    have = base.keys()
+    today = dt.date.today().isoformat()
     for f in findings:
-        key = finding_key(f)
-        if key not in known:
-            known.add(key)
-            base.entries.append(
-                Entry(
-                    key=key,
-                    rule=f.rule,
-                    file=f.file,
-                    message=f.message,
-                    note=note,
-                    by=by,
-                    accepted_at=when,
-                )
-            )
-    base.entries.sort(key=lambda e: e.key)
-    path.write_text(base.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    return path
+        key = (f.rule, f.file)
+        if key in have:
+            continue
+        have.add(key)
+        base.entries.append(BaselineEntry(rule=f.rule, file=f.file, note=note, by=by, added=today))
+    _write(base)
+    return base.path
+
+
+def apply(report: ValidationReport, site_dir: Path | None) -> ValidationReport:
+    """Mark what the site's baseline accepts in ``report`` and count it (``suppressed``)."""
+    if site_dir is None:
+        return report
+    report.suppressed += load(site_dir).apply(report.findings)
+    return report
+
+
+def _write(base: Baseline) -> None:
+    """One entry per line, so a diff shows what was accepted; replaced in one rename."""
+    rows = [
+        "  " + json.dumps(e.model_dump(), ensure_ascii=False)
+        for e in sorted(base.entries, key=lambda e: (e.rule, e.file))
+    ]
+    text = (
+        f'{{\n"version": {VERSION},\n"entries": [\n'
+        + ",\n".join(rows)
+        + ("\n" if rows else "")
+        + "]\n}\n"
+    )
+    base.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", dir=base.path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, base.path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _key_line(text: str, key: str) -> int | None:
+    i = text.find(f'"{key}"')
+    return text.count("\n", 0, i) + 1 if i >= 0 else None
+
+
+def _entry_lines(text: str) -> list[int]:
+    """The line each element of ``entries`` starts on (for errors about one entry)."""
+    i = text.find('"entries"')
+    if i < 0:
+        return []
+    i = text.find("[", i)
+    dec = json.JSONDecoder()
+    out: list[int] = []
+    pos = i + 1
+    while 0 < pos < len(text):
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            break
+        out.append(text.count("\n", 0, pos) + 1)
+        try:
+            _, pos = dec.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            break
+    return out

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from hugopipe import outputwalk
-from hugopipe.validate import extract, leaks
+from hugopipe.validate import extract, leaks, redirect_rules
 from hugopipe.validate.config import ValidateConfig
 from hugopipe.validate.context import Context
 from hugopipe.validate.findings import Finding, line_of
@@ -165,13 +165,15 @@ def check_output(
     jobs: int | None = None,
     site_dir: Path | None = None,
     rows: Callable[[], Rows] | None = None,
+    notices: list[str] | None = None,
 ) -> tuple[Scan, list[Finding]]:
     """Every output rule over ``public``: the scan, then the rules that need the whole site.
 
     ``files``: the output's listing (see ``scan``). ``site_dir``: the Hugo site it was
     built from, for the publication rules (drafts, future and expired pages), which
     compare the output with ``hugo list all``: ``rows`` gives that listing and is asked
-    only once the scan is done (without it, Hugo is run here).
+    only once the scan is done (without it, Hugo is run here). ``notices``: where what the
+    report says once goes (that S3 does not read the output's ``_redirects``).
     """
     sc = scan(public, site, cfg, files=files, jobs=jobs)
     findings = sc.findings + site_rules(sc, public, cfg)
@@ -179,6 +181,9 @@ def check_output(
     findings += robots_rules(sc, public, cfg)
     if site_dir is not None:
         findings += publication_rules(sc, site_dir, env, rows=rows() if rows else None)
+    findings, said = redirect_rules.check(public, site, sc.files, findings)
+    if notices is not None:
+        notices += said
     return sc, findings
 
 

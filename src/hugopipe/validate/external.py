@@ -46,16 +46,10 @@ def lychee_binary() -> Path:
 
 
 def _infer_base_url(public: Path) -> str:
-    index = public / "index.html"
-    if index.exists():
-        from selectolax.lexbor import LexborHTMLParser
+    """What the output names as its own URL (``baseurl.infer``)."""
+    from hugopipe.validate.baseurl import infer
 
-        node = LexborHTMLParser(index.read_text("utf-8", "replace")).css_first(
-            "link[rel=canonical]"
-        )
-        if node is not None and (node.attributes.get("href") or "").startswith("http"):
-            return node.attributes["href"] or "/"
-    return "/"
+    return infer(public)[0]
 
 
 def collect_external(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import sys
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -226,7 +227,8 @@ def scan_html(rel: str) -> Page:
         r.fragment(rel, frag, raw, same_page=True)
     r.close()
     html = tree.root
-    page.lang = bool(html is not None and (html.attributes.get("lang") or "").strip())
+    # interned: one object per language, pickled once per batch (a string per page cost memory)
+    page.lang = sys.intern((html.attributes.get("lang") or "").strip()) if html is not None else ""
     body = tree.body
     if refresh is not None and (body is None or not _has_children(body)):
         k, p, _ = urls.to_path(ctx.site, page_dir, refresh, base_href)

@@ -52,7 +52,7 @@ from typing import Any
 from hugopipe import outputwalk
 from hugopipe.errors import ConfigError
 from hugopipe.hugo import HugoList
-from hugopipe.validate import engine
+from hugopipe.validate import baseline, engine
 from hugopipe.validate.config import load_config
 from hugopipe.validate.findings import ValidationReport
 from hugopipe.validate.urls import Site
@@ -88,6 +88,7 @@ def public_report(
     prewalk: outputwalk.Prewalk | None = None,
     listing: HugoList | None = None,
     keep: list[object] | None = None,
+    base_url_from: str | None = None,
 ) -> ValidationReport:
     """The output rules over ``public_dir`` as a report (see ``api.validate_public``).
 
@@ -95,6 +96,7 @@ def public_report(
     already started (trick 1). ``listing``: ``hugo list all`` for ``env``, already
     started; with ``site_dir`` and no listing, one is started here (trick 4). ``keep``:
     where the records go when the process ends right after the report (trick 3).
+    ``base_url_from``: where ``base_url`` came from, for the report.
     """
     t0 = time.perf_counter()
     public_dir = Path(public_dir)
@@ -109,6 +111,12 @@ def public_report(
     own_listing = listing is None and site_dir is not None
     if listing is None and site_dir is not None:
         listing = HugoList(Path(site_dir), env, "all")  # Hugo lists while the output is scanned
+    notices: list[str] = []
+    if base_url_from == "none":
+        notices.append(
+            "no base URL given and none found in the output (sitemap.xml, canonical, og:url): "
+            "links were checked as root-relative; pass --base-url for the host checks"
+        )
     try:
         with no_cyclic_gc():
             sc, findings = engine.check_output(
@@ -121,6 +129,7 @@ def public_report(
                 jobs=jobs,
                 site_dir=Path(site_dir) if site_dir is not None else None,
                 rows=listing.rows if listing is not None else None,
+                notices=notices,
             )
             checked = {"files": len(sc.files), "pages": sc.html_pages}
             if keep is not None:
@@ -135,9 +144,12 @@ def public_report(
         site_dir=str(site_dir) if site_dir else None,
         public_dir=str(public_dir),
         base_url=base_url,
+        base_url_from=base_url_from,
+        notices=notices,
         findings=cfg.apply(findings),
         checked=checked,
     )
+    baseline.apply(report, site_dir)  # the site's validation-baseline.json, if any
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report
@@ -188,6 +200,7 @@ def source_report(
         findings=cfg.apply(findings),
         checked={"content files": n},
     )
+    baseline.apply(report, site_dir)
     report.sort()
     report.duration_s = time.perf_counter() - t0
     return report
@@ -224,6 +237,7 @@ def site_report(
             jobs=jobs,
             listing=listing,
             keep=keep,
+            base_url_from="hugo config",
         )
     finally:
         listing.close()

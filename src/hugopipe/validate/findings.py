@@ -79,6 +79,18 @@ class ValidationReport(BaseModel):
     site_dir: str | None = None
     public_dir: str | None = None
     base_url: str | None = None
+    base_url_from: str | None = Field(
+        default=None,
+        description="where base_url came from: option, hugo config, sitemap.xml, canonical, "
+        "og:url, or none (no absolute URL in the output: links are checked root-relative)",
+    )
+    notices: list[str] = Field(
+        default_factory=list,
+        description="things to know that are not findings on a page (said once per report)",
+    )
+    suppressed: int = Field(
+        default=0, description="findings the site's validation-baseline.json accepted"
+    )
     checked: dict[str, int] = Field(
         default_factory=dict, description="counts of what was checked (html, css, refs, content…)"
     )
@@ -123,6 +135,9 @@ class ValidationReport(BaseModel):
         self.site_dir = self.site_dir or other.site_dir
         self.public_dir = self.public_dir or other.public_dir
         self.base_url = self.base_url or other.base_url
+        self.base_url_from = self.base_url_from or other.base_url_from
+        self.notices += [n for n in other.notices if n not in self.notices]
+        self.suppressed += other.suppressed
         self.sort()
         return self
 
@@ -144,6 +159,12 @@ class ValidationReport(BaseModel):
         from hugopipe.validate.render import text_table
 
         return text_table(self, limit=limit)
+
+    def to_summary(self) -> str:
+        """Grouped by rule, errors first: what ``hugopipe validate`` prints."""
+        from hugopipe.validate.render import summary
+
+        return summary(self)
 
     def model_dump_summary(self) -> dict[str, object]:
         return {"ok": self.ok, **self.counts(), "by_rule": self.counts_by_rule()}

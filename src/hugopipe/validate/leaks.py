@@ -126,13 +126,76 @@ def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
         return
     seen: set[str] = set()
     own = _OWN_HOST
+    markup = rel.lower().endswith(MARKUP_EXT)
+    shown: Shown | None = None
     for a, b in spans:
+        cursor = a
         for url, host in leak_matches(data[a:b].decode("utf-8", "replace")):
             url = _ENTITY.split(url, 1)[0]
+            at = data.find(url.encode("utf-8"), cursor, b)
+            if at >= 0:
+                cursor = at + 1
             if url in seen or host.lower() == own:
                 continue
+            if markup and at >= 0:
+                if shown is None:
+                    shown = Shown(data)
+                if shown(at):
+                    continue
             seen.add(url)
-            out.append(("E1", url, f"{url} points at {host}", _line_in(data, url)))
+            line = data.count(b"\n", 0, at) + 1 if at >= 0 else _line_in(data, url)
+            out.append(("E1", url, f"{url} points at {host}", line))
+
+
+# Files whose text is markup: a URL there may be *shown* (a code sample) rather than used.
+MARKUP_EXT = (".html", ".htm", ".xml", ".rss", ".atom")
+# The elements whose text shows code or keyboard input, the comment delimiters, and the
+# end of a tag; each also in the escaped form a feed carries (``&lt;pre&gt;``).
+_SHOWN = re.compile(
+    rb"(?:<|&lt;)(/?)(pre|code|samp|kbd|xmp)(?=[\s>/&])|(<!--|&lt;!--)|(-->|--&gt;)", re.I
+)
+
+
+class Shown:
+    """Tells, for URLs at increasing byte offsets of one file, whether each is text *shown*
+    to the reader rather than followed: inside ``pre``, ``code``, ``samp``, ``kbd``
+    (documentation writing "the server is at http://localhost:1313/") or inside a comment.
+    A URL in a tag (an attribute), in a script or in ordinary prose is used and counts.
+
+    Asked only for a trigger a page holds (a few pages of a site), over the bytes before
+    it, and never twice over the same bytes (a feed of 30 MB with a sample in every post
+    is read once): no second parse.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.depth = 0
+        self.in_comment = False
+
+    def __call__(self, at: int) -> bool:
+        data = self.data
+        if at < self.pos:  # not in order: start over (never happens in scan_leaks)
+            self.pos, self.depth, self.in_comment = 0, 0, False
+        for m in _SHOWN.finditer(data, self.pos, at):
+            if m.group(3):
+                self.in_comment = True
+            elif m.group(4):
+                self.in_comment = False
+            elif not self.in_comment:
+                self.depth = max(0, self.depth + (-1 if m.group(1) else 1))
+        self.pos = at
+        if self.in_comment:
+            return True
+        lt, gt = data.rfind(b"<", 0, at), data.rfind(b">", 0, at)
+        if lt > gt:
+            return False  # inside a tag: an attribute a browser follows
+        return self.depth > 0
+
+
+def shown_not_used(data: bytes, at: int) -> bool:
+    """``Shown`` for one URL (tests and one-off callers)."""
+    return Shown(data)(at)
 
 
 def _line_in(data: bytes, url: str) -> int | None:

@@ -36,7 +36,7 @@ class Page:
     ids: str = ""  # a blob of every id and a[name]
     title: str | None = None
     description: str | None = None
-    lang: bool = False
+    lang: str = ""  # <html lang>, as written ("" when missing)
     doctype: bool = False
     canonical: str | None = None
     noindex: bool = False

@@ -40,9 +40,15 @@ def markdown(report: ValidationReport, limit: int = 200) -> str:
         "",
         f"{c['errors']} error(s), {c['warnings']} warning(s), {c['accepted']} accepted; "
         + ", ".join(f"{v} {k}" for k, v in report.checked.items())
-        + f" checked in {report.duration_s:.1f} s.",
+        + f" checked in {report.duration_s:.1f} s."
+        + (
+            f" {report.suppressed} accepted by validation-baseline.json."
+            if report.suppressed
+            else ""
+        ),
         "",
     ]
+    lines += [f"> {n}\n" for n in report.notices]
     if report.findings:
         lines += ["| severity | rule | where | URL | message |", "|---|---|---|---|---|"]
         for f in report.findings[:limit]:
@@ -73,5 +79,69 @@ def text_table(report: ValidationReport, limit: int = 500) -> str:
         f"{c['accepted']} accepted — "
         + ", ".join(f"{v} {k}" for k, v in report.checked.items())
         + f" in {report.duration_s:.2f} s"
+    )
+    return "\n".join(out)
+
+
+#: How many findings of one rule the summary shows: errors name more, so each can be fixed
+#: from the summary; a warning shows one to say what it is about.
+ERROR_EXAMPLES = 3
+WARNING_EXAMPLES = 1
+WIDTH = 120
+
+
+def _clip(s: str, width: int = WIDTH) -> str:
+    s = s.replace("\n", " ").replace("\t", " ")
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def summary(report: ValidationReport) -> str:
+    """The report as a person reads it: findings grouped by rule, errors first, each rule
+    with its count, a few examples and the fix hint; then the totals. A site with
+    hundreds of warnings of a few kinds fits on one screen (``--json`` and ``to_text``
+    list every finding)."""
+    from collections import defaultdict
+
+    from hugopipe.validate.rules import RULES
+
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for f in report.findings:
+        if not f.accepted:
+            groups[(f.severity, f.rule)].append(f)
+    out: list[str] = []
+    if report.base_url_from and report.base_url_from not in ("option", "hugo config"):
+        out.append(f"base URL {report.base_url} (from {report.base_url_from})")
+    out += [f"notice: {n}" for n in report.notices]
+    for severity, label, shown in (
+        ("error", "ERRORS", ERROR_EXAMPLES),
+        ("warning", "WARNINGS", WARNING_EXAMPLES),
+    ):
+        keys = sorted(
+            (k for k in groups if k[0] == severity), key=lambda k: (-len(groups[k]), k[1])
+        )
+        if not keys:
+            continue
+        total = sum(len(groups[k]) for k in keys)
+        out.append(f"{label} ({total})")
+        for k in keys:
+            items = groups[k]
+            rule = RULES.get(k[1])
+            title = rule.title if rule else k[1]
+            out.append(_clip(f"  {k[1]:3} {len(items):>5} × {title}"))
+            for f in items[:shown]:
+                ref = f"  {f.url}" if f.url and f.url not in f.message else ""
+                out.append(_clip(f"          {f.location()}{ref}  {f.message}"))
+            if len(items) > shown:
+                out.append(f"          … {len(items) - shown} more")
+            if severity == "error" and rule and rule.hint:
+                out.append(f"          hint: {rule.hint}")
+    c = report.counts()
+    extra = f", {report.suppressed} suppressed by the baseline" if report.suppressed else ""
+    out.append(
+        f"{'OK' if report.ok else 'FAILED'}: {c['errors']} error(s), {c['warnings']} warning(s), "
+        f"{c['accepted']} accepted{extra} — "
+        + ", ".join(f"{v} {k}" for k, v in report.checked.items())
+        + f" in {report.duration_s:.2f} s"
+        + ("" if not report.findings else " (--json lists every finding)")
     )
     return "\n".join(out)

@@ -1,5 +1,12 @@
 """The rule catalogue: id, default severity per kind of environment, and the fix hint.
 
+Severity means what it says. **error**: a reader or a crawler meets something broken (a
+link or image that 404s, a fragment that is not there, a dev URL, a blank page, a sitemap
+that sends crawlers to a missing page, production hidden from search, unpublished content
+out), and the deploy stops. **warning**: worth fixing, nothing is broken (length of a
+title, a missing canonical, a redirect hop). docs/validation.md lists each rule's level
+and why; a change of level is recorded there.
+
 Severities differ between production and other environments on purpose: a
 localhost URL or a draft in a staging build is worth a warning, in production it
 is a deploy blocker. ``off`` disables a rule; projects override any of these in
@@ -82,6 +89,20 @@ _RULES = [
         "off",
         None,
         "use relURL/.RelPermalink so the link works in every environment",
+    ),
+    _r(
+        "L8",
+        "a _redirects rule sends readers to a page that is not in the output",
+        "error",
+        None,
+        "fix the rule's target (the line named in _redirects) or add the page it names",
+    ),
+    _r(
+        "L9",
+        "a _redirects line is not a rule",
+        "warning",
+        None,
+        "write `/from /to [status]` (the host skips a line it cannot read)",
     ),
     # E: environment leaks
     _r(
@@ -182,7 +203,7 @@ _RULES = [
     _r(
         "S1",
         "<title> missing or empty",
-        "error",
+        "warning",
         None,
         "give the page a title in its front matter and render it in <head>",
     ),
@@ -296,7 +317,7 @@ _RULES = [
     ),
     _r(
         "F5",
-        "two pages produce the same URL (or an alias collides)",
+        "two pages produce the same URL, or claim the same alias",
         "error",
         None,
         "change the slug/url/aliases of one of the pages so every URL is unique",

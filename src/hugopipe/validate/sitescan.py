@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -13,6 +14,18 @@ from hugopipe.validate.findings import Finding
 from hugopipe.validate.page_rules import HTML_EXT
 from hugopipe.validate.records import Page
 from hugopipe.validate.urls import Site
+
+_LANG_PREFIX = re.compile(r"^([a-z]{2,3}(?:-[a-z0-9]{2,8})?)/", re.I)
+
+
+def language_of(p: Page) -> str:
+    """The language a page is in, for comparing titles: its ``<html lang>`` (lower-cased),
+    else the first folder of its path when that looks like a language code (``de/``,
+    ``pt-br/``: Hugo's multilingual layout), else "" (one language)."""
+    if p.lang:
+        return p.lang if p.lang.islower() else p.lang.lower()
+    m = _LANG_PREFIX.match(p.path)
+    return m.group(1).lower() if m else ""
 
 
 @dataclass
@@ -33,9 +46,12 @@ class Scan:
     aliases: dict[str, str] = field(default_factory=dict)  # alias page -> its refresh URL
     noindex: set[str] = field(default_factory=set)  # documents marked noindex
     indexable: list[str] = field(default_factory=list)  # documents search engines should list
-    # S3/S5: title (description) -> the first indexable page with it; later ones are repeats
-    titles: dict[str, str] = field(default_factory=dict)
-    descriptions: dict[str, str] = field(default_factory=dict)
+    # S3/S5: (language, title or description) -> the first indexable page with it; later
+    # ones are repeats. Pages are compared within one language (``language_of``): the
+    # English and the German page may share a product name as their title.
+    # (one dict per language: no key object per page on a 20,000-page site)
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    descriptions: dict[str, dict[str, str]] = field(default_factory=dict)
     repeated: list[tuple[str, str, str]] = field(default_factory=list)  # (rule, page, first)
     # L2, checked when both ends are here: (page, target, fragment, raw) waiting for a
     # page that has not arrived yet, by that page's path; and what was found missing
@@ -62,12 +78,19 @@ class Scan:
             self.noindex.add(path)
         if p.indexable:
             self.indexable.append(path)
+            lang = language_of(p)
             if p.title:
-                first = self.titles.setdefault(p.title, path)
+                titles = self.titles.get(lang)
+                if titles is None:
+                    titles = self.titles[lang] = {}
+                first = titles.setdefault(p.title, path)
                 if first is not path:
                     self.repeated.append(("S3", path, first))
             if p.description:
-                first = self.descriptions.setdefault(p.description, path)
+                descriptions = self.descriptions.get(lang)
+                if descriptions is None:
+                    descriptions = self.descriptions[lang] = {}
+                first = descriptions.setdefault(p.description, path)
                 if first is not path:
                     self.repeated.append(("S5", path, first))
 
