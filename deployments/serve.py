@@ -8,7 +8,10 @@ off so restarting this process never silently pauses the nightly schedule, and n
 deployment has a concurrency limit: a paused run would lose its lease and crash
 (Prefect 3.8). Production writes are serialised by the ``deploy-production``
 global concurrency limit inside the deploy task instead; duplicate runs are
-refused as each flow starts (flows/single_run.py).
+refused as each flow starts (flows/single_run.py). A run waiting for a person is
+suspended (flows/approval.py): it holds no process here, so restarting this process
+loses no pending approval. On start it also creates or updates the notification
+automations (deployments/automations.py).
 """
 
 from __future__ import annotations
@@ -84,6 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     from prefect import serve
 
     ensure_production_limit()
+    try:  # the automations that notify a person (deployments/automations.py)
+        from deployments.automations import ensure_notifications
+
+        ensure_notifications()
+    except Exception as exc:  # serving matters more than notifying: say so and go on
+        logging.getLogger("hugopipe.automations").warning("notifications not set up: %s", exc)
     if args.intake_seconds > 0:
         # the task exchange's intake, in this process: a thread that lists two folders per
         # tick beats a scheduled deployment's run per tick (hugopipe/exchange/intake.py)

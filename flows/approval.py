@@ -1,70 +1,82 @@
-"""The production approval step: a pause that only a typed phrase in the Prefect UI ends.
+"""Asking a person and waiting for the answer: the production phrase, the staging card.
 
-The phrase is a ``Literal`` so the *server* rejects anything else through the
-input's JSON schema (``const``); a pydantic validator would be checked only
-after the server had already accepted the input.
-There is deliberately no parameter that skips this step.
+The production phrase is a ``Literal`` so the *server* rejects anything else through
+the input's JSON schema (``const``); a pydantic validator would be checked only
+after the server had already accepted the input. There is deliberately no parameter
+that skips the production step.
 
-The phrase is friction, not a boundary: anything with API access (the agent
-included) can post it. Two things make the approval one a person gave:
+How a run waits (``wait_for_person``): a run of a deployment *suspends*
+(``suspend_flow_run``): its process exits, so a pending approval survives a restart
+of the serving process or worker, holds no process and no concurrency slot, and on
+resume the runner starts the flow again from the top — the earlier steps run again
+(the build is Hugo's, fast and deterministic; the plan is recomputed against the
+bucket as it is then) and each ``suspend_flow_run`` already answered returns its
+stored answer at once, keyed by a fixed name per question. A run called directly
+(no deployment: tests, ``python flows/publish.py``) cannot suspend and *pauses* in
+its process instead. Either way the wait expires after the site's
+``approval_expires_after`` (``hugopipe.approval_rules``) without deploying.
 
-- production credentials only in the process that runs production flows
-  (``hugopipe.credentials``), so nothing else can write the bucket;
-- optionally, a TOTP code typed with the phrase and verified here, in that process,
-  against a secret only it holds (``hugopipe.approval.totp``). A wrong code deploys
-  nothing; the run asks again, at most ``CODE_TRIES`` times, then fails saying why.
-
-Every accepted approval is written to the hash-chained approvals log
-(``hugopipe.approval.log``) and returned as a record for the release manifest and
-the result file. The pause itself (``_pause``) is kept apart from the second-factor
-check (``second_factor_step``) and the record (``record_approval``).
+Before it waits, a run emits the event ``hugopipe.run.waiting`` with the one-line
+verdict and the ``/v2`` link; the automation made by ``deployments/automations.py``
+turns it into a notification.
 """
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from prefect import get_run_logger
-from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from pydantic import Field
 
-from hugopipe.approval import log as approvals_log
+from flows.approval_record import (
+    CODE_TRIES,
+    ProductionApproval,
+    ProductionApprovalWithCode,
+    answered_at,
+    approval_line,
+    record_approval,
+    second_factor_step,
+)
 from hugopipe.approval import totp
-from hugopipe.errors import ProductionRefused
+from hugopipe.approval_rules import WAITING_EVENT, describe_duration, expiry_seconds
+from hugopipe.errors import FailureClass, HugopipeError, ProductionRefused
 from hugopipe.prefect_rest import ui_url
 
+__all__ = [
+    "CODE_TRIES",
+    "PHRASE",
+    "ProductionApproval",
+    "ProductionApprovalWithCode",
+    "approval_line",
+    "record_approval",
+    "request_production_approval",
+    "request_staging_approval",
+    "second_factor_step",
+    "wait_for_person",
+]
+
 PHRASE = "DEPLOY TO PRODUCTION"
-#: wrong codes before the run stops (each one asks again)
-CODE_TRIES = int(os.environ.get("HUGOPIPE_APPROVAL_CODE_TRIES", 3))
+
+T = TypeVar("T", bound=RunInput)
 
 
-class ProductionApproval(RunInput):
-    confirmation: Literal["DEPLOY TO PRODUCTION"] = Field(
-        title="Type DEPLOY TO PRODUCTION to approve",
-        description="Exactly these words, in capitals. Anything else is refused and the run stays paused. "
-        "To reject, cancel the run.",
-    )
-    approver: str = Field(
-        "",
-        title="Your name",
-        description="Who approves: written to the approval record",
-        max_length=100,
+class StagingApproval(RunInput):
+    """The approve/reject card of a non-production publish (no phrase: ``hugopipe approve``
+    answers it too)."""
+
+    decision: Literal["approve", "reject"] = Field(
+        title="Deploy this change?",
+        description="approve deploys it; reject stops the run and deploys nothing.",
     )
     note: str = Field("", title="Note for the release record", description="Optional")
 
 
-class ProductionApprovalWithCode(ProductionApproval):
-    """The form when the serving process holds an approval key (the second factor is on)."""
-
-    code: str = Field(
-        title="Code from your authenticator app",
-        description="The 6 digits it shows now. A wrong code deploys nothing and asks again.",
-        pattern=r"^\s*\d{3}\s?\d{3}\s*$",
-    )
+class ApprovalExpired(HugopipeError):
+    """Nobody answered in time: nothing was deployed."""
 
 
 def approval_link() -> str:
@@ -72,12 +84,101 @@ def approval_link() -> str:
     return ui_url(str(flow_run.id))
 
 
-def _pause(model: type[ProductionApproval], description_md: str, key: str) -> ProductionApproval:
-    return pause_flow_run(
-        wait_for_input=model.with_initial_data(description=description_md),
-        timeout=int(os.environ.get("HUGOPIPE_APPROVAL_TIMEOUT_SECONDS", 24 * 3600)),
-        poll_interval=int(os.environ.get("HUGOPIPE_APPROVAL_POLL_SECONDS", 5)),
-        key=key,
+def first_start() -> tuple[datetime, datetime]:
+    """(when this run was created, when it first started): a run suspended for a person and
+    started again after the answer keeps the task id (named for its creation) and the
+    start its result file had."""
+    from prefect.context import FlowRunContext
+
+    now = datetime.now(UTC)
+    ctx = FlowRunContext.get()
+    run = ctx.flow_run if ctx is not None else None
+    if run is None:
+        return now, now
+    created = run.created.astimezone(UTC) if run.created else now
+    start = run.start_time.astimezone(UTC) if run.start_time and run.run_count > 1 else now
+    return created, start
+
+
+def _answered(key: str) -> bool:
+    """Whether the question ``key`` of this run was answered already (a suspended run
+    started again after its resume): then no second notification is sent."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_flow_run_input(flow_run.id, f"suspended-{key}-response")
+        except ObjectNotFound:
+            return False
+        except PrefectHTTPStatusError as exc:  # the sync client raises this for a 404
+            if exc.response.status_code == 404:
+                return False
+            raise
+    return True
+
+
+def announce(kind: str, verdict: str, key: str) -> None:
+    """Emit ``hugopipe.run.waiting`` (what the notification automation listens for)."""
+    from prefect.events import emit_event
+
+    emit_event(
+        WAITING_EVENT,
+        resource={
+            "prefect.resource.id": f"prefect.flow-run.{flow_run.id}",
+            "prefect.resource.name": str(flow_run.name),
+        },
+        related=[{"prefect.resource.id": "prefect.tag.hugopipe", "prefect.resource.role": "tag"}],
+        payload={"kind": kind, "verdict": verdict, "link": approval_link(), "key": key},
+    )
+
+
+def wait_for_person(
+    form: type[T],
+    description_md: str,
+    *,
+    key: str,
+    kind: str,
+    verdict: str,
+    expires_after: str | int | None = None,
+) -> T:
+    """Wait until a person answers ``form`` (its description above it); return the answer.
+
+    ``key`` names the question: fixed per question, so a suspended run started again
+    gets the stored answer back. Raises ``ApprovalExpired`` when nobody answered in
+    ``expires_after`` (a run called directly; a suspended run is failed by the server's
+    pause expiry instead, and ``hugopipe.suspended`` records why)."""
+    timeout = expiry_seconds(expires_after)
+    filled = form.with_initial_data(description=description_md)
+    if deployment.id:
+        from prefect.flow_runs import suspend_flow_run
+
+        if not _answered(key):
+            announce(kind, verdict, key)
+        # raises prefect's Pause (the process exits) unless the question was answered
+        return suspend_flow_run(wait_for_input=filled, timeout=timeout, key=key)
+    from prefect.exceptions import FlowPauseTimeout
+    from prefect.flow_runs import pause_flow_run
+
+    announce(kind, verdict, key)
+    try:
+        answer = pause_flow_run(
+            wait_for_input=filled,
+            timeout=timeout,
+            poll_interval=int(os.environ.get("HUGOPIPE_APPROVAL_POLL_SECONDS", 5)),
+            key=key,
+        )
+    except FlowPauseTimeout:
+        raise expired(timeout) from None
+    return answer
+
+
+def expired(seconds: int) -> ApprovalExpired:
+    return ApprovalExpired(
+        f"nobody answered within {describe_duration(seconds)}: the approval expired and "
+        "nothing was deployed",
+        hint="start the publish again when someone can approve it",
+        failure_class=FailureClass.UNKNOWN,
     )
 
 
@@ -87,27 +188,42 @@ def request_production_approval(
     plan_hash: str | None = None,
     commit: str | None = None,
     environment: str = "production",
+    verdict: str | None = None,
+    expires_after: str | int | None = None,
 ) -> dict[str, Any]:
-    """Pause this flow run until a person approves it in the UI; return the approval record
-    (the approvals log entry: who, second factor, note, time, plan hash, commit, hash)."""
+    """Wait until a person approves in the UI with the typed phrase (and, when the serving
+    process holds an approval key, a valid authenticator code); return the approval record
+    (the approvals log entry: who, second factor, note, time, plan hash, commit).
+
+    A wrong code deploys nothing and asks again (each try its own fixed question key, so a
+    suspended run started again replays the answers in order), at most ``CODE_TRIES``
+    times. ``verdict`` is the one line the notification carries; ``expires_after`` the
+    environment's ``approval_expires_after``."""
     logger = get_run_logger()
-    link = approval_link()
-    secret = totp.configured_secret()  # a broken key file fails here, before any pause
-    model = ProductionApproval if secret is None else ProductionApprovalWithCode
+    secret = totp.configured_secret()  # a broken key file fails here, before any wait
+    form = ProductionApproval if secret is None else ProductionApprovalWithCode
     logger.warning(
-        "Production is waiting for approval: open %s, menu ⋮ → Resume, type %s%s",
-        link,
+        "Production is waiting for approval of plan %s: open %s, menu ⋮ → Resume, type %s%s",
+        (plan_hash or "-")[:12],
+        approval_link(),
         PHRASE,
         " and the code from your authenticator app" if secret else "",
     )
     description = description_md
     for attempt in range(1, CODE_TRIES + 1):
-        key = f"production-approval-{flow_run.run_count}"  # unique per attempt: no 409 on a retry
-        approval = _pause(model, description, key if attempt == 1 else f"{key}-{attempt}")
+        key = f"production-approval-{attempt}"
+        approval = wait_for_person(
+            form,
+            description,
+            key=key,
+            kind="production approval",
+            verdict=verdict or "Production is waiting for approval",
+            expires_after=expires_after,
+        )
         if approval is None or approval.confirmation != PHRASE:
             # defence in depth; the server already checked
             raise RuntimeError("production approval missing or wrong; nothing was deployed")
-        step = second_factor_step(approval, secret)
+        step = second_factor_step(approval, secret, at=answered_at(key)) if secret else None
         if secret is None or step is not None:
             entry = record_approval(
                 approval,
@@ -140,43 +256,37 @@ def request_production_approval(
     )
 
 
-def second_factor_step(approval: ProductionApproval, secret: str | None) -> int | None:
-    """The time step of a valid, not yet used code; None when the factor is off or the code
-    is wrong (or was already accepted once: the run input stays readable on the server)."""
-    code = getattr(approval, "code", None)
-    if secret is None or not code:
-        return None
-    return totp.matching_step(secret, code, after_step=approvals_log.last_totp_step())
+def request_staging_approval(description_md: str, **kw: Any) -> StagingApproval:
+    """Wait for approve/reject on a non-production publish (UI or ``hugopipe approve``).
 
-
-def record_approval(
-    approval: ProductionApproval,
-    *,
-    totp_step: int | None,
-    plan_hash: str | None,
-    commit: str | None,
-    environment: str,
-) -> dict[str, Any]:
-    """Append the approval to the approvals log; the entry is the record everywhere else."""
-    record = approvals_log.ApprovalRecord(
-        approver=approval.approver.strip(),
-        second_factor=totp_step is not None,
-        note=approval.note,
-        approved_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        plan_hash=plan_hash,
-        commit=commit,
-        environment=environment,
-        flow_run_id=str(flow_run.id),
-        totp_step=totp_step,
+    A reject ends the run Cancelled ("Rejected: …"), exactly as ``hugopipe reject`` does."""
+    logger = get_run_logger()
+    logger.warning(
+        "This publish is waiting for approval: open %s (menu ⋮ → Resume) or run "
+        "`hugopipe approve %s`",
+        approval_link(),
+        flow_run.id,
     )
-    return approvals_log.append(record)
-
-
-def approval_line(entry: dict[str, Any]) -> str:
-    """The result file's approval stage: who, how, and the log entry that records it."""
-    who = entry.get("approver") or "(no name given)"
-    factor = " and a valid authenticator code" if entry.get("second_factor") else ""
-    return (
-        f"approved by {who} in the Prefect UI with the typed phrase{factor} "
-        f"(approvals log entry {entry.get('seq')}, {str(entry.get('hash', ''))[:12]})"
+    answer = wait_for_person(
+        StagingApproval,
+        description_md,
+        key="approval",
+        kind="approval",
+        verdict=kw.get("verdict") or "A publish is waiting for approval",
+        expires_after=kw.get("expires_after"),
     )
+    if answer.decision != "approve":
+        raise Rejected(answer.note or "rejected on the approval card")
+    logger.info("Approved%s", f" ({answer.note})" if answer.note else "")
+    return answer
+
+
+class Rejected(HugopipeError):
+    """A person said no on a card: nothing was deployed."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"Rejected: {why}",
+            hint="nothing was deployed; change what the person asked for and publish again",
+            failure_class=FailureClass.UNKNOWN,
+        )

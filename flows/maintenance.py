@@ -6,10 +6,11 @@ health (status, time, redirects, TLS days left) and drift of every environment,
 the internal links of production, due scheduled posts, the sweep of stale runs,
 expired approvals and task files whose run vanished, the archive of old result
 and task files, and Prefect history retention. A step that fails is reported in
-its section; the others still run. When anything needs a person, the flow sends
-one notification through the Prefect notification block named by
-``notify_block`` (``HUGOPIPE_NOTIFY_BLOCK``, default ``hugopipe-notify``: a generic
-webhook block, docs/cli.md#maintenance). It deploys nothing; external links have
+its section; the others still run. When anything needs a person, the flow emits the
+event the notification automation sends on (deployments/automations.py, through the
+block ``HUGOPIPE_NOTIFY_BLOCK``, default ``hugopipe-notify``: a generic webhook block,
+docs/cli.md#maintenance); a ``notify_block`` named for one run is sent to from the run
+itself. It deploys nothing; external links have
 their own weekly flow (``external-links``).
 """
 
@@ -27,6 +28,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.states import State
 
+from flows.approval import announce
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.maintenance.health import env_urls
@@ -164,10 +166,18 @@ def nightly_maintenance(
     outputs["history"] = _step("history", partial(prune, history_days), sections, attention)
     outputs["needs_attention"] = attention
     if attention:
-        block = notify_block or os.environ.get("HUGOPIPE_NOTIFY_BLOCK", "hugopipe-notify")
         body = "\n".join(f"- {a}" for a in attention) + f"\n\n{ui_url(str(flow_run.id))}"
         try:
-            outputs["notification"] = notify(block, "hugopipe: maintenance needs a person", body)
+            if notify_block:  # a block named for this run: sent from the run itself
+                outputs["notification"] = notify(
+                    notify_block, "hugopipe: maintenance needs a person", body
+                )
+            else:  # the notification automation sends it ($HUGOPIPE_NOTIFY_BLOCK)
+                announce("maintenance", "\n".join(f"- {a}" for a in attention), "maintenance")
+                outputs["notification"] = (
+                    "handed to the notification automation (block "
+                    f"{os.environ.get('HUGOPIPE_NOTIFY_BLOCK') or 'hugopipe-notify'})"
+                )
         except Exception as exc:  # the report still lands without it
             outputs["notification"] = f"not sent: {exc}"
         sections.append(f"### Notification\n\n- {outputs['notification']}")

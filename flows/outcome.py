@@ -69,11 +69,23 @@ def recorded(
     """Run the body; record the result file however it ends. ``label`` names the run in
     the log ("publish to staging")."""
     logger = get_run_logger()
+    suspended = False
     try:
         yield progress
         result.status = "success"
     except BaseException as exc:
-        if exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}:
+        if exc.__class__.__name__ == "Pause":
+            # suspended for a person (flows/approval.py): the process exits and the run
+            # starts again on resume; the "paused" result file it wrote stays the last word
+            suspended = True
+            raise
+        if exc.__class__.__name__ == "Rejected":  # a person said no on a card
+            result.status = "cancelled"
+            progress.stages["approval"] = str(exc)
+            progress.next_step = stopped_next_step(str(exc), deploying=False, deployed=False)
+            progress.outputs["errors"] = [{"message": str(exc)}]
+            logger.warning("%s stopped: %s", label, exc)
+        elif exc.__class__.__name__ in {"CancelledError", "TerminationSignal"}:
             # a person stopped it (`hugopipe reject`/`cancel`, the UI, a stopped worker)
             why = stop_reason()
             result.status = "cancelled"
@@ -95,12 +107,20 @@ def recorded(
             logger.error("%s failed (%s): %s", label, fc, exc)
         raise
     finally:
-        result.completed_at = datetime.now(UTC)
-        if result.started_at is not None:
-            result.duration_seconds = round(
-                (result.completed_at - result.started_at).total_seconds(), 2
-            )
-        result.outputs = progress.outputs
-        result.next_step = progress.next_step
-        result.summary = summary(progress.stages, progress.next_step or "")
-        record_result(result)
+        if not suspended:
+            _finish(result, progress, summary)
+
+
+def _finish(
+    result: ResultFile, progress: Progress, summary: Callable[[dict[str, str], str], str]
+) -> None:
+    """Write the final result file (``recorded``'s last step)."""
+    result.completed_at = datetime.now(UTC)
+    if result.started_at is not None:
+        result.duration_seconds = round(
+            (result.completed_at - result.started_at).total_seconds(), 2
+        )
+    result.outputs = progress.outputs
+    result.next_step = progress.next_step
+    result.summary = summary(progress.stages, progress.next_step or "")
+    record_result(result)

@@ -48,6 +48,29 @@ def staging_state(
     )
 
 
+def describe_change(
+    site: str,
+    env: str,
+    report: BuildReport,
+    findings: Any,
+    plan: DeployPlan,
+    context: dict[str, Any] | None,
+) -> str:
+    """The same form, without the phrase's extras (artifact, staging match): the
+    description of a non-production approval card (``flows.gates``)."""
+    form = approval_form.approval_form(
+        env,
+        plan,
+        plan_hash=plan_hash(plan),
+        titles=approval_form.page_titles(Path(report.public_dir), plan),
+        errors=len(findings.errors),
+        warnings=list(findings.warnings),
+        commit=source_commit(site),
+        context=context,
+    )
+    return form.description
+
+
 def ask_production(
     site: str,
     env: str,
@@ -106,5 +129,7 @@ def ask_production(
         plan_hash=digest,
         commit=commit.hash if commit else None,
         environment=env,
+        verdict=f"{env}: {done.verdict}",
+        expires_after=cfg.environment(env).approval_expires_after,
     )
     return digest, entry

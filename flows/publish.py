@@ -8,17 +8,17 @@ Every run, successful or not, leaves a result file for Claude Code.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from prefect.states import State
+from prefect.states import Cancelled, State
 
-from flows.approval import approval_line, approval_link
+from flows.approval import Rejected, approval_line, approval_link, first_start
+from flows.gates import ask_first
 from flows.outcome import Progress, recorded
-from flows.production_form import ask_production
+from flows.production_form import ask_production, describe_change
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.deploy.models import ApplyStatus
@@ -43,21 +43,24 @@ def publish(
     full_check: bool = False,
     context: dict | None = None,
     allow_deletes: int | None = None,
+    ask_a_person: bool = False,
 ) -> dict | State:
     """Publish the Hugo site in ``site`` to environment ``env`` (dev | staging | production).
 
     ``context`` is a task file's (why this run exists); it goes into the result file
-    and the approval form."""
+    and the approval form. ``ask_a_person`` (a task file's ``requires_approval: true``) makes a non-production
+    publish ask a person whatever the size of the change."""
     # relative to the worker's workspace, never outside it; tasks see one absolute path.
     # Refused before anything else, result file included: it would be written for that site.
     site = str(inside(site, what="the site parameter"))
     if (duplicate := yielded()) is not None:  # no second run of the same work
         return duplicate
-    started = datetime.now(UTC)
+    # a suspended run started again keeps its task id, result file and start
+    created, started = first_start()
     outputs: dict = {"environment": env, "production": None, "build_success": False}
     approval: dict | None = None  # the approvals log entry, production only
     result = ResultFile(
-        task_id=task_id or f"{started:%Y-%m-%d-%H%M%S}-publish-{env}",
+        task_id=task_id or f"{created:%Y-%m-%d-%H%M%S}-publish-{env}",
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
         status="running",
         environment=env,
@@ -84,89 +87,117 @@ def publish(
     serial: AbstractContextManager[object] = (
         nullcontext() if production else publish_lock(site, env)
     )
-    with serial, recorded(result, run, summary, f"publish to {env}"):
-        report = build(site, env, base_url=env_cfg.base_url)
-        stages["build"] = (
-            f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
-        )
-        # the same build outputs `hugopipe submit` reports for a local build; `errors` are
-        # the run's own (``recorded`` fills them in if a later stage fails)
-        outputs.update(build_outputs(report), errors=[])
-        findings = validate(site, env, report.public_dir, production)
-        stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
-        outputs["validation_warnings"] = len(findings.warnings)
-        plan = plan_deploy(
-            site,
-            env,
-            env_cfg.target,
-            report.public_dir,
-            env_cfg.credentials_block,
-            full_check,
-            allow_deletes,
-            production,
-        )
-        s = plan.summary
-        stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
-        result.logs = report.log
-        # production is a bucket, not a name: a plan that writes to a production bucket or
-        # distribution asks for the same approval, whatever the environment is called
-        production = production or plan.production_bucket
-        outputs["production"] = production
-        approved: str | None = None
-        if production and plan.empty and plan.remote_source != "full-check":
-            stages["approval"] = "not asked: nothing to deploy"
-        elif production:
-            waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
-            paused = result.model_copy(
-                update={
-                    "status": "paused",
-                    "outputs": outputs,
-                    "next_step": waiting,
-                    "summary": summary(stages, waiting),
-                }
+    try:
+        with serial, recorded(result, run, summary, f"publish to {env}"):
+            report = build(site, env, base_url=env_cfg.base_url)
+            stages["build"] = (
+                f"{report.pages} pages, {report.files} files in {report.duration_seconds:.1f} s"
             )
-            record_result(paused)  # Claude Code can read the state while the run waits
-            run.waiting = True
-            get_run_logger().info("stage waiting: for a person to approve in the Prefect UI")
-            approved, approval = ask_production(site, env, cfg, report, findings, plan, context)
-            run.waiting = False
-            outputs["approval"] = approval
-            stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"
-        run.deploying = True
-        applied = apply_deploy(
-            site,
-            env,
-            env_cfg.target,
-            report.public_dir,
-            env_cfg.credentials_block,
-            plan,
-            production,
-            approved,
-            approval,
-        )
-        run.deployed = True
-        stages["deploy"] = (
-            "nothing to deploy: the bucket already matches the build"
-            if applied.status == ApplyStatus.NOTHING_TO_DO
-            else f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
-        )
-        outputs.update(
-            deployment_success=True,
-            uploaded_files=len(applied.uploaded),
-            deleted_files=len(applied.deleted),
-            release_id=applied.release_id,
-            invalidation_id=applied.invalidation_id,
-        )
-        checked = verify(site, env, env_cfg)
-        stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (
-            checked.skipped_reason or ""
-        )
-        outputs["http_status"] = checked.checks[0].status if checked.checks else None
-        run.next_step = (
-            "Published. Report the URL to the user."
-            if env != "staging"
-            else "Staging is live. Ask the user before starting `hugopipe run publish --env production` (a human approves it in the UI)."
-        )
+            # the same build outputs `hugopipe submit` reports for a local build; `errors` are
+            # the run's own (``recorded`` fills them in if a later stage fails)
+            outputs.update(build_outputs(report), errors=[])
+            findings = validate(site, env, report.public_dir, production)
+            stages["validate"] = f"{len(findings.errors)} errors, {len(findings.warnings)} warnings"
+            outputs["validation_warnings"] = len(findings.warnings)
+            plan = plan_deploy(
+                site,
+                env,
+                env_cfg.target,
+                report.public_dir,
+                env_cfg.credentials_block,
+                full_check,
+                allow_deletes,
+                production,
+            )
+            s = plan.summary
+            stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
+            result.logs = report.log
+            # production is a bucket, not a name: a plan that writes to a production bucket or
+            # distribution asks for the same approval, whatever the environment is called
+            production = production or plan.production_bucket
+            outputs["production"] = production
+            approved: str | None = None
+
+            def waiting(text: str) -> None:
+                """Record a "paused" result file (Claude Code reads the state while the run
+                waits for a person; a suspended run has no process) and mark the run waiting."""
+                note = f"{text}: {result.flow_run_url}"
+                record_result(
+                    result.model_copy(
+                        update={
+                            "status": "paused",
+                            "outputs": outputs,
+                            "next_step": note,
+                            "summary": summary(stages, note),
+                        }
+                    )
+                )
+                run.waiting = True
+                get_run_logger().info("stage waiting: %s", text.lower())
+
+            if production and plan.empty and plan.remote_source != "full-check":
+                stages["approval"] = "not asked: nothing to deploy"
+            else:
+                # the warnings card, and a non-production change's approve/reject card
+                stages.update(
+                    ask_first(
+                        site,
+                        env,
+                        env_cfg,
+                        production,
+                        plan,
+                        findings,
+                        requires_approval=ask_a_person,
+                        waiting=waiting,
+                        approval_md=lambda: describe_change(
+                            site, env, report, findings, plan, context
+                        ),
+                    )
+                )
+                run.waiting = False
+            if production and "approval" not in stages:
+                waiting("Waiting for a human to approve in the Prefect UI")
+                approved, approval = ask_production(site, env, cfg, report, findings, plan, context)
+                run.waiting = False
+                outputs["approval"] = approval
+                stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"
+            run.deploying = True
+            applied = apply_deploy(
+                site,
+                env,
+                env_cfg.target,
+                report.public_dir,
+                env_cfg.credentials_block,
+                plan,
+                production,
+                approved,
+                approval,
+            )
+            run.deployed = True
+            stages["deploy"] = (
+                "nothing to deploy: the bucket already matches the build"
+                if applied.status == ApplyStatus.NOTHING_TO_DO
+                else f"{len(applied.uploaded)} uploaded, {len(applied.deleted)} deleted, release {applied.release_id}"
+            )
+            outputs.update(
+                deployment_success=True,
+                uploaded_files=len(applied.uploaded),
+                deleted_files=len(applied.deleted),
+                release_id=applied.release_id,
+                invalidation_id=applied.invalidation_id,
+            )
+            checked = verify(site, env, env_cfg)
+            stages["verify"] = ", ".join(f"{c.status}" for c in checked.checks) or (
+                checked.skipped_reason or ""
+            )
+            outputs["http_status"] = checked.checks[0].status if checked.checks else None
+            run.next_step = (
+                "Published. Report the URL to the user."
+                if env != "staging"
+                else "Staging is live. Ask the user before starting `hugopipe run publish --env production` (a human approves it in the UI)."
+            )
+    except Rejected as exc:  # a person said no on a card: the run ends Cancelled
+        return Cancelled(message=str(exc))
     return {"status": "success", **outputs}
 
 

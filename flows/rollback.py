@@ -7,7 +7,6 @@ description, before anything is written. There is no parameter to skip it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -15,13 +14,14 @@ from prefect import flow
 from prefect.runtime import flow_run
 from prefect.states import State
 
-from flows.approval import approval_line, approval_link, request_production_approval
+from flows.approval import approval_line, approval_link, first_start, request_production_approval
 from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.results import ResultFile
 from hugopipe.summary import result_summary, rollback_approval_markdown
 from hugopipe.workspace import inside
+from tasks.results import record_result
 from tasks.rollback import apply_rollback, plan_rollback
 
 
@@ -32,13 +32,13 @@ def rollback(
     """Restore ``to_release`` (default: the previous release) in environment ``env``."""
     if (duplicate := yielded()) is not None:  # no second run of the same work
         return duplicate
-    started = datetime.now(UTC)
+    created, started = first_start()  # a suspended run started again keeps its result file
     site = str(inside(site, what="the site parameter"))  # never outside the workspace
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)
     result = ResultFile(
-        task_id=f"{started:%Y-%m-%d-%H%M%S}-rollback-{env}",
+        task_id=f"{created:%Y-%m-%d-%H%M%S}-rollback-{env}",
         task_type="rollback",
         status="running",
         environment=env,
@@ -57,8 +57,22 @@ def rollback(
         )
         if production:
             run.waiting = True
+            waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
+            record_result(  # what Claude Code reads while the run waits (suspended: no process)
+                result.model_copy(
+                    update={
+                        "status": "paused",
+                        "outputs": run.outputs,
+                        "next_step": waiting,
+                        "summary": result_summary(f"Rollback of {env}", run.stages, waiting),
+                    }
+                )
+            )
             approval = request_production_approval(
-                rollback_approval_markdown(env, plan.to_markdown()), environment=env
+                rollback_approval_markdown(env, plan.to_markdown()),
+                environment=env,
+                verdict=f"Rollback of {env}: {run.stages['plan']}",
+                expires_after=env_cfg.approval_expires_after,
             )
             run.waiting = False
             run.outputs["approval"] = approval

@@ -39,7 +39,9 @@ stop_pid() {  # stop a process we started, by its pid file
 
 up() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
 
-# A paused run lives in the serve process (pause_flow_run keeps it polling): stopping serve
+# A served run waiting for a person is Suspended (flows/approval.py): no process holds it, so
+# it survives the stop and can be approved after the next start; it is left alone. A run
+# Paused in a process (one called directly) lives in that process: stopping serve
 # ends it, but the server would keep showing it as Paused, waiting for an approval that
 # could resume nothing. On a server this script started, such runs are marked Cancelled,
 # with the reason, once serve is gone. A server we did not start is left alone.
@@ -72,7 +74,7 @@ if [ "${1:-}" = "stop" ]; then
   paused=""
   if [ -f "$STATE/prefect.pid" ] && [ -f "$STATE/serve.pid" ] && up "$PREFECT_API_URL/health"; then
     paused="$("$VENV/hugopipe" runs --state PAUSED --limit 200 --json \
-      | "$VENV/python" -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin)))')"
+      | "$VENV/python" -c 'import json,sys; print(" ".join(r["id"] for r in json.load(sys.stdin) if r["state"] != "Suspended"))')"
   fi
   stop_flows
   stop_pid serve

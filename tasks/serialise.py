@@ -2,8 +2,10 @@
 
 A Prefect global concurrency limit per environment (``deploy-<env>``; production's is
 ``deploy-production`` whatever the environment is called), held only while writing and
-never across the approval pause: a paused run holding a lease loses it and crashes on
-Prefect 3.8 (README, "Deployments"). Every environment, not only production: two
+never across a wait for a person: a paused run holding a lease loses it and crashes on
+Prefect 3.8 (README, "Deployments"), and a suspended one (flows/approval.py) has no
+process to hold it. The slot is taken after the answer, inside the apply task, so two
+approved production deploys still write one at a time. Every environment, not only production: two
 staging runs writing one bucket at once would interleave their uploads and deletes.
 """
 

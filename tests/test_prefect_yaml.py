@@ -106,7 +106,17 @@ def test_publish_has_no_parameter_that_could_skip_approval() -> None:
     # context: a task file's (who asked and why), shown in the approval form (issue 17);
     # allow_deletes (issue 19) lifts the delete guards only; the plan, deletes listed first,
     # still waits for the typed phrase in production
-    assert params == {"env", "site", "task_id", "full_check", "context", "allow_deletes"}
+    # ask_a_person (issue 16): a task file's requires_approval: true; it can only add a
+    # question before a non-production deploy, never remove production's
+    assert params == {
+        "env",
+        "site",
+        "task_id",
+        "full_check",
+        "context",
+        "allow_deletes",
+        "ask_a_person",
+    }
     assert not any(word in p for p in params for word in ("approv", "skip", "force", "confirm"))
 
 

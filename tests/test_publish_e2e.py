@@ -8,8 +8,6 @@ production bucket before approval.
 from __future__ import annotations
 
 import json
-import os
-import signal
 from pathlib import Path
 
 import httpx
@@ -200,9 +198,13 @@ def _engine_of(serve_pid: int, run_id: str) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
-def test_a_paused_run_whose_process_is_stopped_says_so(served: dict, staging_run: dict) -> None:
-    """serve or a worker stopped under a run waiting for approval: its result file says the
-    process was terminated and that nothing was deployed, not that someone rejected it."""
+def test_a_run_waiting_for_approval_holds_no_process_and_a_reject_says_so(
+    served: dict, staging_run: dict
+) -> None:
+    """Issue 16 changed this: a served run waiting for approval is suspended, so no process
+    of serve holds it (stopping serve or a worker cannot end it; tests/lifecycle restarts
+    serve under one and approves it afterwards). A reject then ends it, and its result file
+    says who stopped it and that nothing was deployed, though no flow code ran again."""
     s3 = served["s3"]
     page = served["site"] / "content" / "about.md"
     page.write_text(page.read_text() + "\nAnother sentence that must not reach production.\n")
@@ -210,17 +212,24 @@ def test_a_paused_run_whose_process_is_stopped_says_so(served: dict, staging_run
     code, out = publish(served["site"], "production")
     assert code == 5, out
     run_id = out["flow_run_id"]
-    os.kill(_engine_of(served["serve_pid"], run_id), signal.SIGTERM)
     api = served["api"]
-    wait_until(
-        lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] in TERMINAL,
-        120,
-        "the stopped run to end",
-    )
+    assert httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["name"] == "Suspended"
+
+    def engine_gone() -> bool:  # the engine exits right after it suspends the run
+        try:
+            _engine_of(served["serve_pid"], run_id)
+        except AssertionError:
+            return True
+        return False
+
+    wait_until(engine_gone, 60, "the suspended run's process to exit")
+    assert find_result(run_id).status == "paused"
+    rej = hugopipe("reject", run_id, "--reason", "wrong day")
+    assert rej.returncode == 0, rej.stderr
+    assert httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] == "CANCELLED"
     result = find_result(run_id)
     assert result.status == "cancelled", result
-    assert result.next_step.startswith("Stopped: the process running it was terminated"), result
-    assert "Nothing was deployed." in result.next_step
+    assert result.next_step.startswith("Rejected: wrong day. Nothing was deployed."), result
     assert _etags(s3) == before
 
 

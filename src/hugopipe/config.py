@@ -15,9 +15,9 @@ the same answer.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from hugopipe import projectfile
 from hugopipe.credentials import DEFAULT_BLOCK
@@ -54,6 +54,38 @@ class EnvironmentConfig(BaseModel):
         description="Production only: refuse to ask for approval unless staging serves the same "
         "source commit and content as the build being approved",
     )
+    # -- who says yes (hugopipe.approvals reads these; production always asks) ----------------
+    approve_automatically_up_to_pages: int | None = Field(
+        None,
+        ge=0,
+        description="A non-production publish that adds, changes or deletes at most this many "
+        "pages goes without asking; a larger one waits for an approve/reject card. "
+        "Unset: never asks (unless the task file says requires_approval: true).",
+    )
+    approve_automatically_with_deletes: bool = Field(
+        False,
+        strict=True,
+        description="With approve_automatically_up_to_pages: whether a change that deletes "
+        "files may still go without asking",
+    )
+    approval_expires_after: str | int = Field(
+        "24h",
+        description="How long a run waits for a person (approval or decision) before it "
+        "expires without deploying: seconds, or a number with s, m, h or d",
+    )
+    ask_about_warnings: Literal["never", "when-approving", "always"] = Field(
+        "when-approving",
+        description="When validation finds only warnings not yet accepted: ask proceed / abort / "
+        "accept before deploying — never, only when the run asks a person anyway, or always",
+    )
+
+    @field_validator("approval_expires_after")
+    @classmethod
+    def _duration(cls, v: str | int) -> str | int:
+        from hugopipe.approval_rules import parse_duration
+
+        parse_duration(v)  # a bad duration fails when the file is read, with its line
+        return v
 
     def verify_base(self, endpoint: str | None) -> str | None:
         if not self.verify_url:

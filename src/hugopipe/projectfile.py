@@ -43,6 +43,11 @@ ENVIRONMENT_KEYS = frozenset(
         "credentials_block",
         "base_url",
         "require_staging_match",
+        # who must say yes before a publish writes (hugopipe.approvals)
+        "approve_automatically_up_to_pages",
+        "approve_automatically_with_deletes",
+        "approval_expires_after",
+        "ask_about_warnings",
     }
 )
 #: Keys of the ``[validate]`` table, checked here so a misspelled key fails when the file is

@@ -219,8 +219,10 @@ class RunResult:
 def result_of(api: Any, run: dict[str, Any]) -> RunResult:
     """The result file the flow wrote for ``run``, or one assembled from the API and written."""
     from hugopipe.results import write_result
+    from hugopipe.suspended import settle
 
     path = find_result_file(api, run)
+    path = settle(run, path) or path  # a run that ended while suspended says so first
     if path is not None:
         return RunResult(path, *read_result(path), assembled=False)
     result = assemble_result(api, run)

@@ -90,6 +90,7 @@ OUTPUT_CHECK = {"name", "expected", "actual", "passed", "reason"}
 #: ``approve``: resumed, or refused
 APPROVED = {"flow_run_id", "approved", "ui_url"}
 APPROVE_REFUSED = {"flow_run_id", "approved", "refused", "reasons", "ui_url"}
+DECIDED = {"flow_run_id", "decided", "ui_url"}
 #: ``reject`` and ``cancel``
 REJECTED = {"flow_run_id", "rejected", "message", "ui_url"}
 CANCELLED = {"flow_run_id", "cancelled", "message", "ui_url"}

@@ -1,6 +1,7 @@
-"""Steer paused and running runs: ``approve``, ``reject``, ``cancel``.
+"""Steer paused and running runs: ``approve``, ``decide``, ``reject``, ``cancel``.
 
-``approve`` is for dev and staging only. It fails closed: it refuses whenever
+``approve`` (an approve/reject card) and ``decide`` (a decision card: one of its
+options) are for dev and staging only. It fails closed: it refuses whenever
 the run's environment is production per the project's config, OR the paused
 input's schema asks for ``DEPLOY TO PRODUCTION``, OR it cannot tell — and a
 refusal sends nothing to the server (it only reads). ``reject`` and ``cancel``
@@ -80,6 +81,8 @@ def _schema_input(schema: dict[str, Any], given: dict[str, Any]) -> dict[str, An
             out[name] = prop["default"]
         elif prop.get("type") == "boolean" and name in {"approve", "approved", "approval"}:
             out[name] = True
+        elif name == "decision" and "approve" in (prop.get("enum") or []):
+            out[name] = "approve"  # the staging card (flows/approval.StagingApproval)
     missing = [n for n in schema.get("required") or [] if n not in out]
     if missing:
         raise UsageError(
@@ -88,63 +91,116 @@ def _schema_input(schema: dict[str, Any], given: dict[str, Any]) -> dict[str, An
     return out
 
 
-def approve_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.cli.cmd_run import parse_params
-    from hugopipe.prefect_rest import NotFound, PrefectApi, state_of, ui_url
+def _paused_form(api: Any, args: argparse.Namespace) -> tuple[dict[str, Any], dict | None]:
+    """The run and its form's JSON schema, after refusing production (fails closed: exit 3,
+    nothing sent) and anything not waiting for a person."""
+    from hugopipe.prefect_rest import NotFound, state_of, ui_url
 
-    given = parse_params(args.input or [], flag="--input")
-    with PrefectApi() as api:
-        run = api.flow_run(args.run)
-        stype, sname = state_of(run)
-        link = ui_url(run["id"])
-        details = (run.get("state") or {}).get("state_details") or {}
-        keyset = details.get("run_input_keyset")
-        schema_text: str | None = None
-        if keyset and keyset.get("schema"):
-            try:
-                raw = api.run_input(run["id"], keyset["schema"])
-                schema_text = raw if isinstance(raw, str) else json.dumps(raw)
-            except NotFound:
-                schema_text = None
-        reasons = production_reasons(run, schema_text, keyset, args.site)
-        if reasons:
-            if args.json:
-                emit(
-                    {
-                        "flow_run_id": run["id"],
-                        "approved": False,
-                        "refused": True,
-                        "reasons": reasons,
-                        "ui_url": link,
-                    },
-                    json_output=True,
-                )
-            raise ProductionRefused(
-                f"refused: run {run.get('name')} ({run['id']}) is or may be a production approval — "
-                + "; ".join(reasons),
-                hint=f"production is approved only by a human in the Prefect UI: open {link}, "
-                "menu ⋮ → Resume, and type DEPLOY TO PRODUCTION. Nothing was changed.",
+    run = api.flow_run(args.run)
+    stype, sname = state_of(run)
+    link = ui_url(run["id"])
+    details = (run.get("state") or {}).get("state_details") or {}
+    keyset = details.get("run_input_keyset")
+    schema_text: str | None = None
+    if keyset and keyset.get("schema"):
+        try:
+            raw = api.run_input(run["id"], keyset["schema"])
+            schema_text = raw if isinstance(raw, str) else json.dumps(raw)
+        except NotFound:
+            schema_text = None
+    reasons = production_reasons(run, schema_text, keyset, args.site)
+    if reasons:
+        if args.json:
+            emit(
+                {
+                    "flow_run_id": run["id"],
+                    "approved": False,
+                    "refused": True,
+                    "reasons": reasons,
+                    "ui_url": link,
+                },
+                json_output=True,
             )
-        if stype != "PAUSED":
-            raise CommandFailed(f"run {run['id']} is {sname}, not paused; nothing to approve")
-        run_input = None
-        if schema_text is not None:
-            schema = json.loads(schema_text)
-            if isinstance(schema, str):  # stored inputs are JSON-encoded strings
-                schema = json.loads(schema)
-            if args.note and "note" in (schema.get("properties") or {}):
-                given.setdefault("note", args.note)
-            run_input = _schema_input(schema, given)
-        answer = api.resume(run["id"], run_input)
+        raise ProductionRefused(
+            f"refused: run {run.get('name')} ({run['id']}) is or may be a production approval — "
+            + "; ".join(reasons),
+            hint=f"production is approved only by a human in the Prefect UI: open {link}, "
+            "menu ⋮ → Resume, and type DEPLOY TO PRODUCTION. Nothing was changed.",
+        )
+    if stype != "PAUSED":
+        raise CommandFailed(f"run {run['id']} is {sname}, not paused; nothing to answer")
+    schema = None
+    if schema_text is not None:
+        schema = json.loads(schema_text)
+        if isinstance(schema, str):  # stored inputs are JSON-encoded strings
+            schema = json.loads(schema)
+    return run, schema
+
+
+def _resumed(answer: Any, link: str) -> None:
     status = (answer or {}).get("status")
     if status != "ACCEPT":
         reason = ((answer or {}).get("details") or {}).get("reason") or status
         raise CommandFailed(f"the server did not resume the run: {reason}", hint=f"see {link}")
+
+
+def approve_cmd(args: argparse.Namespace) -> int:
+    from hugopipe.cli.cmd_run import parse_params
+    from hugopipe.prefect_rest import PrefectApi, ui_url
+
+    given = parse_params(args.input or [], flag="--input")
+    with PrefectApi() as api:
+        run, schema = _paused_form(api, args)
+        link = ui_url(run["id"])
+        run_input = None
+        if schema is not None:
+            props = schema.get("properties") or {}
+            if "choice" in props and "decision" not in props:
+                options = ", ".join(props["choice"].get("enum") or [])
+                raise UsageError(
+                    f"run {run['id']} waits for a decision, not an approval",
+                    hint=f"answer it with: hugopipe decide {run['id']} OPTION (one of: {options})",
+                )
+            if args.note and "note" in props:
+                given.setdefault("note", args.note)
+            run_input = _schema_input(schema, given)
+        _resumed(api.resume(run["id"], run_input), link)
     data = {"flow_run_id": run["id"], "approved": True, "ui_url": link}
     emit(
         data,
         json_output=args.json,
         text=f"approved {run.get('name')} ({run['id']}); it continues shortly",
+    )
+    return Exit.OK
+
+
+def decide_cmd(args: argparse.Namespace) -> int:
+    from hugopipe.prefect_rest import PrefectApi, ui_url
+
+    with PrefectApi() as api:
+        run, schema = _paused_form(api, args)
+        link = ui_url(run["id"])
+        props = (schema or {}).get("properties") or {}
+        options = list((props.get("choice") or {}).get("enum") or [])
+        if not options:
+            raise UsageError(
+                f"run {run['id']} is not waiting for a decision",
+                hint=f"an approval card is answered with: hugopipe approve {run['id']}",
+            )
+        if args.option not in options:
+            raise UsageError(
+                f"{args.option!r} is not an option of this decision",
+                hint=f"choose one of: {', '.join(options)} ({props['choice'].get('title', '')})",
+            )
+        run_input: dict[str, Any] = {"choice": args.option}
+        if args.note and "note" in props:
+            run_input["note"] = args.note
+        _resumed(api.resume(run["id"], run_input), link)
+    data = {"flow_run_id": run["id"], "decided": args.option, "ui_url": link}
+    emit(
+        data,
+        json_output=args.json,
+        text=f"answered {args.option} for {run.get('name')} ({run['id']}); it continues shortly",
     )
     return Exit.OK
 
@@ -166,7 +222,18 @@ def _cancel(args: argparse.Namespace, *, require_paused: bool, verb: str) -> int
             "rejected from the CLI" if verb == "reject" else "cancelled from the CLI"
         )
         message = f"{'Rejected' if verb == 'reject' else 'Cancelled'}: {reason}"
-        answer = api.set_state(run["id"], "CANCELLING", message)
+        # a suspended run (waiting for a person, flows/approval.py) has no process to stop:
+        # the server refuses Cancelling ("no infrastructure to terminate"), so it goes
+        # straight to Cancelled, and its "paused" result file is rewritten here
+        # (hugopipe.suspended) since no flow code runs again
+        suspended = sname == "Suspended"
+        answer = api.set_state(run["id"], "CANCELLED" if suspended else "CANCELLING", message)
+        if suspended:
+            from hugopipe.run_results import find_result_file
+            from hugopipe.suspended import settle
+
+            ended = api.flow_run(run["id"])
+            settle(ended, find_result_file(api, ended))
     status = (answer or {}).get("status")
     if status not in {"ACCEPT", None}:
         detail = ((answer or {}).get("details") or {}).get("reason") or status
@@ -208,6 +275,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--site", help="site directory whose hugopipe.toml says which env is production")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=approve_cmd)
+
+    p = subparsers.add_parser(
+        "decide",
+        description="Answer a dev or staging run's decision card (a question with a few options) "
+        "with OPTION. Production is refused (exit 3, nothing changed): answer it in the Prefect UI.",
+    )
+    p.add_argument("run", help="flow run id")
+    p.add_argument("option", help="one of the card's options (the error lists them)")
+    p.add_argument("--note", help="note stored with the answer")
+    p.add_argument("--site", help="site directory whose hugopipe.toml says which env is production")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=decide_cmd)
 
     p = subparsers.add_parser("reject")
     p.add_argument("run", help="flow run id")

@@ -70,6 +70,11 @@ COMMANDS: tuple[Command, ...] = (
         "resume a dev/staging run paused for approval (refuses production: exit 3)",
     ),
     Command(
+        "decide",
+        "cmd_approval",
+        "answer a dev/staging run's decision card with one of its options (refuses production: exit 3)",
+    ),
+    Command(
         "reject",
         "cmd_approval",
         "reject a paused run (any environment): cancel it with a reason",

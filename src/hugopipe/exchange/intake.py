@@ -113,14 +113,27 @@ def intake_once(api: Any, exchange: Exchange) -> Tick:
     return tick
 
 
+#: how often the loop looks for runs that ended while suspended (hugopipe.suspended)
+EXPIRY_SECONDS = 10.0
+
+
 def watch(exchange: Exchange, interval: float, stop: threading.Event) -> None:
     """Tick until ``stop`` is set. An unreachable API or a bad file never ends the loop."""
+    from hugopipe.run_results import find_result_file
+    from hugopipe.suspended import record_settled
+
+    ticks = 0
+    every = max(1, round(EXPIRY_SECONDS / max(interval, 0.1)))
     while not stop.is_set():
         try:
             with PrefectApi() as api:
                 intake_once(api, exchange)
+                if ticks % every == 0:  # runs that ended while waiting for a person say so
+                    for path in record_settled(api, find_result_file):
+                        log.info("a wait that ended recorded: %s", path)
         except Exception as exc:  # the loop outlives any one bad tick; say why and go on
             log.warning("task intake: %s", exc)
+        ticks += 1
         stop.wait(interval)
 
 

@@ -53,6 +53,8 @@ def run_parameters(request: TaskRequest, task_file: Path) -> tuple[str, dict[str
     if context:
         params["context"] = context
     if request.runner == "publish":
+        if request.requires_approval:  # a person approves it whatever its size (flows/gates.py)
+            params["ask_a_person"] = True
         return "publish", {"env": request.environment, **params}
     return "task", {"task_file": str(task_file.resolve()), **params}
 
