@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hugopipe.deploy.cloudfront import invalidation_paths
 from hugopipe.deploy.headers import header_changes, upload_class
-from hugopipe.deploy.links import PageRefs, read_refs
+from hugopipe.deploy.links import PageRefs, needles, read_refs
 from hugopipe.deploy.local import LocalFile, LocalTree
 from hugopipe.deploy.models import (
     SHOW_ITEMS,
@@ -23,7 +23,7 @@ from hugopipe.deploy.models import (
     UploadItem,
     UploadReason,
 )
-from hugopipe.deploy.order import assign_groups
+from hugopipe.deploy.order import assign_groups, wanted_paths
 from hugopipe.deploy.remote import RemoteState, gather
 from hugopipe.deploy.safety import count_pages, delete_refusal, explain_all
 from hugopipe.deploy.store import Store
@@ -146,14 +146,18 @@ def decide(
             UploadReason.UNKNOWN,
         }:
             u.reason = UploadReason.DRIFT
+    paths = {d.key: target.path_for(d.key) for d in deletes}
+    wanted = wanted_paths(uploads, set(paths.values()))
     if page_refs is None:
         files = local.files
+        find = needles(wanted)
 
         def page_refs(u: UploadItem) -> PageRefs:
-            return read_refs(files[u.key].fs_path, u.path, target.base_url)
+            return read_refs(
+                files[u.key].fs_path, u.path, target.base_url, wanted=wanted, find=find
+            )
 
-    uploads, refs = assign_groups(uploads, target, page_refs)
-    paths = {d.key: target.path_for(d.key) for d in deletes}
+    uploads, refs = assign_groups(uploads, target, page_refs, wanted)
     linked = {r for rs in refs.values() for r in rs}
     held = [d for d in deletes if paths[d.key] in linked]
     if held:
