@@ -101,7 +101,9 @@ def wanted_paths(uploads: list[UploadItem], deleted: set[str] | frozenset[str]) 
     return frozenset(
         u.path
         for u in uploads
-        if u.reason in MAYBE_ABSENT and upload_class(u.path) in (UploadClass.HTML, UploadClass.FEED)
+        if u.reason in MAYBE_ABSENT
+        and u.redirect is None
+        and upload_class(u.path) in (UploadClass.HTML, UploadClass.FEED)
     ) | frozenset(deleted)
 
 
@@ -125,7 +127,9 @@ def assign_groups(
     page_refs: dict[str, frozenset[str]] = {}
     redirects: set[str] = set()
     for u in uploads:
-        if cls[u.path] == UploadClass.HTML:
+        if u.redirect is not None:  # a website redirect from _redirects: no body to read
+            redirects.add(u.path)
+        elif cls[u.path] == UploadClass.HTML:
             r = refs(u)
             page_refs[u.path] = r.refs & wanted
             if r.redirect:
@@ -140,10 +144,10 @@ def assign_groups(
 
     def rank(u: UploadItem) -> int:
         c = cls[u.path]
-        if c == UploadClass.ASSET or u.path in early_feeds:
-            return 0
         if u.path in redirects:
             return top + 3
+        if c == UploadClass.ASSET or u.path in early_feeds:
+            return 0
         if c == UploadClass.FEED:
             return top + 2
         return 1 + levels.get(u.path, 0)
