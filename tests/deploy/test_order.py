@@ -13,7 +13,15 @@ import pytest
 
 from hugopipe.deploy import MemoryStore, apply_plan, plan_deploy
 from hugopipe.deploy.headers import Headers
-from hugopipe.deploy.links import PageRefs, mentions, missing, needles, page_refs, resolve
+from hugopipe.deploy.links import (
+    MAX_NEEDLES,
+    PageRefs,
+    mentions,
+    missing,
+    needles,
+    page_refs,
+    resolve,
+)
 from hugopipe.deploy.local import LocalFile, LocalTree
 from hugopipe.deploy.models import ObjectState, UploadItem
 from hugopipe.deploy.order import page_levels
@@ -196,6 +204,8 @@ def test_the_name_filter_skips_pages_that_only_mention_the_name_in_text():
     assert not mentions(PAGES["plain/index.html"], b"13", True)
     assert not mentions(b"<img src=/img/ba.png>", b"a.png", False)
     assert needles(frozenset({"über/index.html"})) is None  # may be percent-encoded: parse all
+    many = frozenset(f"posts/p{i}/index.html" for i in range(MAX_NEEDLES + 1))
+    assert needles(many) is None and needles(frozenset(sorted(many)[:MAX_NEEDLES])) is not None
     assert page_refs(PAGES["plain/index.html"], "plain/index.html", BASE, find=find).refs == set()
 
 

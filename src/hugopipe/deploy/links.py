@@ -34,6 +34,8 @@ _SKIP = ("#", "mailto:", "javascript:", "data:", "tel:", "about:")
 #: Characters a URL carries as they are (RFC 3986 "unreserved"): a name made of them appears
 #: literally in every reference to it, so a page without that name cannot reference it.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._~-]+")
+#: Past this many wanted paths every uploaded page is parsed instead (``needles``).
+MAX_NEEDLES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +115,11 @@ def needles(wanted: frozenset[str]) -> tuple[tuple[bytes, bool], ...] | None:
     ``index.html`` (``mentions``) -- or, for a reference made of dot segments (``../``), in
     the referring page's own path, which ``page_refs`` searches too. None (read every page)
     when a path has no such name: the site root, or a name with characters a URL may
-    percent-encode.
+    percent-encode; or more than ``MAX_NEEDLES`` names (each is a search through every
+    uploaded page: past a few, one parse is cheaper).
     """
+    if len(wanted) > MAX_NEEDLES:
+        return None
     out: set[tuple[bytes, bool]] = set()
     for path in wanted:
         folder = path == "index.html" or path.endswith("/index.html")

@@ -9,7 +9,7 @@ new references are already in the bucket:
    new page it links to (pages that link to each other, like a new post and its new tag
    page, form one level: there is no order that serves both);
 3. feeds and sitemaps (they list the new pages);
-4. redirects (Hugo's alias pages) last.
+4. redirects (Hugo's alias pages, and the website redirects of ``_redirects``) last.
 
 Hugo's ``[deployment] order`` regexes stay the outer key, as ``hugo deploy`` applies
 them. Pure: the references of each page come from the ``refs`` function.
