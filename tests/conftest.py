@@ -155,9 +155,17 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def s3(moto_endpoint: str):
+    """A boto3 S3 client of moto; its own test keys, so a test that plants other keys in the
+    environment (the secret scan) does not change the fixture's client."""
     import boto3
 
-    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def copy_site(dest: Path) -> Path:

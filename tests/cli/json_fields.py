@@ -175,6 +175,7 @@ DEPLOY_PLAN = {
     "held_deletes",  # issue 19
     "remote_source",
     "summary",
+    "redirects",  # issue 18: the plain rules of _redirects, applied or not
 }
 PLAN_SUMMARY = {
     "uploads",
@@ -190,6 +191,9 @@ PLAN_SUMMARY = {
     "upload_bytes",
     "local_files",
     "invalidation_paths",
+    "redirects",  # issue 18
+    "redirects_not_applied",  # issue 18
+    "redirect_uploads",  # issue 18
 }
 #: ``deploy`` and ``rollback`` (``report`` is null when a deploy plan is blocked)
 DEPLOY = {"plan", "report"}

@@ -1,50 +1,18 @@
-"""A moto server over HTTP (session-scoped) and helpers to make buckets, distributions and sites."""
+"""Helpers to make buckets, distributions, targets and sites on the session's moto server
+(``moto_endpoint`` and ``s3`` are tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import uuid
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from hugopipe.deploy import DeployTarget, Matcher
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3(moto_endpoint):
-    return boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture

@@ -27,7 +27,18 @@ from .test_rollback_cli import _hugo_site
 
 pytestmark = pytest.mark.slow
 
-UPLOAD_KEYS = {"key", "path", "reason", "sha256", "size", "headers", "gzip", "group", "changes"}
+UPLOAD_KEYS = {
+    "key",
+    "path",
+    "reason",
+    "sha256",
+    "size",
+    "headers",
+    "gzip",
+    "group",
+    "changes",
+    "redirect",  # issue 18: the Location of a website redirect from _redirects
+}
 HEADER_KEYS = {"content_type", "cache_control", "content_encoding"}
 
 
@@ -60,6 +71,9 @@ def test_plan_and_report_json_keys(tmp_path, s3, bucket, moto_endpoint):
         "upload_bytes": 2,
         "local_files": len(plan.kept) + 1,
         "invalidation_paths": 3,
+        "redirects": 0,
+        "redirects_not_applied": 0,
+        "redirect_uploads": 0,
     }
     # attributes the flows, tasks and CLI read
     assert plan.summary.uploads == 1 and plan.summary.deletes == 1 and not plan.empty

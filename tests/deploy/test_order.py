@@ -13,7 +13,15 @@ import pytest
 
 from hugopipe.deploy import MemoryStore, apply_plan, plan_deploy
 from hugopipe.deploy.headers import Headers
-from hugopipe.deploy.links import PageRefs, missing, page_refs, resolve
+from hugopipe.deploy.links import (
+    MAX_NEEDLES,
+    PageRefs,
+    mentions,
+    missing,
+    needles,
+    page_refs,
+    resolve,
+)
 from hugopipe.deploy.local import LocalFile, LocalTree
 from hugopipe.deploy.models import ObjectState, UploadItem
 from hugopipe.deploy.order import page_levels
@@ -142,6 +150,63 @@ def test_links_resolve_like_a_browser():
     r = page_refs(raw, "index.html", base)
     assert r.refs == {"p/index.html", "i.png", "j.png", "q/index.html"} and r.redirect
     assert missing(frozenset({"p", "x.png"}), {"p/index.html"}) == ["x.png"]
+
+
+def test_an_edit_with_no_new_page_and_no_delete_reads_no_page_and_keeps_the_class_groups():
+    live = ["index.html", "posts/a/index.html", "img/a.png", "index.xml", "alias/index.html"]
+    local = LocalTree(files={p: _lf(p, "new") for p in live})
+
+    def never(u: UploadItem) -> PageRefs:
+        raise AssertionError(f"{u.path} was read, but nothing is new and nothing is deleted")
+
+    plan = decide(
+        local, _remote(live), make_target("b", "http://x.invalid", matchers=[]), page_refs=never
+    )
+    group = {u.path: u.group for u in plan.uploads}
+    assert group == {
+        "img/a.png": 0,
+        "alias/index.html": 1,
+        "index.html": 1,
+        "posts/a/index.html": 1,
+        "index.xml": 2,
+    }
+
+
+BASE = "https://example.org/blog/"
+PAGES = {
+    "posts/p/index.html": b'<a href="https://example.org/blog/tags/t/page/13/">x</a>',
+    "tags/t/page/12/index.html": b"<a href=../13/>next</a> <time>2013</time> width=13",
+    "tags/t/page/13/sub/index.html": b'<a href="..">up</a>',
+    "index.html": b'<img srcset="/blog/img/a.png 1x,/blog/img/b.png 2x"><link href=/blog/index.xml>',
+    "r/index.html": b'<meta http-equiv=refresh content="0; url=/blog/posts/new/">',
+    "plain/index.html": b"<p>13 posts, tags/t/page/2013/ and new, a.png</p><a href=/blog/x/>x</a>",
+}
+WANTED = [
+    frozenset({"tags/t/page/13/index.html"}),
+    frozenset({"img/b.png", "index.xml"}),
+    frozenset({"posts/new/index.html", "img/a.png"}),
+    frozenset({"index.html"}),  # the root has no name: every page is parsed
+]
+
+
+@pytest.mark.parametrize("wanted", WANTED)
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_the_name_filter_never_loses_a_reference(page, wanted):
+    full = page_refs(PAGES[page], page, BASE, wanted=wanted)
+    fast = page_refs(PAGES[page], page, BASE, wanted=wanted, find=needles(wanted))
+    assert fast == full
+
+
+def test_the_name_filter_skips_pages_that_only_mention_the_name_in_text():
+    find = needles(frozenset({"tags/t/page/13/index.html"}))
+    assert find == ((b"13", True),)
+    assert mentions(PAGES["tags/t/page/12/index.html"], b"13", True)
+    assert not mentions(PAGES["plain/index.html"], b"13", True)
+    assert not mentions(b"<img src=/img/ba.png>", b"a.png", False)
+    assert needles(frozenset({"über/index.html"})) is None  # may be percent-encoded: parse all
+    many = frozenset(f"posts/p{i}/index.html" for i in range(MAX_NEEDLES + 1))
+    assert needles(many) is None and needles(frozenset(sorted(many)[:MAX_NEEDLES])) is not None
+    assert page_refs(PAGES["plain/index.html"], "plain/index.html", BASE, find=find).refs == set()
 
 
 class CheckingStore(MemoryStore):

@@ -1,23 +1,11 @@
-"""Fixtures of the reliability suite: a fresh bucket on the session's moto server."""
+"""Fixtures of the reliability suite: a fresh bucket on the session's moto server (``moto_endpoint``
+and ``s3`` are tests/conftest.py's)."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-
-
-@pytest.fixture
-def s3(moto_endpoint):
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
 
 
 @pytest.fixture

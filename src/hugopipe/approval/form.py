@@ -107,7 +107,9 @@ def classify(
     assets: dict[str, dict[str, int]] = {"added": {}, "changed": {}, "deleted": {}}
     for u in plan.uploads:
         change: Change = "added" if u.reason == UploadReason.NEW else "changed"
-        if upload_class(u.path) == UploadClass.HTML:
+        if u.redirect is not None:  # an S3 website redirect from _redirects, not a page
+            assets[change]["redirect"] = assets[change].get("redirect", 0) + 1
+        elif upload_class(u.path) == UploadClass.HTML:
             pages.append(PageChange(change=change, path=url_path(u.path), title=titles.get(u.path)))
         else:
             k = kind_of(u.path)

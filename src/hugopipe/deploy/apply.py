@@ -57,6 +57,8 @@ def _now() -> str:
 
 def upload_body(item: UploadItem, public_dir: Path) -> bytes:
     """The bytes to store for ``item``, checked against the planned hash."""
+    if item.redirect is not None:
+        return b""  # a website redirect: S3 answers with its Location, never the body
     data = (public_dir / item.path).read_bytes()
     if hashlib.sha256(data).hexdigest() != item.sha256:
         raise LocalChanged(f"{item.path} changed since the plan was made")
@@ -75,6 +77,7 @@ def upload(store: Store, target: DeployTarget, item: UploadItem, public_dir: Pat
         hashlib.md5(body).digest(),
         sse_type=target.sse_type,
         kms_key_id=target.kms_key_id,
+        redirect=item.redirect,
     )
     written = store.put(item.key, body, headers)
     return ObjectState(

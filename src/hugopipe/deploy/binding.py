@@ -43,7 +43,7 @@ def canonical(plan: DeployPlan) -> dict[str, object]:
         "distribution": plan.cloudfront_distribution_id,
         "base_release": plan.base_release_id,
         "uploads": [
-            [u.key, u.sha256, u.size, u.gzip, u.headers.model_dump(mode="json")]
+            [u.key, u.sha256, u.size, u.gzip, u.headers.model_dump(mode="json"), u.redirect]
             for u in sorted(plan.uploads, key=lambda u: u.key)
         ],
         "deletes": sorted(d.key for d in plan.deletes),

@@ -36,6 +36,7 @@ _BOTO_PARAMS = {
     "content-md5": "ContentMD5",
     "x-amz-server-side-encryption": "ServerSideEncryption",
     "x-amz-server-side-encryption-aws-kms-key-id": "SSEKMSKeyId",
+    "x-amz-website-redirect-location": "WebsiteRedirectLocation",
 }
 
 
@@ -70,6 +71,7 @@ def _stored_from_head(resp: dict[str, Any]) -> Stored:
         content_type=resp.get("ContentType") or None,
         cache_control=resp.get("CacheControl") or None,
         content_encoding=resp.get("ContentEncoding") or None,
+        website_redirect=resp.get("WebsiteRedirectLocation") or None,
         metadata={k.lower(): v for k, v in (resp.get("Metadata") or {}).items()},
     )
 

@@ -69,6 +69,9 @@ META_HUGO_MD5 = (
     "md5chksum"  # what hugo deploy reads (MD5 of the stored bytes), so it never re-downloads
 )
 
+#: The header that makes an object an S3 website redirect (``siteredirects``).
+WEBSITE_REDIRECT = "x-amz-website-redirect-location"
+
 #: Feeds by name: Hugo names its RSS output ``index.xml``; these are feeds, not generic XML.
 _FEED_NAMES = {"index.xml", "feed.xml", "rss.xml", "atom.xml"}
 
@@ -180,6 +183,7 @@ def object_headers(
     *,
     sse_type: str | None = None,
     kms_key_id: str | None = None,
+    redirect: str | None = None,
 ) -> dict[str, str]:
     """The HTTP headers of one uploaded object: the one list both PUT paths send.
 
@@ -196,6 +200,8 @@ def object_headers(
         out["Cache-Control"] = headers.cache_control
     if headers.content_encoding:
         out["Content-Encoding"] = headers.content_encoding
+    if redirect is not None:
+        out[WEBSITE_REDIRECT] = redirect
     if sse_type:
         out["x-amz-server-side-encryption"] = sse_type
         if kms_key_id:

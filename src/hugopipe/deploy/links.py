@@ -10,12 +10,19 @@ URL of a ``<meta http-equiv=refresh>``, quoted or not (Hugo's ``--minify`` drops
 quotes). It is same-site when it is relative, root-relative, or absolute on the host
 of the site's ``baseURL``; it resolves to slash paths in ``public/`` (a trailing ``/``
 means its ``index.html``).
+
+The planner only needs the references to a few paths (the new pages and feeds, the
+deleted objects: ``wanted``), so it reads a page for them only when its bytes contain
+one of their names (``needles``), and each distinct reference is resolved once
+(``_resolve``, cached): on a 5,000-post site adding a post re-uploads ~230 pages with
+~8,000 references, and resolving each one with ``urljoin`` cost ~0.13 s per deploy.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote, urljoin, urlsplit
 
 _ATTR = re.compile(
@@ -24,6 +31,11 @@ _ATTR = re.compile(
 )
 _REFRESH = re.compile(rb"""http-equiv\s*=\s*["']?refresh""", re.IGNORECASE)
 _SKIP = ("#", "mailto:", "javascript:", "data:", "tel:", "about:")
+#: Characters a URL carries as they are (RFC 3986 "unreserved"): a name made of them appears
+#: literally in every reference to it, so a page without that name cannot reference it.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._~-]+")
+#: Past this many wanted paths every uploaded page is parsed instead (``needles``).
+MAX_NEEDLES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +80,15 @@ def resolve(ref: str, page_path: str, base_url: str | None) -> str | None:
     """The slash path in ``public/`` that ``ref`` on ``page_path`` points at; None when off-site."""
     if not ref or ref.startswith(_SKIP):
         return None
+    if ref.startswith("/") or ":" in ref.split("/", 1)[0]:
+        page_dir = ""  # root-relative or absolute: the same on every page, so cached once
+    else:
+        page_dir = "/" + page_path.rsplit("/", 1)[0] + "/" if "/" in page_path else "/"
+    return _resolve(ref, page_dir, base_url)
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve(ref: str, page_dir: str, base_url: str | None) -> str | None:
     host, prefix = _site(base_url)
     parts = urlsplit(ref)
     if parts.scheme or ref.startswith("//"):
@@ -75,8 +96,7 @@ def resolve(ref: str, page_path: str, base_url: str | None) -> str | None:
             return None
         url_path = parts.path or "/"
     else:
-        page_dir = "/" + page_path.rsplit("/", 1)[0] + "/" if "/" in page_path else "/"
-        url_path = urlsplit(urljoin(prefix.rstrip("/") + page_dir, ref)).path
+        url_path = urlsplit(urljoin(prefix.rstrip("/") + (page_dir or "/"), ref)).path
     if prefix != "/" and url_path.startswith(prefix):
         url_path = "/" + url_path[len(prefix) :]
     path = unquote(url_path).lstrip("/")
@@ -87,15 +107,86 @@ def resolve(ref: str, page_path: str, base_url: str | None) -> str | None:
     return path
 
 
-def page_refs(raw: bytes, page_path: str, base_url: str | None) -> PageRefs:
-    """The references in one page's bytes (pure)."""
-    refs = {resolve(v, page_path, base_url) for v in _values(raw)}
-    refs.discard(None)
+def needles(wanted: frozenset[str]) -> tuple[tuple[bytes, bool], ...] | None:
+    """What a page must contain to reference a ``wanted`` path: ``(name, is_folder)`` pairs.
+
+    The name of each path (a folder's name for its ``index.html``) appears as a whole path
+    segment in every reference to it, relative or absolute, with or without the trailing
+    ``index.html`` (``mentions``) -- or, for a reference made of dot segments (``../``), in
+    the referring page's own path, which ``page_refs`` searches too. None (read every page)
+    when a path has no such name: the site root, or a name with characters a URL may
+    percent-encode; or more than ``MAX_NEEDLES`` names (each is a search through every
+    uploaded page: past a few, one parse is cheaper).
+    """
+    if len(wanted) > MAX_NEEDLES:
+        return None
+    out: set[tuple[bytes, bool]] = set()
+    for path in wanted:
+        folder = path == "index.html" or path.endswith("/index.html")
+        name = path[: -len("index.html")].rstrip("/") if folder else path
+        name = name.rsplit("/", 1)[-1]
+        if not name or not _PLAIN_NAME.fullmatch(name):
+            return None
+        out.add((name.encode(), folder))
+    return tuple(sorted(out))
+
+
+#: What may stand before a path segment in an attribute value as ``_values`` reads it (a
+#: slash, the value's start after ``=`` or a quote, a ``srcset`` separator), and after it.
+_BEFORE = frozenset(b"/=\"' \t\r\n,")
+_AFTER = frozenset(b"/\"' \t\r\n,>?#")
+
+
+def mentions(raw: bytes, name: bytes, folder: bool) -> bool:
+    """Whether ``name`` occurs in ``raw`` as a whole path segment (a folder's followed by ``/``).
+
+    A superset of the references ``page_refs`` resolves to it, and much cheaper than
+    parsing: a number like ``13`` (a page of a list) occurs in most pages, as a segment in few.
+    """
+    i = raw.find(name)
+    end = len(name)
+    while i >= 0:
+        after = raw[i + end] if i + end < len(raw) else None
+        if (i == 0 or raw[i - 1] in _BEFORE) and (
+            (after == 0x2F) if folder else (after is None or after in _AFTER)
+        ):
+            return True
+        i = raw.find(name, i + 1)
+    return False
+
+
+def page_refs(
+    raw: bytes,
+    page_path: str,
+    base_url: str | None,
+    *,
+    wanted: frozenset[str] | None = None,
+    find: tuple[tuple[bytes, bool], ...] | None = None,
+) -> PageRefs:
+    """The references in one page's bytes (pure); with ``wanted``, only those to its paths.
+
+    ``find`` (``needles(wanted)``) skips the parse when neither the page nor its path
+    names any of them.
+    """
+    redirect = bool(_REFRESH.search(raw))
+    own = page_path.encode()
+    if find is not None and not any(n in own or mentions(raw, n, f) for n, f in find):
+        return PageRefs(redirect=redirect)
+    refs = {r for v in _values(raw) if (r := resolve(v, page_path, base_url))}
     refs.discard(page_path)
-    return PageRefs(refs=frozenset(r for r in refs if r), redirect=bool(_REFRESH.search(raw)))
+    if wanted is not None:
+        refs &= wanted
+    return PageRefs(refs=frozenset(refs), redirect=redirect)
 
 
-def read_refs(fs_path: str, page_path: str, base_url: str | None) -> PageRefs:
+def read_refs(
+    fs_path: str,
+    page_path: str,
+    base_url: str | None,
+    *,
+    wanted: frozenset[str] | None = None,
+    find: tuple[tuple[bytes, bool], ...] | None = None,
+) -> PageRefs:
     """``page_refs`` of a file on disk; no references when it cannot be read."""
     if not fs_path:
         return NO_REFS
@@ -104,7 +195,7 @@ def read_refs(fs_path: str, page_path: str, base_url: str | None) -> PageRefs:
             raw = fh.read()
     except OSError:
         return NO_REFS
-    return page_refs(raw, page_path, base_url)
+    return page_refs(raw, page_path, base_url, wanted=wanted, find=find)
 
 
 def missing(refs: frozenset[str], present: set[str] | frozenset[str]) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hugopipe.deploy.headers import Headers, default_content_type, first_matcher, headers_for
+from hugopipe.deploy.models import RedirectItem
 from hugopipe.deploy.scan import Scan, scan_public
 from hugopipe.deploy.targets import DeployTarget
 
@@ -29,10 +30,14 @@ class LocalFile:
     gzip: bool = False
     force: bool = False
     fs_path: str = ""
+    #: A website redirect from ``_redirects`` (``siteredirects``): no file, this Location.
+    redirect: str | None = None
     _md5: str | None = None
 
     def md5(self) -> str:
         """MD5 of the source bytes, only to compare with a foreign object's ETag (rare: no manifest)."""
+        if self._md5 is None and self.redirect is not None:
+            self._md5 = hashlib.md5(b"").hexdigest()  # a website redirect stores no bytes
         if self._md5 is None:
             with open(self.fs_path, "rb") as fh:
                 self._md5 = hashlib.file_digest(fh, "md5").hexdigest()
@@ -43,6 +48,7 @@ class LocalFile:
 class LocalTree:
     files: dict[str, LocalFile]  # by key
     skipped: list[str] = field(default_factory=list)  # slash paths not uploaded, with the reason
+    redirects: list[RedirectItem] = field(default_factory=list)  # the plain ``_redirects`` rules
 
 
 def tree_from_scan(scan: Scan, target: DeployTarget) -> LocalTree:

@@ -23,6 +23,7 @@ _HEADERS = {
     "content-type": "content_type",
     "cache-control": "cache_control",
     "content-encoding": "content_encoding",
+    "x-amz-website-redirect-location": "website_redirect",
 }
 
 

@@ -71,6 +71,8 @@ class UploadItem(BaseModel):
     gzip: bool = False
     group: int = 0  # upload barrier group: every group completes before the next starts
     changes: list[str] = Field(default_factory=list)  # which headers changed, old → new
+    #: An S3 website redirect from ``_redirects``: a zero-byte object with this Location.
+    redirect: str | None = None
 
 
 class DeleteItem(BaseModel):
@@ -78,6 +80,19 @@ class DeleteItem(BaseModel):
     size: int = 0
     #: Why the object goes: a removed source page, a rename, an alias no longer generated.
     why: str = ""
+
+
+class RedirectItem(BaseModel):
+    """One plain rule of the site's ``_redirects`` and what the deploy makes of it."""
+
+    source: str
+    target: str
+    status: int
+    line: int
+    #: The redirect objects that serve it (empty when it is not applied).
+    keys: list[str] = Field(default_factory=list)
+    #: Why it is not served as an S3 website redirect (None: it is).
+    not_applied: str | None = None
 
 
 class DriftItem(BaseModel):
@@ -99,6 +114,11 @@ class PlanSummary(BaseModel):
     upload_bytes: int = 0
     local_files: int = 0
     invalidation_paths: int = 0
+    #: ``_redirects`` rules served as S3 website redirects / plain rules that are not.
+    redirects: int = 0
+    redirects_not_applied: int = 0
+    #: Redirect objects among ``uploads`` (not counted as pages or files added/changed).
+    redirect_uploads: int = 0
 
 
 #: How many items the approval form lists before "… and N more".
@@ -147,6 +167,8 @@ class DeployPlan(BaseModel):
     #: The plan writes to a bucket or distribution a production environment uses (set by the
     #: deploy task from ``hugopipe.deploy.binding``), whatever the environment is called.
     production_bucket: bool = False
+    #: Every plain rule of ``_redirects`` (by line), applied or not (``siteredirects``).
+    redirects: list[RedirectItem] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented form
     @property
@@ -157,11 +179,16 @@ class DeployPlan(BaseModel):
             unchanged=self.unchanged,
             deletes=len(self.deletes),
             invalidation_paths=len(self.invalidation_paths),
+            redirects=sum(1 for r in self.redirects if r.not_applied is None),
+            redirects_not_applied=sum(1 for r in self.redirects if r.not_applied is not None),
         )
         for u in self.uploads:
             s.uploads += 1
             s.upload_bytes += u.size
             s.uploads_by_reason[u.reason.value] = s.uploads_by_reason.get(u.reason.value, 0) + 1
+            if u.redirect is not None:
+                s.redirect_uploads += 1
+                continue
             page = upload_class(u.path) == UploadClass.HTML
             if u.reason == UploadReason.NEW:
                 if page:
@@ -245,11 +272,21 @@ class DeployPlan(BaseModel):
             lines += ["", "**Uploads** (in order)", ""]
             for u in self.uploads[:show]:
                 extra = f" ({'; '.join(u.changes)})" if u.changes else ""
+                extra += f", redirect to {u.redirect}" if u.redirect is not None else ""
                 lines.append(
                     f"- `{u.key}` — {u.reason.value}{extra}, {_human(u.size)}, {u.headers.content_type}"
                 )
             if len(self.uploads) > show:
                 lines.append(f"- … and {len(self.uploads) - show} more")
+        if self.redirects:
+            lines += ["", f"**Redirects from `_redirects`** ({s.redirects} served by S3)", ""]
+            lines += [
+                f"- `{r.source}` → `{r.target}`"
+                + (f" — not applied: {r.not_applied}" if r.not_applied else "")
+                for r in self.redirects[:show]
+            ]
+            if len(self.redirects) > show:
+                lines.append(f"- … and {len(self.redirects) - show} more")
         if self.skipped_local:
             lines += ["", f"Not deployed from public/: {len(self.skipped_local)}", ""]
             lines += [f"- {p}" for p in self.skipped_local[:show]]

@@ -9,10 +9,15 @@ new references are already in the bucket:
    new page it links to (pages that link to each other, like a new post and its new tag
    page, form one level: there is no order that serves both);
 3. feeds and sitemaps (they list the new pages);
-4. redirects (Hugo's alias pages) last.
+4. redirects (Hugo's alias pages, and the website redirects of ``_redirects``) last.
 
 Hugo's ``[deployment] order`` regexes stay the outer key, as ``hugo deploy`` applies
 them. Pure: the references of each page come from the ``refs`` function.
+
+Only references to ``wanted`` paths can break a reader's link mid-deploy: a page or feed
+that may not be in the bucket yet, or an object this deploy deletes. When there is none
+(the common edit: changed pages, no new page, no delete), no page is read and the
+uploads keep the planner's groups (assets, pages, feeds), as before the link order.
 """
 
 from __future__ import annotations
@@ -90,20 +95,43 @@ def page_levels(edges: dict[str, set[str]]) -> dict[str, int]:
     return {n: comp_level[comp[n]] for n in index}
 
 
+def wanted_paths(uploads: list[UploadItem], deleted: set[str] | frozenset[str]) -> frozenset[str]:
+    """The paths whose references order the uploads: pages and feeds that may not be in the
+    bucket yet (a new asset goes up first anyway), and the objects being deleted."""
+    return frozenset(
+        u.path
+        for u in uploads
+        if u.reason in MAYBE_ABSENT
+        and u.redirect is None
+        and upload_class(u.path) in (UploadClass.HTML, UploadClass.FEED)
+    ) | frozenset(deleted)
+
+
 def assign_groups(
     uploads: list[UploadItem],
     target: DeployTarget,
     refs: Callable[[UploadItem], PageRefs],
+    wanted: frozenset[str] | None = None,
 ) -> tuple[list[UploadItem], dict[str, frozenset[str]]]:
-    """Uploads sorted and numbered by group; and each uploaded page's references."""
+    """Uploads sorted and numbered by group; and each uploaded page's references to ``wanted``.
+
+    ``wanted`` defaults to ``wanted_paths(uploads, frozenset())``; when it is empty the uploads are
+    returned as the planner grouped them and no page is read.
+    """
+    if wanted is None:
+        wanted = wanted_paths(uploads, frozenset())
+    if not wanted:
+        return uploads, {}
     absent = {u.path for u in uploads if u.reason in MAYBE_ABSENT}
     cls = {u.path: upload_class(u.path) for u in uploads}
     page_refs: dict[str, frozenset[str]] = {}
     redirects: set[str] = set()
     for u in uploads:
-        if cls[u.path] == UploadClass.HTML:
+        if u.redirect is not None:  # a website redirect from _redirects: no body to read
+            redirects.add(u.path)
+        elif cls[u.path] == UploadClass.HTML:
             r = refs(u)
-            page_refs[u.path] = r.refs
+            page_refs[u.path] = r.refs & wanted
             if r.redirect:
                 redirects.add(u.path)
     early_feeds = {
@@ -116,10 +144,10 @@ def assign_groups(
 
     def rank(u: UploadItem) -> int:
         c = cls[u.path]
-        if c == UploadClass.ASSET or u.path in early_feeds:
-            return 0
         if u.path in redirects:
             return top + 3
+        if c == UploadClass.ASSET or u.path in early_feeds:
+            return 0
         if c == UploadClass.FEED:
             return top + 2
         return 1 + levels.get(u.path, 0)

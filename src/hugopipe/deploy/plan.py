@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from hugopipe.deploy.cloudfront import invalidation_paths
-from hugopipe.deploy.headers import header_changes, upload_class
-from hugopipe.deploy.links import PageRefs, read_refs
+from hugopipe.deploy.headers import UploadClass, header_changes, upload_class
+from hugopipe.deploy.links import PageRefs, needles, read_refs
 from hugopipe.deploy.local import LocalFile, LocalTree
 from hugopipe.deploy.models import (
     SHOW_ITEMS,
@@ -23,7 +23,7 @@ from hugopipe.deploy.models import (
     UploadItem,
     UploadReason,
 )
-from hugopipe.deploy.order import assign_groups
+from hugopipe.deploy.order import assign_groups, wanted_paths
 from hugopipe.deploy.remote import RemoteState, gather
 from hugopipe.deploy.safety import count_pages, delete_refusal, explain_all
 from hugopipe.deploy.store import Store
@@ -32,14 +32,15 @@ from hugopipe.deploy.targets import DeployTarget
 __all__ = ["SHOW_ITEMS", "DeployPlan", "decide", "diff", "plan_deploy", "release_id_for"]
 
 
-def _group_key(target: DeployTarget, path: str) -> tuple[int, int]:
-    """Hugo's ``order`` regex groups first, then assets → HTML → sitemaps/feeds inside each."""
+def _group_key(target: DeployTarget, path: str, redirect: bool = False) -> tuple[int, int]:
+    """Hugo's ``order`` regex groups first, then assets → HTML → sitemaps/feeds → website
+    redirects (``_redirects``) inside each."""
     idx = len(target.order_res)
     for i, rx in enumerate(target.order_res):
         if rx.search(path):
             idx = i
             break
-    return idx, upload_class(path)
+    return idx, (UploadClass.FEED + 1) if redirect else upload_class(path)
 
 
 def diff(
@@ -80,7 +81,7 @@ def diff(
         assert reason is not None
         uploads.append(
             (
-                _group_key(target, lf.path),
+                _group_key(target, lf.path, lf.redirect is not None),
                 UploadItem(
                     key=key,
                     path=lf.path,
@@ -90,6 +91,7 @@ def diff(
                     headers=lf.headers,
                     gzip=lf.gzip,
                     changes=changes,
+                    redirect=lf.redirect,
                 ),
             )
         )
@@ -146,14 +148,18 @@ def decide(
             UploadReason.UNKNOWN,
         }:
             u.reason = UploadReason.DRIFT
+    paths = {d.key: target.path_for(d.key) for d in deletes}
+    wanted = wanted_paths(uploads, set(paths.values()))
     if page_refs is None:
         files = local.files
+        find = needles(wanted)
 
         def page_refs(u: UploadItem) -> PageRefs:
-            return read_refs(files[u.key].fs_path, u.path, target.base_url)
+            return read_refs(
+                files[u.key].fs_path, u.path, target.base_url, wanted=wanted, find=find
+            )
 
-    uploads, refs = assign_groups(uploads, target, page_refs)
-    paths = {d.key: target.path_for(d.key) for d in deletes}
+    uploads, refs = assign_groups(uploads, target, page_refs, wanted)
     linked = {r for rs in refs.values() for r in rs}
     held = [d for d in deletes if paths[d.key] in linked]
     if held:
@@ -164,11 +170,12 @@ def decide(
     limit = target.max_deletes if max_deletes is None else max_deletes
     blocked = None
     if deletes:  # a plan without deletes never walks the local pages (the no-change path)
+        built = [lf.path for lf in local.files.values() if lf.redirect is None]
         blocked = delete_refusal(
             len(deletes),
             len(remote.files),
-            len(local.files),
-            count_pages([lf.path for lf in local.files.values()]),
+            len(built),  # redirect objects are no sign of a complete build
+            count_pages(built),
             max_deletes=limit,
             allow_deletes=allow_deletes,
         )
@@ -211,6 +218,7 @@ def decide(
         skipped_local=local.skipped,
         git_commit=git_commit,
         build_hash=build_hash or rid,
+        redirects=local.redirects,
     )
 
 

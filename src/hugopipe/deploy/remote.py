@@ -16,6 +16,7 @@ from hugopipe.deploy.errors import StoreError, classify
 from hugopipe.deploy.headers import Headers, header_changes
 from hugopipe.deploy.local import LocalTree, walk_local
 from hugopipe.deploy.models import DriftItem, ObjectState
+from hugopipe.deploy.siteredirects import add_website_redirects
 from hugopipe.deploy.state import read_manifest, read_pending
 from hugopipe.deploy.store import Store, Stored
 from hugopipe.deploy.targets import DeployTarget
@@ -112,6 +113,7 @@ def gather(
         f_manifest = pool.submit(read_manifest, store, target, tolerant=full_check)
         f_pending = pool.submit(read_pending, store, target, tolerant=full_check)
         local = walk_local(public_dir, target)
+        add_website_redirects(local, target)
         manifest, etag = f_manifest.result()
         pending = set(f_pending.result())
 

@@ -86,6 +86,8 @@ def explain(
     """Why ``delete`` is in the plan: moved or renamed, an alias no longer made, or a removed page."""
     if state is not None and state.sha256 and state.sha256 in by_sha:
         return f"moved: the same file is now {by_sha[state.sha256]}"
+    if state is not None and state.size == 0:
+        return "an empty object no longer made: a website redirect whose rule left _redirects, or an empty file"
     is_page = upload_class(path) == UploadClass.HTML
     if is_page:
         slug = path.rsplit("/", 2)[-2] if path.endswith("/index.html") else path.rsplit("/", 1)[-1]

@@ -48,6 +48,7 @@ class Stored:
     content_encoding: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)  # keys lowercased
     last_modified: str | None = None  # ISO-8601, from a listing
+    website_redirect: str | None = None  # x-amz-website-redirect-location (from a HEAD)
 
     def state(self) -> ObjectState:
         """The object as a plan compares it: our source hash comes from the metadata."""
