@@ -15,7 +15,7 @@ import pytest
 
 from tests.support import publish, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.browser, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.browser]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

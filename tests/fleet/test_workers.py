@@ -129,7 +129,7 @@ def test_two_sites_publish_through_two_workers_and_production_stays_serialised(
     phases = [p for p in phases if p in ("acquired", "released")]  # not the limit's "created"
     assert phases == ["acquired", "released", "acquired", "released"], phases
     holders = {
-        r["id"]
+        r["prefect.resource.id"]
         for e in events
         for r in e["related"]
         if r["prefect.resource.id"].startswith("prefect.flow-run.")
