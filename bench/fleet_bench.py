@@ -22,7 +22,7 @@ pick-up wait (created → running: the worker's poll, a new process, its imports
 queueing behind the two workers), and the state-transition latency (the server's answer to
 ``set_state`` on a scratch run, timed by the client, median of 20).
 
-Reproduce: ``uv run python bench/fleet_bench.py --sites 1,10 --waves 2 --history 5000 --write``
+Reproduce: ``uv run python bench/fleet_bench.py --sites 1,10 --waves 2 --history 5000 --after-sweep --write``
 """
 
 from __future__ import annotations
@@ -204,6 +204,15 @@ def main() -> None:
     parser.add_argument(
         "--history", type=int, default=2000, help="old runs seeded before the history phases"
     )
+    parser.add_argument(
+        "--pool-limit",
+        type=int,
+        default=4,
+        help="the work pool's concurrency limit (runs in flight across both workers; 0: none)",
+    )
+    parser.add_argument(
+        "--after-sweep", action="store_true", help="one more phase once the sweep has run"
+    )
     parser.add_argument("--write", action="store_true", help=f"update '## {SECTION}'")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sites.split(",")]
@@ -233,6 +242,8 @@ def main() -> None:
     try:
         server.start()
         server.deploy_pool(*DEPLOYMENTS)
+        if args.pool_limit:
+            server.prefect("work-pool", "set-concurrency-limit", "hugopipe", str(args.pool_limit))
         with httpx.Client(base_url=server.api, timeout=60) as client:
             ids = {d: client.get(f"/deployments/name/{d}").json()["id"] for d in DEPLOYMENTS}
         for name in ("worker-a", "worker-b"):
@@ -254,7 +265,8 @@ def main() -> None:
         seed_history(server.api, args.history)
         phase(f"{sizes[-1]} sites, +{args.history} old runs, retention off", sizes[-1], off)
         phase(f"{sizes[-1]} sites, retention on (7 days)", sizes[-1], 7.0)
-        phase(f"{sizes[-1]} sites, after the sweep", sizes[-1], 7.0)
+        if args.after_sweep:
+            phase(f"{sizes[-1]} sites, after the sweep", sizes[-1], 7.0)
     finally:
         server.stop()
         cluster.stop()
@@ -264,7 +276,8 @@ def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
     lines = [
         f"Measured {datetime.now():%Y-%m-%d %H:%M} on {machine}: PostgreSQL-backed Prefect "
-        f"server, one process work pool, two `prefect worker`s; {args.waves} waves per phase, "
+        f"server, one process work pool (concurrency limit {args.pool_limit or 'none'}), two "
+        f"`prefect worker`s; {args.waves} waves per phase, "
         "each a staging publish and a nightly maintenance run of every site, started at once.",
         "",
         "| phase | sites | flow runs on the server | runs | failed | runs/min "
@@ -280,7 +293,8 @@ def main() -> None:
     lines += [
         "",
         f"Reproduce: `uv run python bench/fleet_bench.py --sites {args.sites} --waves "
-        f"{args.waves} --history {args.history} --write`",
+        f"{args.waves} --history {args.history} --pool-limit {args.pool_limit}"
+        f"{' --after-sweep' if args.after_sweep else ''} --write`",
     ]
     body = "\n".join(lines)
     print(body)
