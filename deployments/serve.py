@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault(
         "HUGOPIPE_WORKSPACE", os.pathsep.join([str(ROOT), str(Path(args.site).resolve())])
     )
+    # Prefect's runner looks for new runs every 10 s by default, so a run `hugopipe run`
+    # creates waited 5 s on average before it started (docs/benchmarks.md, "Orchestration
+    # cost, one site"). Every 2 s, as the tests serve: each poll is one server write. The
+    # operator's own setting is kept. Set before Prefect is imported, which reads it once.
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     from prefect import serve
 
     ensure_production_limit()

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.postgres import Cluster, cluster_from_env, fresh_database, start_cluster
 from tests.support import EXAMPLE_SITE, ROOT, free_port, wait_until
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log drowns test output
@@ -82,8 +83,29 @@ def public_read_policy(bucket: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def prefect_server() -> Iterator[str]:
-    """A real ``prefect server start`` (SQLite) on a free port; yields the API URL."""
+def pg_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server: the one ``HUGOPIPE_TEST_DB`` names, else a private one (tests/postgres.py)."""
+    cluster = cluster_from_env() or start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def prefect_database(request: pytest.FixtureRequest) -> str | None:
+    """The session server's database: SQLite (None) unless ``HUGOPIPE_TEST_DB`` selects PostgreSQL.
+
+    scripts/test.sh runs the tests marked ``postgres`` a second time with
+    ``HUGOPIPE_TEST_DB=postgres``.
+    """
+    if os.environ.get("HUGOPIPE_TEST_DB", "sqlite").strip().lower() in ("", "sqlite"):
+        return None
+    return fresh_database(request.getfixturevalue("pg_cluster"))
+
+
+@pytest.fixture(scope="session")
+def prefect_server(prefect_database: str | None) -> Iterator[str]:
+    """A real ``prefect server start`` (SQLite, or PostgreSQL by ``HUGOPIPE_TEST_DB``) on a free
+    port; yields the API URL."""
     api = os.environ["PREFECT_API_URL"]
     log = open(_SESSION_DIR / "prefect-server.log", "w")  # noqa: SIM115
     env = dict(
@@ -104,6 +126,8 @@ def prefect_server() -> Iterator[str]:
         PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED="false",
         PREFECT_SERVER_SERVICES_CLEANUP_RECONCILER_ENABLED="false",
     )
+    if prefect_database:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_database
     proc = subprocess.Popen(
         [
             sys.executable,
