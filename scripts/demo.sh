@@ -110,11 +110,18 @@ fi
 echo "» saving the hugopipe-aws credentials block and creating the demo buckets" >&2
 "$VENV/python" blocks/register.py
 "$VENV/python" - <<'PY'
+# one bucket per environment of the example site, named by its Hugo deployment targets
+# (hugopipe.deploy.targets): the names live in the site's configuration, not here
 import json, os, boto3
+from pathlib import Path
+from hugopipe.config import ProjectConfig
+from hugopipe.deploy.targets import load_target
+site = Path("examples/site")
+cfg = ProjectConfig.load(site)
+names = [load_target(site, e.target, environment=env).bucket for env, e in cfg.environments.items()]
 s3 = boto3.client("s3", endpoint_url=os.environ["HUGOPIPE_S3_ENDPOINT"])
 have = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-for env in ("dev", "staging", "production"):
-    name = f"hugopipe-example-{env}"
+for name in names:
     if name not in have:
         s3.create_bucket(Bucket=name)
     # world-readable, like an S3 website origin, so the verify stage can GET pages anonymously
