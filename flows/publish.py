@@ -28,7 +28,7 @@ from hugopipe.summary import approval_markdown, result_summary
 from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
-from tasks.llm import summarize_changes
+from tasks.llm import review_changed_pages, summarize_changes
 from tasks.results import record_result
 from tasks.validate import validate
 from tasks.verify import site_url, verify
@@ -105,6 +105,8 @@ def publish(
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
         result.logs = report.log
+        review = review_changed_pages(plan.uploads)  # the completion gate; advisory
+        stages["review"], result.review = review.stage_line(), review.to_dict()
         if production:
             waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
             paused = result.model_copy(
@@ -130,6 +132,7 @@ def publish(
                     staging_url=site_url(site, staging) if staging else None,
                     plain_words=summarize_changes(plan_md, warnings_md),
                     context=context,
+                    review=review.to_markdown(),
                 )
             )
             run.waiting = False

@@ -19,7 +19,10 @@ def approval_markdown(
     staging_url: str | None = None,
     plain_words: str = "",
     context: dict[str, Any] | None = None,
+    *,
+    review: str = "",
 ) -> str:
+    """``review``: the second-pass review's warnings (``hugopipe.llm.review``), Markdown."""
     lines = [
         f"## ⚠️ Publish to **{env}** (customer-facing)",
         "",
@@ -39,6 +42,8 @@ def approval_markdown(
         lines.append(f"Staging preview: {staging_url}")
     if plain_words:
         lines += ["", plain_words.strip()]
+    if review:
+        lines += ["", review.strip()]
     lines += ["", plan_md.strip(), ""]
     if warnings:
         lines += [f"**Validation warnings ({len(warnings)})**", ""]
