@@ -170,13 +170,13 @@ def schema_model(name: str, schema: dict[str, Any]) -> type[BaseModel]:
 
 def _field_type(name: str, sub: dict[str, Any]) -> Any:
     if "enum" in sub:
-        values = tuple(sub["enum"])
-        return Literal[values]  # type: ignore[valid-type]
+        return Literal.__getitem__(tuple(sub["enum"]))
     typ = sub.get("type")
     if typ in _SCALARS:
         return _SCALARS[typ]
     if typ == "array":
-        return list[_field_type(name, sub.get("items", {"type": "string"}))]
+        item = _field_type(name, sub.get("items", {"type": "string"}))
+        return list.__class_getitem__(item)
     if typ == "object":
         return schema_model(name, sub)
     raise ValueError(f"unsupported JSON schema type {typ!r} in {name}")

@@ -165,7 +165,8 @@ def review_pages(
             {"url": page_url(key), "text": text[:6000], "found": "; ".join(page.issues) or "none"},
             asker=asker,
         )
-        out.model = {k: v for k, v in asked.record().items() if k != "note"} or out.model
+        if asked.model:  # a role without a model: the rules alone, and nothing to record
+            out.model = {k: v for k, v in asked.record().items() if k != "note"}
         if asked.note:
             notes.append(asked.note)
         if asked.answer:
