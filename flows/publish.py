@@ -105,7 +105,9 @@ def publish(
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
         result.logs = report.log
-        review = review_changed_pages(plan.uploads)  # the completion gate; advisory
+        review = review_changed_pages(
+            plan.uploads, report.public_dir
+        )  # the completion gate; advisory
         stages["review"], result.review = review.stage_line(), review.to_dict()
         if production:
             waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"

@@ -63,11 +63,11 @@ def summarize_changes(plan_md: str, warnings_md: str) -> str:
     return summary_markdown(summary, note)
 
 
-def review_changed_pages(uploads: list[Any]) -> Any:
+def review_changed_pages(uploads: list[Any], public_dir: str) -> Any:
     """The completion gate over the plan's new and changed pages (``hugopipe.llm.review``)."""
     from hugopipe.llm.review import changed_pages, review_pages
 
-    return review_pages(settings(), changed_pages(uploads), asker=cached_ask)
+    return review_pages(settings(), changed_pages(uploads, public_dir), asker=cached_ask)
 
 
 def explain_failure(text: str, known: Any = None) -> dict[str, Any]:

@@ -112,9 +112,14 @@ def test_review_scores_each_page_rules_and_model_together(
     ]
     review = review_pages(settings_for(ollama), pages)
     scores = {p.page: (p.score, p.source) for p in review.pages}
-    assert scores == {"about/index.html": (5, "rules+model"), "draft/index.html": (1, "rules+model")}
+    assert scores == {
+        "about/index.html": (5, "rules+model"),
+        "draft/index.html": (1, "rules+model"),
+    }
     [warn] = review.warnings
-    assert "placeholder text" in warn.issues[0] and "model: unfinished placeholder copy" in warn.issues
+    assert (
+        "placeholder text" in warn.issues[0] and "model: unfinished placeholder copy" in warn.issues
+    )
     assert "`/draft/` score 1" in review.to_markdown()
     assert "/about/" not in review.to_markdown()  # only pages under the threshold
     data = review.to_dict()

@@ -23,7 +23,11 @@ from tests.llm.fake_ollama import FakeOllama
         ("http://[::1]:11434", "http://[::1]:11434", "loopback"),
         ("192.168.1.20", "http://192.168.1.20:11434", "private"),
         ("https://ollama.example.com", "https://ollama.example.com:443", "remote"),
-        ("10.0.0.5:11434", "http://10.0.0.5:11434", "remote"),  # private in RFC 1918, not configured
+        (
+            "10.0.0.5:11434",
+            "http://10.0.0.5:11434",
+            "remote",
+        ),  # private in RFC 1918, not configured
         ("127.0.0.1.nip.io", "http://127.0.0.1.nip.io:11434", "remote"),  # a name is never trusted
     ],
 )
@@ -110,7 +114,9 @@ def test_environment_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUGOPIPE_OLLAMA_MODEL", "qwen2.5:1.5b")
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:5555")
     s = LLMSettings.load(None)
-    assert s.models() == dict.fromkeys(("summarizer", "reviewer", "explainer", "worker"), "qwen2.5:1.5b")
+    assert s.models() == dict.fromkeys(
+        ("summarizer", "reviewer", "explainer", "worker"), "qwen2.5:1.5b"
+    )
     assert s.role("reviewer").host == "127.0.0.1:5555"
     v = LLMSettings.load({"model": "a", "roles": {"reviewer": {"model": "b"}}})
     assert v.role("reviewer").model == "b" and v.role("worker").model == "a"

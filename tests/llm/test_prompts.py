@@ -28,7 +28,10 @@ HEAD = "---\nname: p\nrole: worker\nvariables: [a]\nanswer_schema:\n  type: obje
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (HEAD + "---\nSay $a and $b\n", "the body uses ['a', 'b'] but the front matter declares ['a']"),
+        (
+            HEAD + "---\nSay $a and $b\n",
+            "the body uses ['a', 'b'] but the front matter declares ['a']",
+        ),
         (HEAD + "temprature: 1\n---\n$a\n", "temprature: Extra inputs are not permitted"),
         (HEAD.replace("integer", "date") + "---\n$a\n", "unsupported JSON schema type 'date'"),
         ("no front matter $a\n", "name: Field required"),
@@ -57,7 +60,9 @@ def test_variables_must_be_exact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert prompts_dir() == tmp_path
 
 
-def test_digest_changes_with_front_matter_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_digest_changes_with_front_matter_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HUGOPIPE_PROMPTS", str(tmp_path))
     _write(tmp_path, HEAD + "---\n$a\n")
     before = prompt_digest("p")

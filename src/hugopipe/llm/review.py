@@ -28,6 +28,7 @@ PLACEHOLDER = re.compile(
 _HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)
 _DROP = re.compile(r"<(script|style|nav|header|footer|noscript)\b.*?</\1>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+_REFRESH = re.compile(r"<meta\s+http-equiv=[\"']?refresh", re.I)
 _DESCRIPTION = re.compile(
     r"<meta\s+[^>]*name=[\"']?description[\"']?[^>]*content=[\"']\s*[^\"'\s][^\"']*[\"']"
     r"|<meta\s+[^>]*content=[\"']\s*[^\"'\s][^\"']*[\"'][^>]*name=[\"']?description",
@@ -85,7 +86,7 @@ class Review:
             f"**Second-pass review: {len(self.warnings)} page(s) under score {self.threshold}/5**",
             "",
         ]
-        for p in self.warnings[:limit]:
+        for p in sorted(self.warnings, key=lambda p: p.score)[:limit]:  # worst first
             lines.append(f"- ⚠️ `{page_url(p.page)}` score {p.score}: {'; '.join(p.issues)}")
         if len(self.warnings) > limit:
             lines.append(f"- … and {len(self.warnings) - limit} more (see the result file)")
@@ -154,6 +155,8 @@ def review_pages(
         except OSError as exc:
             out.pages.append(PageReview(key, 1, [f"could not read the built page: {exc}"]))
             continue
+        if _REFRESH.search(html):  # an alias page that only redirects: nothing to read
+            continue
         page = check_page(key, html, settings.review_min_words)
         out.pages.append(page)
         if i >= settings.review_max_pages or notes:
@@ -178,10 +181,11 @@ def review_pages(
     return out
 
 
-def changed_pages(uploads: list[Any]) -> list[tuple[str, Path]]:
-    """The HTML pages a deploy plan uploads because they are new or their content changed."""
+def changed_pages(uploads: list[Any], public_dir: str | Path) -> list[tuple[str, Path]]:
+    """The HTML pages a deploy plan uploads because they are new or their content changed,
+    named by their path in the site (``UploadItem.path``; the object key may carry a prefix)."""
     return [
-        (u.key, Path(u.path))
+        (u.path, Path(public_dir) / u.path)
         for u in uploads
-        if u.key.endswith(".html") and str(u.reason) in {"new", "content changed", "forced"}
+        if u.path.endswith(".html") and str(u.reason) in {"new", "content changed", "forced"}
     ]
