@@ -8,6 +8,7 @@ a model that answers garbage, hangs or is not there leaves every publish complet
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hugopipe.results import ResultFile
 from tests.conftest import copy_site
 from tests.llm.fake_ollama import FakeOllama
 from tests.support import find_result, free_port, publish, wait_until
@@ -136,3 +138,31 @@ def test_publish_completes_whatever_the_model_does(
     finally:
         fake.stop()
         _clean(s3, "hugopipe-example-staging", prefix)
+
+
+def test_a_local_model_task_file_runs_and_its_answer_is_in_the_result(
+    served: dict, tmp_path: Path, llm_variable: Callable[[dict], None]
+) -> None:
+    """Claude's path: a ``local-model`` task file, submitted; the answer in the result file."""
+    from tests.cli.conftest import run_cli
+    from tests.support import ROOT
+
+    fake = FakeOllama()
+    llm_variable({"host": fake.url, "model": "llama3.2:3b", "timeout_seconds": 30})
+    text = (ROOT / "tasks" / "templates" / "local-model.md").read_text()
+    task = tmp_path / f"2026-12-05-0300-local-model-{uuid.uuid4().hex[:6]}.md"
+    task.write_text(text)
+    try:
+        out = run_cli("submit", str(task), "--wait", "--json")
+        data = json.loads(out.stdout)
+        assert out.returncode == 0 and data["passed"] is True, out.stderr + out.stdout
+        result = ResultFile.parse(Path(data["result_path"]).read_text())
+        assert result.task_type == "local-model" and result.status == "success"
+        assert result.outputs["answer"]["summary"] == "One throttled upload was retried."
+        assert (
+            result.outputs["privacy"] == "local-only" and result.outputs["model"] == "llama3.2:3b"
+        )
+        [req] = fake.calls("/api/generate")
+        assert "SlowDown" in req["prompt"] and req["format"]["required"] == ["lines", "summary"]
+    finally:
+        fake.stop()

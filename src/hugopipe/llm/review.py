@@ -21,7 +21,7 @@ from hugopipe.llm.client import Asker, consult
 from hugopipe.llm.settings import LLMSettings
 
 PLACEHOLDER = re.compile(
-    r"\blorem ipsum\b|\bipsum dolor\b|\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b|"
+    r"\blorem ipsum\b|\bipsum dolor\b|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b)|"
     r"placeholder text|coming soon|\[insert [^\]]*\]",
     re.I,
 )

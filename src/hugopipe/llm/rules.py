@@ -27,6 +27,8 @@ class Rule:
 _LAYOUT = r"(?P<where>layouts/[\w./-]+(?::\d+(?::\d+)?)?)"
 _CONTENT = r"(?P<where>content/[\w./-]+(?::\d+(?::\d+)?)?)"
 
+_PATH = re.compile(r"(?:content|layouts)/[\w./-]+(?::\d+(?::\d+)?)?")
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "hugo-template",
@@ -37,7 +39,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "front-matter",
         FailureClass.CONTENT,
-        re.compile(rf"(front ?matter|failed to unmarshal)(.*?{_CONTENT})?", re.I | re.S),
+        re.compile(r"front ?matter|failed to unmarshal", re.I),
         "A page's front matter is not valid YAML/TOML ({where}): fix its header and rebuild.",
     ),
     Rule(
@@ -92,6 +94,8 @@ def explain_known(text: str) -> tuple[FailureClass, str, str] | None:
         if m is None:
             continue
         where = (m.groupdict().get("where") or "").strip()
+        if not where and (named := _PATH.search(text)) is not None:
+            where = named.group(0)  # the file the message names, wherever it names it
         line = rule.explanation.replace(" ({where})", f" ({where})" if where else "")
         return rule.failure_class, line, rule.name
     return None
