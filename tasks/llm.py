@@ -45,13 +45,13 @@ def cached_ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
 def settings() -> LLMSettings:
     """The ``hugopipe_llm`` Prefect variable, else the environment; a broken value is
     logged and treated as "no model" (the jobs are advisory)."""
-    from prefect import get_run_logger
+    from prefect.logging import get_logger
     from prefect.variables import Variable
 
     try:
         return LLMSettings.load(Variable.get(VARIABLE, default=None))
     except Exception as exc:
-        get_run_logger().warning("ignoring the %s variable: %s", VARIABLE, exc)
+        get_logger("hugopipe.llm").warning("ignoring the %s variable: %s", VARIABLE, exc)
         return LLMSettings(model=None)
 
 
@@ -65,9 +65,12 @@ def summarize_changes(plan_md: str, warnings_md: str) -> str:
 
 def review_changed_pages(uploads: list[Any], public_dir: str) -> Any:
     """The completion gate over the plan's new and changed pages (``hugopipe.llm.review``)."""
-    from hugopipe.llm.review import changed_pages, review_pages
+    from hugopipe.llm.review import Review, changed_pages, review_pages
 
-    return review_pages(settings(), changed_pages(uploads, public_dir), asker=cached_ask)
+    pages = changed_pages(uploads, public_dir)
+    if not pages:  # the no-change publish: not even a look at the variable
+        return Review(threshold=LLMSettings().review_min_score)
+    return review_pages(settings(), pages, asker=cached_ask)
 
 
 def explain_failure(text: str, known: Any = None) -> dict[str, Any]:

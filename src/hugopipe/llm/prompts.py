@@ -10,7 +10,9 @@ answered from a stale cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 from pathlib import Path
 from string import Template
@@ -76,14 +78,12 @@ class Prompt(BaseModel):
         return Template(self.body).substitute({k: _text(v) for k, v in values.items()})
 
     def answer_model(self) -> type[BaseModel]:
-        return schema_model(self.spec.name, self.spec.answer_schema)
+        return _model_for(self.spec.name, json.dumps(self.spec.answer_schema, sort_keys=True))
 
 
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    import json
-
     return json.dumps(value, ensure_ascii=False, indent=1, default=str)
 
 
@@ -110,7 +110,14 @@ def load_prompt(name: str) -> Prompt:
             file=str(path),
             hint="use one of: " + (", ".join(have) or "(none)"),
         )
-    raw = path.read_bytes()
+    return _parse(path.read_bytes(), str(path))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(raw: bytes, path_text: str) -> Prompt:
+    """One parse per distinct file content: a review asks per page, and an edited file is
+    new bytes, so it is parsed again."""
+    path = Path(path_text)
     post = frontmatter.loads(raw.decode("utf-8"))
     try:
         spec = PromptSpec.model_validate(post.metadata)
@@ -139,6 +146,11 @@ def load_prompt(name: str) -> Prompt:
         digest=hashlib.sha256(raw).hexdigest()[:16],
         path=str(path),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _model_for(name: str, schema_json: str) -> type[BaseModel]:
+    return schema_model(name, json.loads(schema_json))
 
 
 _SCALARS: dict[str, Any] = {"string": str, "integer": int, "number": float, "boolean": bool}
