@@ -105,9 +105,8 @@ def publish(
         s = plan.summary
         stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
         result.logs = report.log
-        review = review_changed_pages(
-            plan.uploads, report.public_dir
-        )  # the completion gate; advisory
+        # the completion gate (hugopipe.llm.review): advisory, never fails the run
+        review = review_changed_pages(plan.uploads, report.public_dir)
         stages["review"], result.review = review.stage_line(), review.to_dict()
         if production:
             waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
