@@ -166,3 +166,24 @@ def test_a_local_model_task_file_runs_and_its_answer_is_in_the_result(
         assert "SlowDown" in req["prompt"] and req["format"]["required"] == ["lines", "summary"]
     finally:
         fake.stop()
+
+
+def test_a_failed_publish_is_explained_by_the_rules_without_a_model(
+    served: dict, tmp_path: Path
+) -> None:
+    from tests.support import hugopipe
+
+    site = copy_site(tmp_path)
+    layout = next(p for p in (site / "layouts").rglob("*.html") if "baseof" in p.name)
+    lines = layout.read_text().splitlines()
+    lines.insert(1, "{{ .Site.Broken }")
+    layout.write_text("\n".join(lines))
+    code, run = publish(site, "dev")
+    assert code == 1, run
+    result = find_result(run["flow_run_id"])
+    told = result.failure_explanation
+    assert told and told["source"] == "rules" and told["failure_class"] == "template", told
+    assert "layouts/" in told["explanation"] and "model" not in told
+    retries = json.loads(hugopipe("retries", run["flow_run_id"], "--json").stdout)
+    build = next(t for t in retries["tasks"] if t["task_name"].startswith("build"))
+    assert "Hugo could not render a template" in build["attempts"][0]["explanation"]
