@@ -127,7 +127,7 @@ def _parse(raw: bytes, path_text: str) -> Prompt:
         raise PromptError(
             f"prompt front matter: {where}: {first['msg']}",
             file=str(path),
-            hint="see prompts/README.md for the fields a prompt file has",
+            hint="docs/local-models.md#prompts lists the fields a prompt file has",
         ) from None
     used = set(Template(post.content).get_identifiers())
     if used != set(spec.variables):
