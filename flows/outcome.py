@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 
 from hugopipe.errors import NEXT_STEP, FailureClass, HugopipeError, stopped_next_step
 from hugopipe.results import ResultFile
+from tasks.llm import explain_failure
 from tasks.results import record_result
 
 
@@ -99,11 +100,14 @@ def recorded(
         else:
             fc = exc.failure_class if isinstance(exc, HugopipeError) else FailureClass.UNKNOWN
             result.status = "failed"
-            result.failure_class = str(fc)
-            progress.next_step = NEXT_STEP[fc]
             progress.outputs["errors"] = [
                 exc.to_dict() if isinstance(exc, HugopipeError) else {"message": str(exc)}
             ]
+            # rules first, a local model only for what they do not know (hugopipe.llm.explain)
+            result.failure_explanation = explain_failure(str(exc), fc)
+            fc = FailureClass(result.failure_explanation["failure_class"])
+            result.failure_class = str(fc)
+            progress.next_step = NEXT_STEP[fc]
             logger.error("%s failed (%s): %s", label, fc, exc)
         raise
     finally:

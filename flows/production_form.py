@@ -55,6 +55,7 @@ def describe_change(
     findings: Any,
     plan: DeployPlan,
     context: dict[str, Any] | None,
+    review: str = "",
 ) -> str:
     """The same form, without the phrase's extras (artifact, staging match): the
     description of a non-production approval card (``flows.gates``)."""
@@ -67,6 +68,7 @@ def describe_change(
         warnings=list(findings.warnings),
         commit=source_commit(site),
         context=context,
+        review=review,
     )
     return form.description
 
@@ -79,6 +81,7 @@ def ask_production(
     findings: Any,
     plan: DeployPlan,
     context: dict[str, Any] | None,
+    review: str = "",
 ) -> tuple[str, dict[str, Any]]:
     """Pause for a person's approval of exactly ``plan``; return the approved plan hash and
     the approval record (the approvals log entry: who, second factor, note, time).
@@ -105,6 +108,7 @@ def ask_production(
         "warnings": list(findings.warnings),
         "commit": commit,
         "context": context,
+        "review": review,
     }
     draft = approval_form.approval_form(env, plan, **inputs)
     artifact = create_markdown_artifact(

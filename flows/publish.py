@@ -30,6 +30,7 @@ from hugopipe.summary import result_summary
 from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
+from tasks.llm import review_changed_pages
 from tasks.results import record_result
 from tasks.validate import validate
 from tasks.verify import verify
@@ -112,6 +113,9 @@ def publish(
             s = plan.summary
             stages["plan"] = f"{s.uploads} uploads, {s.deletes} deletes, {s.unchanged} unchanged"
             result.logs = report.log
+            # the completion gate (hugopipe.llm.review): advisory, never fails the run
+            review = review_changed_pages(plan.uploads, report.public_dir)
+            stages["review"], result.review = review.stage_line(), review.to_dict()
             # production is a bucket, not a name: a plan that writes to a production bucket or
             # distribution asks for the same approval, whatever the environment is called
             production = production or plan.production_bucket
@@ -150,14 +154,16 @@ def publish(
                         requires_approval=ask_a_person,
                         waiting=waiting,
                         approval_md=lambda: describe_change(
-                            site, env, report, findings, plan, context
+                            site, env, report, findings, plan, context, review.to_markdown()
                         ),
                     )
                 )
                 run.waiting = False
             if production and "approval" not in stages:
                 waiting("Waiting for a human to approve in the Prefect UI")
-                approved, approval = ask_production(site, env, cfg, report, findings, plan, context)
+                approved, approval = ask_production(
+                    site, env, cfg, report, findings, plan, context, review.to_markdown()
+                )
                 run.waiting = False
                 outputs["approval"] = approval
                 stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"

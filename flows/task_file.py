@@ -1,4 +1,5 @@
-"""Flow ``task-file``: run a task file whose work needs no deploy (build, validate, content).
+"""Flow ``task-file``: run a task file whose work needs no deploy (build, validate, content,
+local-model).
 
 The intake starts this for ``hugo-build``, ``hugo-validate`` and ``content`` task
 files dropped into ``tasks/pending/``, so every task file becomes a run whatever
@@ -56,7 +57,12 @@ def task_file(
             failure_class=FailureClass.CONFIGURATION,
         )
     site = str(inside(site, what="the site parameter"))  # never outside the workspace
-    result = run_task(task_file, site, task_id)
+    if _is_local_model(task_file):  # answered by a local model (flows/llm_task.py)
+        from flows.llm_task import local_model_task
+
+        result = local_model_task(task_file=task_file, task_id=task_id)
+    else:
+        result = run_task(task_file, site, task_id)
     run_id = str(flow_run.id)
     result = result.model_copy(
         update={"flow_run_id": run_id, "flow_run_url": ui_url(run_id), "context": context}
@@ -68,3 +74,9 @@ def task_file(
             failure_class=FailureClass(result.failure_class or "unknown"),
         )
     return {"status": result.status, **result.outputs}
+
+
+def _is_local_model(task_file: str) -> bool:
+    from hugopipe.taskfile import load_task
+
+    return load_task(Path(task_file))[0].task_type == "local-model"

@@ -52,6 +52,10 @@ class ResultFile(BaseModel):
     #: each of the task file's expected outputs, checked: name, expected, actual, passed, reason
     expected_outputs: list[dict[str, Any]] | None = None
     expectations_passed: bool | None = None
+    #: why it failed, in one line, and whether rules or a local model said so (hugopipe.llm.explain)
+    failure_explanation: dict[str, Any] | None = None
+    #: the second-pass review of changed pages: scores, warnings (hugopipe.llm.review)
+    review: dict[str, Any] | None = None
     logs: str = ""
     summary: str = Field("", description="Markdown body under the front matter")
 

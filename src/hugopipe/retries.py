@@ -28,6 +28,7 @@ from hugopipe.deploy.errors import (
     TRANSIENT_EXCEPTIONS,
 )
 from hugopipe.errors import NEXT_STEP, FailureClass
+from hugopipe.llm.rules import explain_known
 
 # -- classification ------------------------------------------------------------
 
@@ -162,6 +163,7 @@ class Attempt:
     error: str | None = None
     failure_class: str | None = None
     next_step: str | None = None
+    explanation: str | None = None  # one line from hugopipe.llm.rules, when a rule knows it
     retry_delay_seconds: float | None = None  # delay Prefect scheduled before the next attempt
     waited_seconds: float | None = None  # time until the next attempt actually started
 
@@ -237,6 +239,8 @@ def _fail(attempt: Attempt, error: str | None) -> None:
     cls = classify(error)
     attempt.failure_class = str(cls)
     attempt.next_step = next_step(cls)
+    known = explain_known(error or "")
+    attempt.explanation = known[1] if known else None
 
 
 def inspect_task(

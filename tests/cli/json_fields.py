@@ -59,6 +59,7 @@ RETRIES_ATTEMPT = {
     "error",
     "failure_class",
     "next_step",
+    "explanation",
     "retry_delay_seconds",
     "waited_seconds",
 }
@@ -81,6 +82,8 @@ RESULT_FILE = {
     "outputs",
     "expected_outputs",
     "expectations_passed",
+    "failure_explanation",
+    "review",
     "logs",
     "summary",
 }

@@ -195,8 +195,11 @@ def approval_form(
     context: dict[str, Any] | None = None,
     changes_url: str | None = None,
     plain_words: str = "",
+    review: str = "",
 ) -> ApprovalForm:
-    """The form's Markdown and the full list of changes (see the module docstring)."""
+    """The form's Markdown and the full list of changes (see the module docstring).
+
+    ``review`` is the second-pass review's warnings (``hugopipe.llm.review``), Markdown."""
     warnings = warnings or []
     line = verdict(plan, errors, len(warnings))
     pages, assets = classify(plan, titles or {})
@@ -232,6 +235,8 @@ def approval_form(
         body += [f"- {_warning(w)}" for w in warnings[:FORM_WARNINGS]]
         if len(warnings) > FORM_WARNINGS:
             body.append(f"- … {len(warnings) - FORM_WARNINGS} more in the {link}")
+    if review.strip():
+        body += ["", review.strip()]
     facts = [*_source_lines(commit, context)]
     if staging_url:
         facts.append(f"Staging preview: {staging_url}")

@@ -312,6 +312,21 @@ def check_lychee() -> Check:
     )
 
 
+def check_ollama(api: Any) -> list[dict[str, Any]]:
+    """Local models (advisory): the ``hugopipe_llm`` variable from the server, else the
+    environment (``hugopipe.llm.health``)."""
+    from hugopipe.llm.health import ollama_checks
+    from hugopipe.llm.settings import VARIABLE
+
+    value = None
+    if api is not None:
+        try:
+            value = api.request("GET", f"/variables/name/{VARIABLE}").get("value")
+        except Exception:  # no such variable (404) or the server went away: the environment
+            value = None
+    return ollama_checks(value)
+
+
 def doctor_cmd(args: argparse.Namespace) -> int:
     from hugopipe.prefect_rest import PrefectApi
     from hugopipe.taskfile import default_site
@@ -323,6 +338,7 @@ def doctor_cmd(args: argparse.Namespace) -> int:
         checks.append(prefect)
         if prefect.ok:
             checks += check_deployments(api)
+        local_models = check_ollama(api if prefect.ok else None)
     block_name = "hugopipe-aws"
     try:
         from hugopipe.config import ProjectConfig
@@ -339,6 +355,7 @@ def doctor_cmd(args: argparse.Namespace) -> int:
     else:
         checks.append(Check("site-config", False, f"no site at {site}", "pass --site PATH"))
     checks += [check_chromium(), check_lychee()]
+    checks += [Check(**row, essential=False) for row in local_models]
     ok = all(c.ok for c in checks if c.essential)
     rows = [
         {

@@ -24,6 +24,8 @@ TASK_TYPES: dict[str, tuple[str, str | None]] = {
     "hugo-deploy-staging": ("publish", "staging"),
     "hugo-deploy-production": ("publish", "production"),
     "content": ("local-content", None),
+    # a prompt in prompts/ answered by a local model (flows/llm_task.py), never a deploy
+    "local-model": ("llm", None),
 }
 
 APPROVAL_PHRASE = "DEPLOY TO PRODUCTION"
@@ -75,6 +77,13 @@ class TaskParams(BaseModel):
     body: str | None = None
     #: content tasks: ``create`` refuses an existing page, ``edit`` a missing one; unset = either
     mode: Literal["create", "edit"] | None = None
+    #: local-model tasks: the prompt's name in prompts/ (``classify_log``)
+    prompt: str | None = None
+    #: local-model tasks: the prompt's variables, each by name
+    inputs: dict[str, Any] | None = None
+    #: local-model tasks: ``local-only`` (the default) never leaves this machine; ``private``
+    #: may use the configured private networks; ``any`` a remote host its role allows
+    privacy: Literal["local-only", "private", "any"] | None = None
 
     @field_validator("environment")
     @classmethod
@@ -95,6 +104,7 @@ class TaskRequest(BaseModel):
         "hugo-deploy-staging",
         "hugo-deploy-production",
         "content",
+        "local-model",
     ]
     created_at: datetime | None = None
     created_by: str | None = None

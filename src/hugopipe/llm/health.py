@@ -1,0 +1,104 @@
+"""``hugopipe doctor``'s local-model rows: does Ollama answer, which models it has, and
+whether each configured role's model is there (with the ``ollama pull`` that fixes it).
+
+Advisory rows: every local-model job falls back to its deterministic result, so a
+missing Ollama is a warning, never a failed doctor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hugopipe.errors import HugopipeError
+from hugopipe.llm.settings import ROLES, VARIABLE, LLMSettings
+
+
+def _tagged(model: str) -> str:
+    return model if ":" in model else f"{model}:latest"
+
+
+def ollama_checks(variable: Any = None, timeout: float = 3.0) -> list[dict[str, Any]]:
+    """Rows of ``{name, ok, detail, fix}``; ``variable`` is the ``hugopipe_llm`` value or None."""
+    try:
+        settings = LLMSettings.load(variable)
+    except ValueError as exc:
+        return [
+            {
+                "name": "ollama",
+                "ok": False,
+                "detail": f"the {VARIABLE} variable is not valid: {str(exc).splitlines()[0]}",
+                "fix": f"fix the {VARIABLE} variable (README: Local models)",
+            }
+        ]
+    configured = {r: settings.role(r) for r in ROLES if settings.role(r).model}
+    if not configured:
+        return [
+            {
+                "name": "ollama",
+                "ok": True,
+                "detail": "no local model configured: reviews and explanations use rules only",
+                "fix": f"optional: set the {VARIABLE} variable (README: Local models)",
+            }
+        ]
+    rows: list[dict[str, Any]] = []
+    hosts: dict[str, set[str] | None] = {}
+    for role, rs in configured.items():
+        try:
+            host = settings.check_host(role, rs.host or "")
+        except HugopipeError as exc:
+            rows.append(
+                {
+                    "name": f"ollama {role}",
+                    "ok": False,
+                    "detail": exc.message,
+                    "fix": exc.hint or "",
+                }
+            )
+            continue
+        if host not in hosts:
+            hosts[host] = _models(host, timeout)
+            have = hosts[host]
+            rows.append(
+                {
+                    "name": "ollama",
+                    "ok": have is not None,
+                    "detail": f"{host}: "
+                    + (
+                        f"{len(have)} models ({', '.join(sorted(have)[:6])})"
+                        if have is not None
+                        else "not answering"
+                    ),
+                    "fix": ""
+                    if have is not None
+                    else "install and start Ollama (https://ollama.com/download): `ollama serve`",
+                }
+            )
+        have = hosts[host]
+        model = str(rs.model)
+        present = have is not None and _tagged(model) in have
+        rows.append(
+            {
+                "name": f"ollama {role}",
+                "ok": present,
+                "detail": f"{model} "
+                + (
+                    "present"
+                    if present
+                    else "missing"
+                    if have is not None
+                    else "(Ollama not answering)"
+                ),
+                "fix": "" if present else f"`ollama pull {model}`",
+            }
+        )
+    return rows
+
+
+def _models(host: str, timeout: float) -> set[str] | None:
+    try:
+        import ollama
+
+        with ollama.Client(host=host, timeout=timeout) as client:
+            return {_tagged(m.model or "") for m in client.list().models}
+    except Exception:  # not answering, or not Ollama: the row says so
+        return None

@@ -1,0 +1,137 @@
+"""Which model answers for each role, where it runs, and whether a request may go there.
+
+The configuration is one JSON value, the Prefect variable ``hugopipe_llm`` (the task
+layer reads it; ``doctor`` reads it over the REST API), so a model can be switched in
+the UI without restarting a worker. Without it, ``HUGOPIPE_OLLAMA_MODEL`` names the
+model of every role and ``OLLAMA_HOST`` the host (the older switches still work).
+No model configured means every job gives its deterministic result.
+
+Local only by default: a request goes to a loopback host or to an address inside one
+of ``private_networks``; any other host needs ``allow_remote: true`` on that role, and
+a ``local-only`` request goes to loopback or nowhere. The check is on the host as
+written — no DNS lookup is made before it, so a name cannot smuggle a request out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hugopipe.errors import FailureClass, HugopipeError
+
+VARIABLE = "hugopipe_llm"
+Role = Literal["summarizer", "reviewer", "explainer", "worker"]
+ROLES: tuple[Role, ...] = ("summarizer", "reviewer", "explainer", "worker")
+Privacy = Literal["local-only", "private", "any"]
+DEFAULT_HOST = "http://127.0.0.1:11434"
+
+
+class HostRefused(HugopipeError):
+    """A request that would leave the machine (or the private network) without consent."""
+
+    failure_class = FailureClass.CONFIGURATION
+
+
+class RoleSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    host: str | None = None
+    #: consent for this role's requests to go to a host that is neither loopback nor private
+    allow_remote: bool = False
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = DEFAULT_HOST
+    #: the model of every role that does not name its own
+    model: str | None = None
+    timeout_seconds: float = Field(60.0, gt=0, le=3600)
+    #: stream answers: the timeout then bounds the wait for each piece, not the whole answer
+    stream: bool = False
+    #: addresses (CIDR) that count as this machine's private network, e.g. ``192.168.1.0/24``
+    private_networks: list[str] = Field(default_factory=list)
+    roles: dict[Role, RoleSettings] = Field(default_factory=dict)
+    #: pages the review scores below this (1–5) are warnings in the approval form
+    review_min_score: int = Field(3, ge=1, le=5)
+    #: at most this many changed pages go to the model per run (the rules check all)
+    review_max_pages: int = Field(20, ge=0)
+    #: the rules call a page with fewer words than this very short
+    review_min_words: int = Field(40, ge=0)
+
+    @classmethod
+    def load(cls, variable: Any = None) -> LLMSettings:
+        """From the Prefect variable's value (a dict or JSON text), else the environment."""
+        if isinstance(variable, str) and variable.strip():
+            return cls.model_validate_json(variable)
+        if isinstance(variable, dict):
+            return cls.model_validate(variable)
+        return cls(
+            host=os.environ.get("OLLAMA_HOST") or DEFAULT_HOST,
+            model=os.environ.get("HUGOPIPE_OLLAMA_MODEL") or None,
+        )
+
+    def role(self, role: str) -> RoleSettings:
+        own = self.roles.get(role, RoleSettings())  # type: ignore[call-overload]
+        return RoleSettings(
+            model=own.model or self.model,
+            host=own.host or self.host,
+            allow_remote=own.allow_remote,
+        )
+
+    def models(self) -> dict[str, str | None]:
+        return {r: self.role(r).model for r in ROLES}
+
+    def check_host(self, role: str, host: str, privacy: Privacy = "any") -> str:
+        """The host, normalised, if ``role`` may send a request there; ``HostRefused`` if not."""
+        url = normalise_host(host)
+        where = host_kind(url, self.private_networks)
+        if privacy == "local-only" and where != "loopback":
+            raise HostRefused(
+                f"a local-only request is never sent to {url} (not this machine)",
+                hint="run Ollama on this machine (OLLAMA_HOST=127.0.0.1:11434) for local-only work",
+            )
+        if privacy == "private" and where == "remote":
+            raise HostRefused(
+                f"a private request is never sent to {url} (outside the private networks)",
+                hint="add the host's network to private_networks in the hugopipe_llm variable",
+            )
+        if where == "remote" and not self.role(role).allow_remote:
+            raise HostRefused(
+                f"{url} is not this machine or a configured private network, and role "
+                f"{role!r} has no consent to send prompts there",
+                hint=f'set roles.{role}.allow_remote: true in the "{VARIABLE}" variable '
+                "if that is intended",
+            )
+        return url
+
+
+def normalise_host(host: str) -> str:
+    """``host[:port]`` or a URL → ``scheme://host:port`` (Ollama's defaults: http, 11434)."""
+    text = host.strip() or DEFAULT_HOST
+    explicit = "://" in text
+    parts = urlsplit(text if explicit else "http://" + text)
+    name = parts.hostname or "127.0.0.1"
+    port = parts.port or (({"https": 443}.get(parts.scheme, 80)) if explicit else 11434)
+    shown = f"[{name}]" if ":" in name else name
+    return f"{parts.scheme}://{shown}:{port}"
+
+
+def host_kind(url: str, private_networks: list[str]) -> Literal["loopback", "private", "remote"]:
+    name = urlsplit(url).hostname or ""
+    if name == "localhost":
+        return "loopback"
+    try:
+        addr = ipaddress.ip_address(name)
+    except ValueError:
+        return "remote"  # a name: not resolved here, so not trusted
+    if addr.is_loopback:
+        return "loopback"
+    if any(addr in ipaddress.ip_network(n, strict=False) for n in private_networks):
+        return "private"
+    return "remote"

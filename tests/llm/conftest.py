@@ -1,0 +1,24 @@
+"""Fixtures for the local-model tests: a fake Ollama on loopback and settings that use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hugopipe.llm.settings import LLMSettings
+from tests.llm.fake_ollama import FakeOllama
+
+
+@pytest.fixture
+def ollama() -> Iterator[FakeOllama]:
+    fake = FakeOllama()
+    yield fake
+    fake.stop()
+
+
+def settings_for(fake: FakeOllama, **extra: object) -> LLMSettings:
+    """Every role on ``fake`` with a small model; a short timeout (the hang test waits for it)."""
+    return LLMSettings.model_validate(
+        {"host": fake.url, "model": "llama3.2:3b", "timeout_seconds": 2, **extra}
+    )
