@@ -50,6 +50,30 @@ def test_source_paths_follow_the_website_endpoint():
     assert source_paths("/feed.rss") == ["feed.rss"]
 
 
+def test_sub_path_site_keys_carry_the_prefix_once(tmp_path: Path):
+    """baseURL ``/sub/``, prefix ``sub/``: ``/sub/old/`` is ``sub/old``, not ``sub/sub/old``,
+    and a file of the build at ``/sub/posts/first/`` still wins over a rule for it."""
+    assert source_paths("/sub/old/", "/sub/") == ["old", "old/index.html"]
+    assert source_paths("/sub", "/sub/") == ["index.html"]
+    assert source_paths("/subway", "/sub/") == ["subway", "subway/index.html"]
+    target = make_target(
+        "mem",
+        "http://unused.invalid",
+        matchers=[],
+        prefix="sub/",
+        base_url="https://example.org/sub/",
+    )
+    rules = "/sub/old/  /sub/posts/first/  301\n/sub/posts/first/  /sub/  301\n"
+    public = _site(tmp_path / "p", {**SITE, "_redirects": rules})
+    plan = plan_deploy(public, target, MemoryStore())
+    by_line = {r.line: r for r in plan.redirects}
+    assert by_line[1].keys == ["sub/old", "sub/old/index.html"] and not by_line[1].not_applied
+    assert by_line[2].keys == [] and "public/posts/first/index.html is a file" in (
+        by_line[2].not_applied or ""
+    )
+    assert {u.key for u in plan.uploads if u.redirect} == {"sub/old", "sub/old/index.html"}
+
+
 def test_plain_rules_become_redirect_objects_in_the_plan(tmp_path: Path):
     target = make_target("mem", "http://unused.invalid", matchers=[], workers=2)
     store = MemoryStore()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hugopipe import redirects
 from hugopipe.deploy.headers import Headers
@@ -40,9 +41,24 @@ def redirect_hash(location: str) -> str:
     return hashlib.sha256(b"hugopipe-website-redirect\0" + location.encode()).hexdigest()
 
 
-def source_paths(source: str) -> list[str]:
-    """Slash paths in ``public/`` that serve ``source`` on the S3 website endpoint."""
-    path = source.split("#", 1)[0].strip("/")
+def base_path(base_url: str | None) -> str:
+    """The path part of Hugo's ``baseURL`` (``/`` when there is none), with both slashes."""
+    path = urlsplit(base_url or "").path.strip("/")
+    return f"/{path}/" if path else "/"
+
+
+def source_paths(source: str, base: str = "/") -> list[str]:
+    """Slash paths in ``public/`` that serve ``source`` on the S3 website endpoint.
+
+    On a sub-path site (``base`` ``/sub/``) ``public/`` is served under ``/sub/`` (the target
+    prefix holds it), so a source written with the base path (``/sub/old/``, the address a
+    reader uses) names ``old/`` in ``public/``: the base path is stripped, as the validator
+    does (``hugopipe.validate.redirect_rules``), or the key would carry it twice.
+    """
+    path = source.split("#", 1)[0]
+    if base != "/" and (path + "/").startswith(base):
+        path = path[len(base) - 1 :]
+    path = path.strip("/")
     if not path:
         return ["index.html"]
     if "." in path.rsplit("/", 1)[-1]:
@@ -67,10 +83,11 @@ def website_redirects(
     objects: list[LocalFile] = []
     items: list[RedirectItem] = []
     claimed: dict[str, int] = {}  # key → the line of the rule that made it
+    base = base_path(target.base_url)
     for rule in rules:
         if not rule.plain:
             continue
-        paths = source_paths(rule.source)
+        paths = source_paths(rule.source, base)
         keys = [target.key_for(p) for p in paths]
         why = _why_not(rule)
         if why is None:
