@@ -1,5 +1,7 @@
 """E1: URLs that point at localhost, a private address or another environment's host.
 
+E6 is the same match inside a JSON output: a search index's copy of page text.
+
 Runs in the scan workers over the bytes of every file they read (pages, CSS, feeds,
 sitemaps, JSON). Feeds run to tens of megabytes, and a case-insensitive regex over a
 whole decoded feed cost 0.1 s per pass, so the scan first finds the lines that hold a
@@ -126,7 +128,12 @@ def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
         return
     seen: set[str] = set()
     own = _OWN_HOST
-    markup = rel.lower().endswith(MARKUP_EXT)
+    low = rel.lower()
+    markup = low.endswith(MARKUP_EXT)
+    # text in a JSON output (a search index Docsy or Book builds from page text) is a copy
+    # of a page's words, not a link a reader follows: E6, a warning (the page itself reports
+    # E1 where its URL is a link)
+    rule = "E6" if low.endswith(".json") else "E1"
     shown: Shown | None = None
     for a, b in spans:
         cursor = a
@@ -144,7 +151,7 @@ def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
                     continue
             seen.add(url)
             line = data.count(b"\n", 0, at) + 1 if at >= 0 else _line_in(data, url)
-            out.append(("E1", url, f"{url} points at {host}", line))
+            out.append((rule, url, f"{url} points at {host}", line))
 
 
 # Files whose text is markup: a URL there may be *shown* (a code sample) rather than used.

@@ -140,6 +140,13 @@ _RULES = [
         "off",
         "remove the robots noindex meta from the production configuration (it belongs to staging only)",
     ),
+    _r(
+        "E6",
+        "URL to localhost, a private address or another environment inside a JSON output",
+        "warning",
+        None,
+        "a search index copies page text: fix the page that writes the URL (E1 names it when it is a link)",
+    ),
     # R: robots.txt and indexability
     _r(
         "R1",
