@@ -127,7 +127,7 @@ def test_base_url_given_wins(out: Out) -> None:
 def test_redirects_resolve_links_and_report_missing_targets(out: Out) -> None:
     out.add_page(
         "/news/",
-        body='<a href="/old-about/">a</a> <a href="../legacy/x/">b</a> <a href="/nope/">c</a>',
+        body='<a href="/old-about/">a</a> <a href="../legacy/post/">b</a> <a href="/nope/">c</a>',
     )
     out.write(
         "_redirects",
@@ -135,10 +135,46 @@ def test_redirects_resolve_links_and_report_missing_targets(out: Out) -> None:
     )
     report = out.validate()
     assert [(f.rule, f.url) for f in report.findings if f.rule == "L1"] == [("L1", "/nope/")]
+    # the splat resolves ../legacy/post/ to /blog/post, which exists, but S3 serves no splat
+    [l11] = [f for f in report.findings if f.rule == "L11"]
+    assert (l11.url, l11.severity, l11.file) == ("../legacy/post/", "warning", "news/index.html")
+    assert "_redirects line 2" in l11.message and "S3 does not serve" in l11.message
     [l8] = [f for f in report.findings if f.rule == "L8"]
     assert (l8.file, l8.line, l8.severity) == ("_redirects", 3, "error")
     assert len(report.notices) == 1 and "S3 does not read _redirects" in report.notices[0]
     assert "2 plain rule(s)" in report.notices[0]
+
+
+def test_a_link_redirected_to_a_missing_target_stays_broken(out: Out) -> None:
+    """Splat, placeholder and plain rules alike: a reader sent to a page that is not in the
+    output meets a 404, so the L1 error stays (the first matching rule decides, as on Netlify)."""
+    out.add_page(
+        "/news/",
+        body='<a href="/legacy/x/">a</a> <a href="/en/old/">b</a> <a href="/gone/">c</a>'
+        ' <a href="/de/old/">d</a> <a href="/moved/">e</a>',
+    )
+    out.write(
+        "_redirects",
+        "/legacy/*  /blog/:splat  301\n"
+        "/:lang/old/  /:lang/new/  301\n"
+        "/gone/  /removed/  301\n"
+        "/moved/  /about/  308\n",
+    )
+    report = out.validate()
+    l1 = sorted(f.url or "" for f in report.findings if f.rule == "L1")
+    assert l1 == ["/de/old/", "/en/old/", "/gone/", "/legacy/x/"]
+    assert all(f.severity == "error" for f in report.findings if f.rule == "L1")
+    # an exact source with 308 is no plain rule either: it works, but not on S3
+    [l11] = [f for f in report.findings if f.rule == "L11"]
+    assert (l11.url, l11.severity) == ("/moved/", "warning") and "line 4" in l11.message
+    assert [f.line for f in report.findings if f.rule == "L8"] == [3]
+
+
+def test_a_plain_redirect_to_an_existing_page_reports_nothing(out: Out) -> None:
+    out.add_page("/news/", body='<a href="/old-about/">a</a>')
+    out.write("_redirects", "/old-about/  /about/  301\n")
+    report = out.validate()
+    assert {"L1", "L11", "L8"} & set(rules(report)) == set()
 
 
 def test_no_redirects_file_no_notice(out: Out) -> None:

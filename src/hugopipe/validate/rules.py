@@ -364,6 +364,13 @@ _RULES = [
         None,
         "fix or remove the hint; a POST form's action is often a server route the output does not hold (accept the finding then)",
     ),
+    _r(
+        "L11",
+        "link resolves only through a _redirects rule S3 does not serve (splat, placeholder, 307/308)",
+        "warning",
+        None,
+        "link to the rule's target directly; on S3 the link 404s (only plain 301/302 rules deploy)",
+    ),
 ]
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
