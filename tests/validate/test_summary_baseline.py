@@ -87,6 +87,35 @@ def test_baseline_accepts_by_rule_and_page(tmp_path: Path) -> None:
     assert found[0].accepted_reason == "baseline: known"
 
 
+def test_baseline_never_accepts_an_error(tmp_path: Path) -> None:
+    """A hand-written E1 entry quiets the staging warning, never the production error."""
+    (tmp_path / "validation-baseline.json").write_text(
+        '{"version": 1, "entries": [{"rule": "E1", "file": "a/index.html", "note": "hand"}]}'
+    )
+    base = baseline.load(tmp_path)
+    prod, staging = _f("E1", "a/index.html", "error"), _f("E1", "a/index.html", "warning")
+    assert base.apply([prod, staging]) == 1
+    assert (prod.accepted, staging.accepted) == (False, True)
+    assert base.match(prod) is None and base.match(staging) is not None
+
+
+def test_accept_skips_errors(tmp_path: Path) -> None:
+    baseline.accept(tmp_path, [_f("E1", "a/index.html", "error"), _f("S4", "a/index.html")])
+    assert [(e.rule, e.file) for e in baseline.load(tmp_path).entries] == [("S4", "a/index.html")]
+
+
+def test_an_unknown_rule_in_the_baseline_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "validation-baseline.json"
+    path.write_text(
+        '{\n"version": 1,\n"entries": [\n  {"rule": "S4", "file": "a"},\n'
+        '  {"rule": "Q9", "file": "b"}\n]}'
+    )
+    with pytest.raises(ConfigError) as exc:
+        baseline.load(tmp_path)
+    assert (exc.value.file, exc.value.line) == (str(path), 5)
+    assert "entry 2" in exc.value.message and "'Q9'" in exc.value.message
+
+
 def test_no_baseline_file_is_an_empty_baseline(tmp_path: Path) -> None:
     assert baseline.load(tmp_path).entries == []
 

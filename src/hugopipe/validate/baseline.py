@@ -20,6 +20,10 @@ The file, in the site folder, human-editable (docs/validation.md)::
 
 An entry matches a finding with the same ``rule`` and ``file`` (the page or file the
 finding names: the built page for output rules, the content file for source rules).
+It never applies to an *error*: errors still fail the run (docs/validation.md), so a
+hand-written entry for E1 cannot turn a production leak into "accepted" (the same entry
+still quiets that rule where the environment makes it a warning). ``accept`` skips errors,
+and an entry whose rule is not in ``rules.RULES`` is an error naming the file and line.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pydantic import BaseModel, ValidationError
 
 from hugopipe.errors import ConfigError
 from hugopipe.validate.findings import Finding, ValidationReport
+from hugopipe.validate.rules import RULES
 
 FILE_NAME = "validation-baseline.json"
 VERSION = 1
@@ -64,6 +69,9 @@ class Baseline(BaseModel):
         return {(e.rule, e.file) for e in self.entries}
 
     def match(self, f: Finding) -> BaselineEntry | None:
+        """The entry that accepts ``f`` (never one for an error: errors fail the run)."""
+        if f.severity == "error":
+            return None
         for e in self.entries:
             if e.rule == f.rule and e.file == f.file:
                 return e
@@ -76,7 +84,7 @@ class Baseline(BaseModel):
         by_key = {(e.rule, e.file): e for e in self.entries}
         n = 0
         for f in findings:
-            if f.accepted:
+            if f.accepted or f.severity == "error":
                 continue
             e = by_key.get((f.rule, f.file))
             if e is not None:
@@ -137,18 +145,27 @@ def load(site_dir: Path) -> Baseline:
                 line=lines[i] if i < len(lines) else None,
                 hint=_HINT,
             ) from exc
+        if entries[-1].rule not in RULES:
+            raise ConfigError(
+                f"{FILE_NAME}: entry {i + 1} names rule {entries[-1].rule!r}, which hugopipe "
+                "does not have",
+                file=str(path),
+                line=lines[i] if i < len(lines) else None,
+                hint="use a rule id docs/validation.md lists (L1, S4, …), or remove the entry",
+            )
     return Baseline(path=path, entries=entries)
 
 
 def accept(site_dir: Path, findings: Sequence[Finding], *, note: str = "", by: str = "") -> Path:
     """Add an entry for each finding (keyed by rule and page/file; one already there is
-    kept as it is) to the site's baseline file, written atomically; returns its path."""
+    kept as it is) to the site's baseline file, written atomically; returns its path.
+    Errors are skipped: the baseline never accepts one (it would not apply)."""
     base = load(site_dir)
     have = base.keys()
     today = dt.date.today().isoformat()
     for f in findings:
         key = (f.rule, f.file)
-        if key in have:
+        if f.severity == "error" or key in have:
             continue
         have.add(key)
         base.entries.append(BaselineEntry(rule=f.rule, file=f.file, note=note, by=by, added=today))
