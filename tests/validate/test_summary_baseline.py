@@ -10,7 +10,7 @@ import pytest
 
 from hugopipe.errors import ConfigError
 from hugopipe.validate import baseline
-from hugopipe.validate.findings import Finding
+from hugopipe.validate.findings import Finding, TemplateRef, ValidationReport
 from tests.support import hugopipe
 from tests.validate.fixtures import Out
 
@@ -73,6 +73,26 @@ def test_accept_writes_a_readable_file_and_load_reads_it(tmp_path: Path) -> None
         ("S7", "a/index.html", "legacy"),
     ]
     assert not list(tmp_path.glob(".validation-baseline.json.*"))  # no temporary left over
+
+
+def test_summary_names_the_layout_and_clips_hints() -> None:
+    """A rule every page has points at its layout once; hints fit 100 columns; the base
+    URL line is said once."""
+    made = TemplateRef(path="layouts/_default/baseof.html", line=12, pages=40)
+    findings = [Finding.of("L1", f"p{i}/index.html", "m", url="/x/") for i in range(40)]
+    for f in findings:
+        f.template = made
+    findings.append(Finding.of("S4", "a/index.html", "no description"))
+    report = ValidationReport(
+        base_url="https://example.org/", base_url_from="sitemap.xml", findings=findings
+    )
+    lines = report.to_summary().splitlines()
+    tpl = [line for line in lines if "template:" in line]
+    assert tpl == ["          template: layouts/_default/baseof.html:12 (40 pages)"]
+    assert lines.index(tpl[0]) < lines.index(next(x for x in lines if x.startswith("WARNINGS")))
+    hints = [line for line in lines if line.lstrip().startswith("hint:")]
+    assert hints and all(len(line) <= 100 for line in hints)
+    assert sum("base URL https://example.org/ (from sitemap.xml)" in x for x in lines) == 1
 
 
 def test_baseline_accepts_by_rule_and_page(tmp_path: Path) -> None:
@@ -191,4 +211,6 @@ def test_cli_public_without_base_url_says_where_it_came_from(noisy: Out, tmp_pat
     assert not {f["rule"] for f in data["findings"]} & {"E3", "M3"}
     text = hugopipe("validate", "--public", str(noisy.root), cwd=tmp_path)
     assert text.returncode == 1 and len(text.stdout.splitlines()) <= SCREEN
+    said = (text.stdout + text.stderr).count(f"base URL {noisy.base} (from sitemap.xml")
+    assert said == 1, text.stdout + text.stderr  # the summary says it; stderr does not repeat it
     assert text.stdout.index("ERRORS") < text.stdout.index("WARNINGS")

@@ -128,7 +128,8 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
         base_url, base_from = resolve_base_url(
             public, args.base_url, site if has_site else None, args.env
         )
-        if base_from not in ("option", "hugo config"):
+        if base_from not in ("option", "hugo config") and (args.json or args.all):
+            # the summary (the default output) says it itself: once, not twice
             info(f"base URL {base_url} (from {base_from}; pass --base-url to set it)")
         report = fastpath.public_report(
             public,

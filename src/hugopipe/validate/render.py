@@ -88,11 +88,31 @@ def text_table(report: ValidationReport, limit: int = 500) -> str:
 ERROR_EXAMPLES = 3
 WARNING_EXAMPLES = 1
 WIDTH = 120
+#: A hint is prose: clipped to what a terminal shows whole (``--all``/``--json`` keep it all).
+HINT_WIDTH = 100
+#: How many layouts one rule's group names (a rule made by more layouts is rare).
+TEMPLATES = 3
 
 
 def _clip(s: str, width: int = WIDTH) -> str:
     s = s.replace("\n", " ").replace("\t", " ")
     return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _templates(items: list) -> list[str]:
+    """``template: <layout>:<line> (N pages)`` for each layout the group's findings name
+    (nearly every page has the finding: fix it once, in the layout, not page by page)."""
+    seen: dict[tuple[str, int | None], int] = {}
+    for f in items:
+        t = f.template
+        if t is not None and t.path:
+            key = (t.path, t.line)
+            seen[key] = max(seen.get(key, 0), t.pages)
+    out = []
+    for (path, line), pages in list(seen.items())[:TEMPLATES]:
+        where = f"{path}:{line}" if line else path
+        out.append(_clip(f"          template: {where} ({pages} pages)"))
+    return out
 
 
 def summary(report: ValidationReport) -> str:
@@ -109,6 +129,7 @@ def summary(report: ValidationReport) -> str:
         if not f.accepted:
             groups[(f.severity, f.rule)].append(f)
     out: list[str] = []
+    # said here once; the CLI says it on stderr only when it prints no summary (--json, --all)
     if report.base_url_from and report.base_url_from not in ("option", "hugo config"):
         out.append(f"base URL {report.base_url} (from {report.base_url_from})")
     out += [f"notice: {n}" for n in report.notices]
@@ -133,8 +154,9 @@ def summary(report: ValidationReport) -> str:
                 out.append(_clip(f"          {f.location()}{ref}  {f.message}"))
             if len(items) > shown:
                 out.append(f"          … {len(items) - shown} more")
+            out += _templates(items)
             if severity == "error" and rule and rule.hint:
-                out.append(f"          hint: {rule.hint}")
+                out.append(_clip(f"          hint: {rule.hint}", HINT_WIDTH))
     c = report.counts()
     extra = f", {report.suppressed} suppressed by the baseline" if report.suppressed else ""
     out.append(
