@@ -9,7 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from hugopipe.validate.findings import Finding
-from hugopipe.validate.sourcemap import attach, content_by_output, needles, output_file
+from hugopipe.validate.sourcemap import (
+    attach,
+    content_by_output,
+    needles,
+    output_file,
+    prose_line,
+)
 from hugopipe.validate.urls import Site
 
 SITE = Site.from_base_url("https://docs.example.org/")
@@ -94,6 +100,40 @@ def test_source_names_content_file_and_line(tmp_path: Path) -> None:
     ]
     assert all(f.template is None for f in findings)
     assert findings[0].line == 40  # the built file's line is kept
+
+
+DOC = """---
+title: Run
+---
+```sh
+Web Server is available at http://localhost:1313/
+```
+
+The server listens on `http://localhost:1313/` by default.
+
+~~~
+http://localhost:1313/ again
+~~~
+
+Open [the preview](http://localhost:1313/) now.
+"""
+
+
+def test_a_leak_maps_to_the_line_outside_code() -> None:
+    url = "http://localhost:1313/"
+    assert prose_line(DOC, url) == 14  # not the fenced samples (5, 11) nor the backticks (8)
+    assert prose_line("`x http://localhost:1313/`\n", url) == 1  # only in code: the first
+    assert prose_line("nothing here\n", url) is None
+
+
+def test_attach_maps_e1_to_prose_and_other_rules_to_the_first_line(tmp_path: Path) -> None:
+    d = site_dir(tmp_path)
+    (d / "content/docs/install.md").write_text(DOC)
+    e1 = Finding.of("E1", "docs/install/index.html", "m", url="http://localhost:1313/")
+    l1 = Finding.of("L1", "docs/install/index.html", "m", url="http://localhost:1313/")
+    attach([e1, l1], SITE, d, ROWS, documents=100)
+    assert e1.source is not None and e1.source.line == 14
+    assert l1.source is not None and l1.source.line == 5
 
 
 def test_same_finding_on_nearly_every_page_names_the_layout(tmp_path: Path) -> None:

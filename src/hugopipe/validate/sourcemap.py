@@ -25,6 +25,7 @@ clean 20,000-page site costs nothing here.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -85,6 +86,32 @@ def needles(f: Finding, loose: bool = False) -> list[str]:
     return list(dict.fromkeys(n for n in out if n))
 
 
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+
+
+def prose_line(text: str, needle: str) -> int | None:
+    """The line of the first ``needle`` outside a fenced block and outside backticks (the
+    one a reader follows: E1 skips code samples), else of the first one at all. Run only
+    for the few leak findings, on their content file."""
+    first = line_of(text, needle)
+    if first is None:
+        return None
+    fence = ""
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _FENCE.match(line)
+        if m:
+            fence = "" if fence and m.group(1) == fence else (fence or m.group(1))
+            continue
+        if fence or n < first:
+            continue
+        at = line.find(needle)
+        while at >= 0:
+            if line.count("`", 0, at) % 2 == 0:
+                return n
+            at = line.find(needle, at + 1)
+    return first
+
+
 class _Reader:
     """Source files read on first need, once each."""
 
@@ -101,12 +128,14 @@ class _Reader:
                 self._texts[rel] = None
         return self._texts[rel]
 
-    def find(self, rel: str, wanted: list[str]) -> int | None:
+    def find(self, rel: str, wanted: list[str], prose: bool = False) -> int | None:
+        """The line of the first needle found; with ``prose`` (a leak: docs show the same
+        URL in code samples), the first occurrence outside code, else the first one."""
         text = self.text(rel)
         if text is None:
             return None
         for n in wanted:
-            line = line_of(text, n)
+            line = prose_line(text, n) if prose else line_of(text, n)
             if line is not None:
                 return line
         return None
@@ -165,7 +194,8 @@ def attach(
                 content = static
             else:
                 continue
-        f.source = SourceRef(path=content, line=reader.find(content, needles(f)))
+        leak = f.rule in ("E1", "E6")
+        f.source = SourceRef(path=content, line=reader.find(content, needles(f), prose=leak))
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in out:
         if f.file.endswith(HTML_EXT):
