@@ -47,7 +47,7 @@ def local_model_problems(params: dict[str, Any], line_for: LineFor) -> list[Prob
     try:
         prompt = load_prompt(name)
     except PromptError as exc:
-        where = f" ({exc.file})" if getattr(exc, "file", None) else ""
+        where = f" ({exc.location()})" if exc.file else ""
         return [
             Problem(
                 field="params.prompt",
