@@ -126,8 +126,8 @@ def _parse(raw: bytes, path_text: str) -> Prompt:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         # the YAML text begins with the rest of the opening `---` line (as in taskfile/reader.py)
         opening = frontmatter.YAMLHandler.FM_BOUNDARY.search(text)
-        first = text.count("\n", 0, opening.end()) + 1 if opening else 1
-        line = mark.line + first if mark is not None else None
+        start = text.count("\n", 0, opening.end()) + 1 if opening else 1
+        line = mark.line + start if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise PromptError(
             f"prompt front matter is not valid YAML: {what}",
