@@ -26,7 +26,7 @@ def local_model_task(task_file: str, task_id: str) -> ResultFile:
     request, _ = load_task(Path(task_file))
     p = request.params
     return run_delegated(
-        settings(),
+        lambda: settings(strict=True),
         request.task_id,
         p.prompt or "",
         p.inputs or {},

@@ -42,15 +42,20 @@ def cached_ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
     return ask_local_model(settings, req)
 
 
-def settings() -> LLMSettings:
+def settings(strict: bool = False) -> LLMSettings:
     """The ``hugopipe_llm`` Prefect variable, else the environment; a broken value is
-    logged and treated as "no model" (the jobs are advisory)."""
+    logged and treated as "no model" (the jobs are advisory), or raised as a
+    ``SettingsError`` when ``strict`` (a delegated task's result must say why)."""
     from prefect.logging import get_logger
     from prefect.variables import Variable
 
     try:
         return LLMSettings.load(Variable.get(VARIABLE, default=None))
     except Exception as exc:
+        from hugopipe.errors import HugopipeError
+
+        if strict and isinstance(exc, HugopipeError):
+            raise
         get_logger("hugopipe.llm").warning("ignoring the %s variable: %s", VARIABLE, exc)
         return LLMSettings(model=None)
 

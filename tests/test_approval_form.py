@@ -138,8 +138,8 @@ def test_deleted_and_changed_pages_come_first() -> None:
         ),
         (
             {"user_request": "[click](http://evil) <b>"},
-            ["\\[click\\](http://evil) \\<b\\>"],
-            ["[click](http"],
+            ["\\[click\\](http:\\/\\/evil) \\<b\\>"],
+            ["[click](http", "http://evil"],
         ),
     ],
 )

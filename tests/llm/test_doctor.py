@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from hugopipe.cli.cmd_doctor import check_ollama
 from hugopipe.llm.health import ollama_checks
@@ -36,8 +43,6 @@ def test_not_answering_unconfigured_and_refused_hosts() -> None:
     down = _rows(ollama_checks({"host": f"127.0.0.1:{free_port()}", "model": "m"}))
     assert down["ollama"][0] is False and "ollama serve" in down["ollama"][2]
     assert down["ollama explainer"][2] == "`ollama pull m`"
-    off = ollama_checks(None)  # the tests' environment names no model
-    assert [r["ok"] for r in off] == [True] and "rules only" in off[0]["detail"]
     remote = _rows(ollama_checks({"host": "https://gpu.example.com", "model": "m"}))
     assert remote["ollama worker"][0] is False and "allow_remote" in remote["ollama worker"][2]
     bad = ollama_checks({"hots": "x"})
@@ -52,3 +57,53 @@ def test_doctor_reads_the_variable_from_the_server(ollama: FakeOllama) -> None:
 
     rows = _rows(check_ollama(Api()))
     assert rows["ollama"][0] and rows["ollama worker"][:2] == (True, "llama3.2:3b present")
+
+
+def test_no_model_configured_still_probes_the_host(
+    ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUGOPIPE_OLLAMA_MODEL", raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", f"127.0.0.1:{free_port()}")
+    [down] = ollama_checks(None)
+    assert down["ok"] is False and "rules only" in down["detail"]
+    assert "not answering" in down["detail"]
+    assert "`ollama serve`, then `ollama pull llama3.2:3b`" in down["fix"]
+    monkeypatch.setenv("OLLAMA_HOST", ollama.url)
+    [up] = ollama_checks(None, note="the hugopipe_llm variable could not be read")
+    assert up["ok"] is True and "answers with 2 models" in up["detail"]
+    assert "could not be read" in up["detail"]
+    assert [r["path"] for r in ollama.calls()] == ["/api/tags"]
+
+
+def test_doctor_with_a_bad_ollama_host_says_so_without_a_traceback(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "OLLAMA_HOST": "localhost:abc",
+        "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",
+    }
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("hugopipe")), "doctor", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    rows = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    row = rows["ollama"]
+    assert row["ok"] is False and "OLLAMA_HOST" in row["detail"]
+    assert "'localhost:abc' is not a host" in row["detail"] and "127.0.0.1:11434" in row["fix"]
+    assert "could not be read (Prefect API unreachable)" in row["detail"]
+
+
+def test_a_delegated_task_with_a_bad_host_is_a_failed_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hugopipe.llm.delegate import run_delegated
+    from hugopipe.llm.settings import LLMSettings
+
+    monkeypatch.setenv("OLLAMA_HOST", "localhost:abc")
+    result = run_delegated(LLMSettings.load, "t1", "classify_log", {"log": "x", "categories": "a"})
+    assert result.status == "failed" and result.failure_class == "configuration"
+    assert "is not a host" in result.next_step

@@ -69,3 +69,19 @@ def test_digest_changes_with_front_matter_too(
     assert load_prompt("p").digest == before
     _write(tmp_path, HEAD.replace("role: worker", "role: worker\ntemperature: 0.7") + "---\n$a\n")
     assert prompt_digest("p") != before
+
+
+def test_broken_yaml_in_a_prompt_names_the_file_and_line_and_the_note_keeps_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hugopipe.llm.client import consult
+    from hugopipe.llm.settings import LLMSettings
+
+    monkeypatch.setenv("HUGOPIPE_PROMPTS", str(tmp_path))
+    _write(tmp_path, "---\nname: p\nrole: worker: x\nvariables: [a]\nanswer_schema: {}\n---\n$a\n")
+    with pytest.raises(PromptError) as err:
+        load_prompt("p")
+    assert err.value.file == str(tmp_path / "p.md") and err.value.line == 3
+    assert "not valid YAML" in err.value.message
+    asked = consult(LLMSettings(model="m"), "p", {"a": "x"})
+    assert asked.answer is None and f"{tmp_path / 'p.md'}:{err.value.line}:" in str(asked.note)

@@ -78,7 +78,10 @@ def test_production_form_and_result_file_carry_the_review_warning(
         keyset = run["state"]["state_details"]["run_input_keyset"]
         form = httpx.get(f"{api}/flow_runs/{run_id}/input/{keyset['description']}").json()
         assert "Second-pass review" in form, form
-        warning = next((line for line in form.splitlines() if "`/about/`" in line), form)
+        warning = next(
+            (line for line in form.splitlines() if line.startswith("- ⚠️") and "`/about/`" in line),
+            form,
+        )
         assert "score 1" in warning and "placeholder text" in warning and "Lorem ipsum" in warning
         assert "In plain words" in form and "DEPLOY TO PRODUCTION" in form
 

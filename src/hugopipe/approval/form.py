@@ -23,12 +23,16 @@ from pydantic import BaseModel
 from hugopipe.approval.source import Commit
 from hugopipe.deploy.headers import UploadClass, upload_class
 from hugopipe.deploy.models import DeployPlan, UploadReason, _human
+from hugopipe.mdtext import inline
 
 #: Pages named in the form itself; the rest are in the linked artifact. Measured in Chromium
 #: (tests/test_approval_form_ui.py): with this many the phrase field stays within one
 #: screen of scrolling on a 390×844 phone.
 FORM_PAGES = 5
 FORM_WARNINGS = 2
+#: Second-pass review warnings named in the form; the rest are counted and listed in full
+#: in the linked artifact.
+FORM_REVIEW = 3
 Change = Literal["added", "changed", "deleted"]
 _KINDS = (
     ("images", {"jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "ico"}),
@@ -174,7 +178,7 @@ def _assets_line(assets: dict[str, dict[str, int]]) -> str | None:
 
 def _md(text: str) -> str:
     """Text from a page or a task file, shown literally (no links, emphasis or HTML)."""
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+    return inline(text)
 
 
 def _origin(plan: DeployPlan) -> str:
@@ -236,7 +240,7 @@ def approval_form(
         if len(warnings) > FORM_WARNINGS:
             body.append(f"- … {len(warnings) - FORM_WARNINGS} more in the {link}")
     if review.strip():
-        body += ["", review.strip()]
+        body += ["", *_short_review(review, link)]
     facts = [*_source_lines(commit, context)]
     if staging_url:
         facts.append(f"Staging preview: {staging_url}")
@@ -247,7 +251,25 @@ def approval_form(
     confirm = ["", "---", "Type **DEPLOY TO PRODUCTION** below and press Resume to publish exactly this plan. To reject, cancel the run."]  # fmt: skip
     description = "\n".join(top + body + facts + confirm)
     changes = _changes(env, plan, plan_hash, line, pages, origin, warnings, commit, context)
+    if review.strip():
+        changes += "\n### Second-pass review\n\n" + review.strip() + "\n"
     return ApprovalForm(verdict=line, description=description, changes=changes, pages=pages)
+
+
+def _short_review(review: str, link: str) -> list[str]:
+    """The review's heading, its first ``FORM_REVIEW`` warnings and a count of the rest (all
+    of them are in the full list of changes), so the phrase field stays on the first screen."""
+    lines = review.strip().splitlines()
+    warned = [x for x in lines if x.startswith("- ⚠️")]
+    if len(warned) <= FORM_REVIEW:
+        return lines
+    more = len(warned) - FORM_REVIEW
+    for x in lines:  # the review's own "… and N more (see the result file)" line
+        if m := re.match(r"- … and (\d+) more", x):
+            more += int(m.group(1))
+    head = [x for x in lines if not x.startswith("- ")]
+    notes = [x for x in lines if x.startswith("- _")]
+    return [*head, *warned[:FORM_REVIEW], f"- … {more} more in the {link}", *notes]
 
 
 def _where(plan: DeployPlan) -> str:

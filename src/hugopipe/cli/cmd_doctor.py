@@ -317,14 +317,19 @@ def check_ollama(api: Any) -> list[dict[str, Any]]:
     environment (``hugopipe.llm.health``)."""
     from hugopipe.llm.health import ollama_checks
     from hugopipe.llm.settings import VARIABLE
+    from hugopipe.prefect_rest import NotFound
 
     value = None
+    note: str | None = f"the {VARIABLE} variable could not be read (Prefect API unreachable); using the environment"  # fmt: skip
     if api is not None:
         try:
             value = api.request("GET", f"/variables/name/{VARIABLE}").get("value")
-        except Exception:  # no such variable (404) or the server went away: the environment
-            value = None
-    return ollama_checks(value)
+            note = None
+        except NotFound:  # no such variable: the environment, as documented
+            note = None
+        except Exception as exc:  # the server went away between the checks
+            note = f"the {VARIABLE} variable could not be read ({exc}); using the environment"
+    return ollama_checks(value, note=note)
 
 
 def doctor_cmd(args: argparse.Namespace) -> int:

@@ -183,7 +183,8 @@ def consult(
     except HugopipeError as exc:  # a refused host, a bad prompt
         if strict:
             raise
-        out.note = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+        where = f"{exc.location()}: " if exc.file else ""  # a bad prompt: which file, which line
+        out.note = where + (f"{exc.message} ({exc.hint})" if exc.hint else exc.message)
     except Exception as exc:  # advisory: a confused model layer never blocks the pipeline
         if strict:
             raise

@@ -10,6 +10,7 @@ host only where its role has ``allow_remote``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from hugopipe.results import ResultFile
 
 
 def run_delegated(
-    settings: LLMSettings,
+    settings: LLMSettings | Callable[[], LLMSettings],
     task_id: str,
     prompt: str,
     inputs: dict[str, Any],
@@ -29,12 +30,15 @@ def run_delegated(
     asker: Asker | None = None,
 ) -> ResultFile:
     """Ask the prompt's model; a result file however it goes (a bad prompt, a refused host,
-    no model or no usable answer is a failed result that says why, never a traceback)."""
+    no model or no usable answer is a failed result that says why, never a traceback).
+    ``settings`` may be a loader, so invalid settings are such a result too."""
     started = datetime.now(UTC)
     outputs: dict[str, Any] = {"prompt": prompt, "privacy": privacy, "answer": None}
     failure: FailureClass | None = None
     next_step = "Read `outputs.answer` (it fits the prompt's answer_schema) and act on it."
     try:
+        if not isinstance(settings, LLMSettings):
+            settings = settings()
         asked = consult(settings, prompt, inputs, privacy=privacy, asker=asker, strict=True)
         outputs.update(asked.record())
         outputs["answer"] = asked.answer

@@ -10,36 +10,36 @@ from __future__ import annotations
 from typing import Any
 
 from hugopipe.errors import HugopipeError
-from hugopipe.llm.settings import ROLES, VARIABLE, LLMSettings
+from hugopipe.llm.settings import ROLES, VARIABLE, LLMSettings, host_kind, normalise_host
+
+#: the model ``doctor`` suggests pulling when none is configured (README: Local models)
+SUGGESTED_MODEL = "llama3.2:3b"
 
 
 def _tagged(model: str) -> str:
     return model if ":" in model else f"{model}:latest"
 
 
-def ollama_checks(variable: Any = None, timeout: float = 3.0) -> list[dict[str, Any]]:
-    """Rows of ``{name, ok, detail, fix}``; ``variable`` is the ``hugopipe_llm`` value or None."""
+def ollama_checks(
+    variable: Any = None, timeout: float = 3.0, note: str | None = None
+) -> list[dict[str, Any]]:
+    """Rows of ``{name, ok, detail, fix}``; ``variable`` is the ``hugopipe_llm`` value or None;
+    ``note`` says why the variable was not read (the Prefect API did not answer)."""
+    suffix = f" ({note})" if note else ""
     try:
         settings = LLMSettings.load(variable)
-    except ValueError as exc:
+    except HugopipeError as exc:
         return [
             {
                 "name": "ollama",
                 "ok": False,
-                "detail": f"the {VARIABLE} variable is not valid: {str(exc).splitlines()[0]}",
-                "fix": f"fix the {VARIABLE} variable (README: Local models)",
+                "detail": exc.message + suffix,
+                "fix": exc.hint or f"fix the {VARIABLE} variable (README: Local models)",
             }
         ]
     configured = {r: settings.role(r) for r in ROLES if settings.role(r).model}
     if not configured:
-        return [
-            {
-                "name": "ollama",
-                "ok": True,
-                "detail": "no local model configured: reviews and explanations use rules only",
-                "fix": f"optional: set the {VARIABLE} variable (README: Local models)",
-            }
-        ]
+        return [_unconfigured(settings, timeout, suffix)]
     rows: list[dict[str, Any]] = []
     hosts: dict[str, set[str] | None] = {}
     for role, rs in configured.items():
@@ -92,6 +92,37 @@ def ollama_checks(variable: Any = None, timeout: float = 3.0) -> list[dict[str, 
             }
         )
     return rows
+
+
+def _unconfigured(settings: LLMSettings, timeout: float, suffix: str) -> dict[str, Any]:
+    """No model configured: still say whether Ollama answers at the host a model would use,
+    so the next step is the right one (start it, pull a model, or only configure one)."""
+    host = normalise_host(settings.host)
+    rules = "no local model configured: reviews and explanations use rules only"
+    configure = f"set HUGOPIPE_OLLAMA_MODEL or the {VARIABLE} variable (README: Local models)"
+    if host_kind(host, settings.private_networks) == "remote":  # no consent to contact it
+        return {
+            "name": "ollama",
+            "ok": True,
+            "detail": f"{rules}; {host} not probed (not this machine){suffix}",
+            "fix": f"optional: {configure}",
+        }
+    have = _models(host, timeout)
+    if have is None:
+        return {
+            "name": "ollama",
+            "ok": False,
+            "detail": f"{rules}; Ollama at {host} not answering{suffix}",
+            "fix": "optional: install and start Ollama (https://ollama.com/download): "
+            f"`ollama serve`, then `ollama pull {SUGGESTED_MODEL}`, then {configure}",
+        }
+    pull = "" if have else f"`ollama pull {SUGGESTED_MODEL}`, then "
+    return {
+        "name": "ollama",
+        "ok": True,
+        "detail": f"{rules}; Ollama at {host} answers with {len(have)} models{suffix}",
+        "fix": f"optional: {pull}{configure}",
+    }
 
 
 def _models(host: str, timeout: float) -> set[str] | None:

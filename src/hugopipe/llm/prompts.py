@@ -19,6 +19,7 @@ from string import Template
 from typing import Any, Literal
 
 import frontmatter
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from hugopipe.errors import FailureClass, HugopipeError
@@ -118,7 +119,22 @@ def _parse(raw: bytes, path_text: str) -> Prompt:
     """One parse per distinct file content: a review asks per page, and an edited file is
     new bytes, so it is parsed again."""
     path = Path(path_text)
-    post = frontmatter.loads(raw.decode("utf-8"))
+    text = raw.decode("utf-8", errors="replace")
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        # the YAML text begins with the rest of the opening `---` line (as in taskfile/reader.py)
+        opening = frontmatter.YAMLHandler.FM_BOUNDARY.search(text)
+        start = text.count("\n", 0, opening.end()) + 1 if opening else 1
+        line = mark.line + start if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PromptError(
+            f"prompt front matter is not valid YAML: {what}",
+            file=str(path),
+            line=line,
+            hint="fix the YAML between the two `---` lines (docs/local-models.md#prompts)",
+        ) from None
     try:
         spec = PromptSpec.model_validate(post.metadata)
     except ValidationError as exc:

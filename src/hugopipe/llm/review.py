@@ -19,6 +19,13 @@ from typing import Any
 
 from hugopipe.llm.client import Asker, consult
 from hugopipe.llm.settings import LLMSettings
+from hugopipe.mdtext import inline
+
+#: one issue's length in the form and the result file (a model may answer at length)
+ISSUE_CHARS = 160
+#: issues shown per page in the form (the rules' and up to three of the model's)
+MAX_ISSUES = 6
+_SPACES = re.compile(r"\s+")
 
 PLACEHOLDER = re.compile(
     r"\blorem ipsum\b|\bipsum dolor\b|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b)|"
@@ -87,11 +94,14 @@ class Review:
             "",
         ]
         for p in sorted(self.warnings, key=lambda p: p.score)[:limit]:  # worst first
-            lines.append(f"- ⚠️ `{page_url(p.page)}` score {p.score}: {'; '.join(p.issues)}")
+            # page text and the model's words are data: one escaped, capped line each
+            url = page_url(p.page).replace("`", "")[:ISSUE_CHARS]
+            why = "; ".join(inline(i, ISSUE_CHARS) for i in p.issues[:MAX_ISSUES])
+            lines.append(f"- ⚠️ `{_SPACES.sub(' ', url)}` score {p.score}: {why}")
         if len(self.warnings) > limit:
             lines.append(f"- … and {len(self.warnings) - limit} more (see the result file)")
         if self.model.get("note"):
-            lines.append(f"- _model review not used: {self.model['note']}_")
+            lines.append(f"- _model review not used: {inline(str(self.model['note']), 300)}_")
         return "\n".join(lines)
 
 
@@ -112,7 +122,7 @@ def check_page(key: str, html: str, min_words: int = 40) -> PageReview:
     text, part = page_text(html)
     issues: list[str] = []
     score = 5
-    found = sorted({m.group(0).strip() for m in PLACEHOLDER.finditer(text)}, key=str.lower)
+    found = sorted({m.group(0).strip()[:60] for m in PLACEHOLDER.finditer(text)}, key=str.lower)
     if found:
         issues.append("placeholder text: " + ", ".join(f"“{f}”" for f in found[:3]))
         score = 1
@@ -175,7 +185,9 @@ def review_pages(
         if asked.answer:
             page.source = "rules+model"
             page.score = max(1, min(page.score, int(asked.answer["score"])))
-            page.issues += [f"model: {i}" for i in asked.answer.get("issues", [])[:3]]
+            page.issues += [
+                f"model: {str(i)[:ISSUE_CHARS]}" for i in asked.answer.get("issues", [])[:3]
+            ]
     if notes:
         out.model["note"] = notes[0] + (f" (and {len(notes) - 1} more)" if len(notes) > 1 else "")
     return out

@@ -19,7 +19,7 @@ import os
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hugopipe.errors import FailureClass, HugopipeError
 
@@ -36,6 +36,19 @@ class HostRefused(HugopipeError):
     failure_class = FailureClass.CONFIGURATION
 
 
+class SettingsError(HugopipeError, ValueError):
+    """The ``hugopipe_llm`` variable or the environment's switches do not make settings
+    (a ``ValueError`` too, as pydantic's own errors are)."""
+
+    failure_class = FailureClass.CONFIGURATION
+
+
+def _valid_host(value: str | None) -> str | None:
+    if value is not None:
+        normalise_host(value)  # raises ValueError with what is wrong
+    return value
+
+
 class RoleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +56,8 @@ class RoleSettings(BaseModel):
     host: str | None = None
     #: consent for this role's requests to go to a host that is neither loopback nor private
     allow_remote: bool = False
+
+    _host = field_validator("host")(_valid_host)
 
 
 class LLMSettings(BaseModel):
@@ -64,17 +79,32 @@ class LLMSettings(BaseModel):
     #: the rules call a page with fewer words than this very short
     review_min_words: int = Field(40, ge=0)
 
+    _host = field_validator("host")(_valid_host)
+
     @classmethod
     def load(cls, variable: Any = None) -> LLMSettings:
-        """From the Prefect variable's value (a dict or JSON text), else the environment."""
-        if isinstance(variable, str) and variable.strip():
-            return cls.model_validate_json(variable)
-        if isinstance(variable, dict):
-            return cls.model_validate(variable)
-        return cls(
-            host=os.environ.get("OLLAMA_HOST") or DEFAULT_HOST,
-            model=os.environ.get("HUGOPIPE_OLLAMA_MODEL") or None,
-        )
+        """From the Prefect variable's value (a dict or JSON text), else the environment;
+        ``SettingsError`` (one line: where, which field, what to write) when invalid."""
+        source = f"the {VARIABLE} variable"
+        try:
+            if isinstance(variable, str) and variable.strip():
+                return cls.model_validate_json(variable)
+            if isinstance(variable, dict):
+                return cls.model_validate(variable)
+            source = "OLLAMA_HOST / HUGOPIPE_OLLAMA_MODEL"
+            return cls(
+                host=os.environ.get("OLLAMA_HOST") or DEFAULT_HOST,
+                model=os.environ.get("HUGOPIPE_OLLAMA_MODEL") or None,
+            )
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(map(str, first["loc"])) or "value"
+            msg = str(first["msg"]).removeprefix("Value error, ")
+            raise SettingsError(
+                f"{source} is not valid: {where}: {msg}",
+                hint="a host is host[:port] or a URL, e.g. 127.0.0.1:11434 or "
+                "http://192.168.1.20:11434 (docs/local-models.md)",
+            ) from None
 
     def role(self, role: str) -> RoleSettings:
         own = self.roles.get(role, RoleSettings())  # type: ignore[call-overload]
@@ -115,9 +145,16 @@ def normalise_host(host: str) -> str:
     """``host[:port]`` or a URL → ``scheme://host:port`` (Ollama's defaults: http, 11434)."""
     text = host.strip() or DEFAULT_HOST
     explicit = "://" in text
-    parts = urlsplit(text if explicit else "http://" + text)
+    try:
+        parts = urlsplit(text if explicit else "http://" + text)
+        port = parts.port or (({"https": 443}.get(parts.scheme, 80)) if explicit else 11434)
+    except ValueError:  # urllib: "Port could not be cast to integer value as 'abc'"
+        raise ValueError(
+            f"{host!r} is not a host: write host[:port] with a numeric port, or a URL"
+        ) from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{host!r} is not a host: the URL scheme must be http or https")
     name = parts.hostname or "127.0.0.1"
-    port = parts.port or (({"https": 443}.get(parts.scheme, 80)) if explicit else 11434)
     shown = f"[{name}]" if ":" in name else name
     return f"{parts.scheme}://{shown}:{port}"
 

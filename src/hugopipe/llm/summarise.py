@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from hugopipe.llm.client import Asker, consult
 from hugopipe.llm.settings import LLMSettings
+from hugopipe.mdtext import inline
 
 
 class ChangeSummary(BaseModel):
@@ -21,10 +22,12 @@ class ChangeSummary(BaseModel):
     risk: Literal["low", "medium", "high"]
 
     def to_markdown(self) -> str:
+        # the model's words are data: escaped, one line each, capped (hugopipe.mdtext)
         lines = [
-            f"**In plain words** (local model; the plan below is authoritative): {self.headline}"
+            "**In plain words** (local model; the plan below is authoritative): "
+            + inline(self.headline, 200)
         ]
-        lines += [f"- {c}" for c in self.changes[:6]]
+        lines += [f"- {inline(c, 160)}" for c in self.changes[:6]]
         lines.append(f"- risk: **{self.risk}**")
         return "\n".join(lines)
 
@@ -47,7 +50,7 @@ def summarise_release(
 def summary_markdown(summary: ChangeSummary | None, note: str | None) -> str:
     if summary is not None:
         return summary.to_markdown()
-    return f"_No plain-words summary: {note}_" if note else ""
+    return f"_No plain-words summary: {inline(note, 300)}_" if note else ""
 
 
 def summarize_changes(

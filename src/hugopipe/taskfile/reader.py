@@ -306,15 +306,10 @@ def _semantic_problems(
             )
         )
     runner = TASK_TYPES.get(task_type, ("", None))[0] if isinstance(task_type, str) else ""
-    if runner == "llm" and not (isinstance(params.get("prompt"), str) and params["prompt"]):
-        out.append(
-            Problem(
-                field="params.prompt",
-                line=_line_for(("params",), lines),
-                message="is required for a local-model task",
-                fix="name a prompt file in prompts/ (without .md), e.g. `prompt: classify_log`",
-            )
-        )
+    if runner == "llm":
+        from hugopipe.taskfile.local_model import local_model_problems
+
+        out += local_model_problems(params, lambda loc: _line_for(loc, lines))
     if runner.startswith("local") and not site and not default_site().is_dir():
         out.append(
             Problem(
