@@ -182,6 +182,41 @@ def expired(seconds: int) -> ApprovalExpired:
     )
 
 
+def bound_key(question: str, plan_hash: str | None) -> str:
+    """The question's key, bound to the plan it shows: a suspended run starts again from
+    the top and re-plans, so an answer stored under another plan's key is never replayed
+    onto this one (``refuse_if_answered_for_another_plan``)."""
+    return f"{question}-{plan_hash[:16]}" if plan_hash else question
+
+
+def refuse_if_answered_for_another_plan(question: str, plan_hash: str | None) -> None:
+    """A suspended run that a person answered for one plan and that now (started again)
+    plans something else — the output, the bucket or the configuration changed in between —
+    writes nothing: the answer covered the plan they saw, not this one."""
+    if not plan_hash or not deployment.id:
+        return
+    from prefect.client.orchestration import get_client
+
+    from hugopipe.deploy.binding import ApprovalMismatch
+
+    prefix = f"suspended-{question}-"
+    with get_client(sync_client=True) as client:
+        found = client.filter_flow_run_input(
+            flow_run_id=flow_run.id, key_prefix=prefix, limit=100, exclude_keys=set()
+        )
+    for item in found:
+        if not item.key.endswith("-response"):
+            continue
+        shown = item.key[len(prefix) :].split("-", 1)[0]
+        if shown != plan_hash[:16]:
+            raise ApprovalMismatch(
+                f"the approval was given for plan {shown[:12]}, but the run now plans "
+                f"{plan_hash[:12]} (the output, the bucket or the configuration changed after "
+                "the approval); nothing was written",
+                hint="start the run again: the person approves the plan as it is now",
+            )
+
+
 def request_production_approval(
     description_md: str,
     *,
@@ -210,8 +245,9 @@ def request_production_approval(
         " and the code from your authenticator app" if secret else "",
     )
     description = description_md
+    refuse_if_answered_for_another_plan("production-approval", plan_hash)
     for attempt in range(1, CODE_TRIES + 1):
-        key = f"production-approval-{attempt}"
+        key = f"{bound_key('production-approval', plan_hash)}-{attempt}"
         approval = wait_for_person(
             form,
             description,
@@ -267,10 +303,11 @@ def request_staging_approval(description_md: str, **kw: Any) -> StagingApproval:
         approval_link(),
         flow_run.id,
     )
+    refuse_if_answered_for_another_plan("approval", kw.get("plan_hash"))
     answer = wait_for_person(
         StagingApproval,
         description_md,
-        key="approval",
+        key=bound_key("approval", kw.get("plan_hash")),
         kind="approval",
         verdict=kw.get("verdict") or "A publish is waiting for approval",
         expires_after=kw.get("expires_after"),

@@ -20,6 +20,7 @@ from flows.approval import request_staging_approval
 from flows.decision import warnings_card
 from hugopipe.approval_rules import Change, asks_about_warnings, non_production_reason
 from hugopipe.config import EnvironmentConfig
+from hugopipe.deploy.binding import plan_hash
 
 
 def verdict_line(env: str, plan: Any, findings: Any) -> str:
@@ -90,6 +91,7 @@ def ask_first(
         f"**{verdict}**\n\nAsked because {reason}.\n\n{approval_md()}",
         verdict=verdict,
         expires_after=env_cfg.approval_expires_after,
+        plan_hash=plan_hash(plan),
     )
     stages["approval"] = "approved on the approval card" + (
         f" ({answer.note})" if answer.note else ""
