@@ -57,9 +57,10 @@ def target_clients(
 ) -> tuple[deploy.DeployTarget, deploy.Clients]:
     """The site's deploy target and its clients, with credentials from the chain.
 
-    ``production`` is the *flow's* decision (the run that paused for a person), never
-    inferred from the target: a staging target re-pointed at a production bucket gets the
-    ordinary (staging-only) credentials, and the endpoint refuses its writes.
+    ``production`` is the *flow's* decision (by environment or by bucket: a staging target
+    re-pointed at a production bucket is production and waits for the approval); without it
+    the ordinary (staging-only) credentials are used, and the endpoint refuses their writes to
+    a production bucket.
     """
     tgt = deploy.load_target(Path(site), target, environment=environment)
     access = s3_access(block_name, tgt, production)
