@@ -146,8 +146,8 @@ def test_production_template_pauses_then_a_killed_worker_is_swept(
 
 
 def test_production_template_passes_once_a_person_approves(served: dict) -> None:
-    """The intake follows a paused run (it stays in in-progress/) and finishes it after the
-    typed approval (the POST a person's Resume in the UI makes)."""
+    """The intake follows a suspended run (it stays in in-progress/) and finishes it after
+    the typed approval (the POST a person's Resume in the UI makes)."""
     ex = Exchange.default()
     name = drop(ex, "hugo-deploy-production.md", "2026-01-19-1700-hugo-deploy-production.md")
     api = served["api"]
@@ -160,6 +160,8 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
         return None
 
     run_id = wait_until(paused_run, 240, "the production task's run to pause")
+    # suspended, not paused in its process: nothing holds a process while it waits
+    assert httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["name"] == "Suspended"
 
     # A second production task while the first waits: it would only yield to it, so it
     # starts nothing and waits in pending/ — through `submit` (exit 7, naming the run) too.
@@ -180,13 +182,19 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
     assert done.parent.name == "completed", meta
     assert ResultFile.parse(Path(meta["result_path"]).read_text()).expectations_passed is True
 
-    # the waiting task starts once the first run has ended, and is approved in its turn
-    name = later
-    second = wait_until(paused_run, 240, "the queued production task's run to pause")
-    assert second != run_id
-    approve(api, second)
+    # the waiting task starts once the first run has ended: a run of its own, which finds
+    # the bucket matching the build and so asks nobody (an empty production plan has
+    # nothing to approve; the first run's approval is not reused) and deploys nothing
     done = wait_until(lambda: landed(ex, later), 240, "the queued production task to land")
-    assert done.parent.name == "completed", front(done)
+    meta = front(done)
+    assert done.parent.name == "completed", meta
+    second = meta["flow_run_id"]
+    assert second and second != run_id
+    states = httpx.get(f"{api}/flow_run_states/", params={"flow_run_id": second}, timeout=30)
+    assert "PAUSED" not in {s["type"] for s in states.json()}, states.text
+    result = ResultFile.parse(Path(meta["result_path"]).read_text())
+    assert result.status == "success" and result.flow_run_id == second
+    assert (result.outputs or {})["uploaded_files"] == 0, result.outputs
 
 
 def approve(api: str, run_id: str) -> None:
