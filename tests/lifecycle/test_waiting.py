@@ -42,6 +42,17 @@ def _object(life: Life, bucket: str, key: str) -> bytes | None:
     return gzip.decompress(body) if obj.get("ContentEncoding") == "gzip" else body
 
 
+def _empty(life: Life, bucket: str) -> None:
+    """Delete every object of ``bucket`` (the deploy state in ``.hugopipe/`` too): the
+    session's buckets are shared, and an earlier test (test_cards_ui.py) publishes the same
+    example site to staging, after which nothing would be new."""
+    s3 = life.s3  # type: ignore[attr-defined]
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+
+
 def _result(life: Life, run_id: str) -> ResultFile | None:
     for path in sorted((life.root / "results").rglob("*.result.md")):
         result = ResultFile.parse(path.read_text())
@@ -61,6 +72,7 @@ def test_staging_above_the_threshold_asks_survives_a_restart_and_is_approved_fro
     life: Life, tmp_path: Path
 ) -> None:
     site = life_site(tmp_path, "approve_automatically_up_to_pages = 3")
+    _empty(life, "hugopipe-life-staging")
     life.start_serve(site)
     try:
         code, run = _publish(life, site, "staging")  # a first publish: every page is new
