@@ -59,7 +59,11 @@ class Cluster:
 def _as_postgres(cmd: list[str]) -> None:
     """Run ``cmd`` as the ``postgres`` user when we are root: the server refuses to run as root."""
     if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        # runuser lives in /usr/sbin, which a minimal PATH (CI, `env -i`) leaves out
+        runuser = shutil.which("runuser") or next(
+            (p for p in ("/usr/sbin/runuser", "/sbin/runuser") if Path(p).exists()), "runuser"
+        )
+        cmd = [runuser, "-u", "postgres", "--", *cmd]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
 
 
