@@ -48,6 +48,27 @@ def staging_state(
     )
 
 
+def form_inputs(
+    site: str,
+    report: BuildReport,
+    findings: Any,
+    plan: DeployPlan,
+    context: dict[str, Any] | None,
+    review: str,
+    commit: Commit | None,
+) -> dict[str, Any]:
+    """What every approval form is built from (the production phrase's and the cards')."""
+    return {
+        "plan_hash": plan_hash(plan),
+        "titles": approval_form.page_titles(Path(report.public_dir), plan),
+        "errors": len(findings.errors),
+        "warnings": list(findings.warnings),
+        "commit": commit,
+        "context": context,
+        "review": review,
+    }
+
+
 def describe_change(
     site: str,
     env: str,
@@ -59,18 +80,8 @@ def describe_change(
 ) -> str:
     """The same form, without the phrase's extras (artifact, staging match): the
     description of a non-production approval card (``flows.gates``)."""
-    form = approval_form.approval_form(
-        env,
-        plan,
-        plan_hash=plan_hash(plan),
-        titles=approval_form.page_titles(Path(report.public_dir), plan),
-        errors=len(findings.errors),
-        warnings=list(findings.warnings),
-        commit=source_commit(site),
-        context=context,
-        review=review,
-    )
-    return form.description
+    inputs = form_inputs(site, report, findings, plan, context, review, source_commit(site))
+    return approval_form.approval_form(env, plan, **inputs).description
 
 
 def ask_production(
@@ -89,7 +100,6 @@ def ask_production(
     Refused before asking when the environment sets ``require_staging_match`` and staging
     does not serve the same sources.
     """
-    digest = plan_hash(plan)
     commit = source_commit(site)
     staging = staging_state(site, cfg, plan, commit)
     if cfg.environment(env).require_staging_match and (staging is None or staging.state != "same"):
@@ -101,15 +111,8 @@ def ask_production(
     staging_env = cfg.environments.get("staging")
     plan_md = plan.to_markdown()
     warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
-    inputs: dict[str, Any] = {
-        "plan_hash": digest,
-        "titles": approval_form.page_titles(Path(report.public_dir), plan),
-        "errors": len(findings.errors),
-        "warnings": list(findings.warnings),
-        "commit": commit,
-        "context": context,
-        "review": review,
-    }
+    inputs = form_inputs(site, report, findings, plan, context, review, commit)
+    digest = inputs["plan_hash"]
     draft = approval_form.approval_form(env, plan, **inputs)
     artifact = create_markdown_artifact(
         draft.changes,
