@@ -36,8 +36,10 @@ from flows.approval_record import (
     CODE_TRIES,
     ProductionApproval,
     ProductionApprovalWithCode,
+    already_recorded,
     answered_at,
     approval_line,
+    check_second_factor,
     record_approval,
     second_factor_step,
 )
@@ -246,6 +248,10 @@ def request_production_approval(
     )
     description = description_md
     refuse_if_answered_for_another_plan("production-approval", plan_hash)
+    if deployment.id and (entry := already_recorded(plan_hash)):
+        # started again after the approval was recorded: its code now counts as used
+        logger.info("Production approval already recorded (entry %s)", entry.get("seq"))
+        return entry
     for attempt in range(1, CODE_TRIES + 1):
         key = f"{bound_key('production-approval', plan_hash)}-{attempt}"
         approval = wait_for_person(
@@ -259,8 +265,10 @@ def request_production_approval(
         if approval is None or approval.confirmation != PHRASE:
             # defence in depth; the server already checked
             raise RuntimeError("production approval missing or wrong; nothing was deployed")
-        step = second_factor_step(approval, secret, at=answered_at(key)) if secret else None
-        if secret is None or step is not None:
+        verdict, step = (
+            check_second_factor(approval, secret, at=answered_at(key)) if secret else ("ok", None)
+        )
+        if verdict == "ok":
             entry = record_approval(
                 approval,
                 totp_step=step,
@@ -276,14 +284,19 @@ def request_production_approval(
             )
             return entry
         left = CODE_TRIES - attempt
-        logger.warning(
-            "the approval code was wrong (%d of %d tries); nothing was deployed",
-            attempt,
-            CODE_TRIES,
+        why = (
+            "The code was already used by an earlier approval"
+            if verdict == "used"
+            else "The code was wrong"
         )
+        logger.warning(
+            "%s (%d of %d tries); nothing was deployed", why.lower(), attempt, CODE_TRIES
+        )
+        wait = " Wait for the next code (codes change every 30 s)." if verdict == "used" else ""
         description = (
-            f"**The code was wrong ({attempt} of {CODE_TRIES} tries, {left} left): nothing was "
-            f"deployed.** Type the phrase and the code your app shows now.\n\n{description_md}"
+            f"**{why} ({attempt} of {CODE_TRIES} tries, {left} left): nothing was "
+            f"deployed.**{wait} Type the phrase and the code your app shows now.\n\n"
+            f"{description_md}"
         )
     raise ProductionRefused(
         f"the approval code was wrong {CODE_TRIES} times; nothing was deployed",

@@ -77,10 +77,24 @@ def answered_at(key: str) -> float | None:
 def second_factor_step(approval: Any, secret: str | None, at: float | None = None) -> int | None:
     """The time step of a valid, not yet used code; None when the factor is off or the code
     is wrong (or was already accepted once: the run input stays readable on the server)."""
+    return check_second_factor(approval, secret, at)[1]
+
+
+def check_second_factor(
+    approval: Any, secret: str | None, at: float | None = None
+) -> tuple[str, int | None]:
+    """``("ok", step)``, ``("used", None)`` (a valid code of a step an earlier approval
+    already used) or ``("wrong", None)``."""
     code = getattr(approval, "code", None)
     if secret is None or not code:
-        return None
-    return totp.matching_step(secret, code, at=at, after_step=approvals_log.last_totp_step())
+        return "wrong", None
+    verdict, step = totp.check_code(secret, code, at=at, after_step=approvals_log.last_totp_step())
+    return (verdict, step) if verdict == "ok" else (verdict, None)
+
+
+def already_recorded(plan_hash: str | None) -> dict[str, Any] | None:
+    """This run's approval of this plan, when the log has it (``entry_for_run``)."""
+    return approvals_log.entry_for_run(str(flow_run.id), plan_hash)
 
 
 def record_approval(

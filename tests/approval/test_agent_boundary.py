@@ -132,6 +132,16 @@ def wrong_code(secret: str) -> str:
     return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
 
 
+def fresh_code(secure: Secure) -> str:
+    """The code the app shows once it is one no approval has used yet: two approvals in the
+    same 30 seconds cannot share a code (RFC 6238 §5.2), so a person waits for the next one."""
+    from hugopipe.approval import log as approvals_log
+
+    used = approvals_log.last_totp_step(secure.approvals_log)
+    wait_until(lambda: time.time() // totp.STEP > used, 45, "the app's next code", interval=0.5)
+    return totp.totp(secure.secret)
+
+
 def _resumed(r: httpx.Response) -> str:
     if r.status_code >= 400:
         return f"Prefect server: HTTP {r.status_code}"
@@ -493,7 +503,7 @@ def test_the_agent_cannot_reach_production(secure: Secure, tmp_path: Path) -> No
 
     run = agent.paused()
     r = agent.resume(
-        {"confirmation": PHRASE, "approver": "Ada (phone)", "code": totp.totp(secure.secret)}
+        {"confirmation": PHRASE, "approver": "Ada (phone)", "code": fresh_code(secure)}
     )
     assert _resumed(r) == "ACCEPTED"
     assert agent.settle(run) == "COMPLETED", secure.log.read_text()[-3000:]
@@ -568,7 +578,7 @@ def test_a_person_with_the_code_approves_in_the_ui_and_a_wrong_code_deploys_noth
             expect(dialog.get_by_text("The code was wrong").first).to_be_visible(timeout=30000)
             page.keyboard.press("Escape")
 
-            approve(page, totp.totp(secure.secret))
+            approve(page, fresh_code(secure))
             wait_until(
                 lambda: agent.state(run) in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"},
                 300,

@@ -111,3 +111,13 @@ def test_garbage_line_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     done = _cli("--log", str(path))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "line 4: not a log entry" in done.stdout
+
+
+def test_a_runs_recorded_approval_is_found_by_run_and_plan(tmp_path: Path) -> None:
+    path = tmp_path / "approvals.jsonl"
+    entries = _three(path)
+    assert log.entry_for_run("run-1", f"{1:064x}", path) == entries[1]
+    # another plan of the same run, or another run: not this approval
+    assert log.entry_for_run("run-1", f"{2:064x}", path) is None
+    assert log.entry_for_run("run-9", f"{1:064x}", path) is None
+    assert log.entry_for_run("run-1", None, tmp_path / "none.jsonl") is None

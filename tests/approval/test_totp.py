@@ -18,19 +18,21 @@ RFC_SECRET = base64.b32encode(RFC_KEY).decode()
 
 @pytest.mark.parametrize(
     ("counter", "code"),
-    enumerate(
-        [
-            "755224",
-            "287082",
-            "359152",
-            "969429",
-            "338314",
-            "254676",
-            "287922",
-            "162583",
-            "399871",
-            "520489",
-        ]
+    list(
+        enumerate(
+            [
+                "755224",
+                "287082",
+                "359152",
+                "969429",
+                "338314",
+                "254676",
+                "287922",
+                "162583",
+                "399871",
+                "520489",
+            ]
+        )
     ),
 )
 def test_rfc4226_appendix_d_vectors(counter: int, code: str) -> None:
@@ -102,3 +104,17 @@ def test_secret_from_the_environment_or_a_file_else_off(tmp_path: Path) -> None:
     (tmp_path / "bad").write_text("not base32 !!\n")
     with pytest.raises(ConfigError, match="base32"):
         totp.configured_secret({totp.KEY_FILE_VARIABLE: str(tmp_path / "bad")})
+
+
+def test_a_valid_code_of_a_used_step_is_told_apart_from_a_wrong_one() -> None:
+    at = 1_700_000_000
+    code = totp.totp(RFC_SECRET, at=at)
+    step = int(at // 30)
+    assert totp.check_code(RFC_SECRET, code, at=at) == ("ok", step)
+    assert totp.check_code(RFC_SECRET, code, at=at, after_step=step) == ("used", step)
+    # the next code is fine after an approval in the previous step
+    nxt = totp.totp(RFC_SECRET, at=at + 30)
+    assert totp.check_code(RFC_SECRET, nxt, at=at + 30, after_step=step) == ("ok", step + 1)
+    wrong = str((int(code) + 1) % 1_000_000).zfill(6)
+    assert totp.check_code(RFC_SECRET, wrong, at=at, after_step=step)[0] == "wrong"
+    assert totp.check_code(RFC_SECRET, "12a456", at=at) == ("wrong", None)

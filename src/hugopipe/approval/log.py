@@ -118,6 +118,18 @@ def last_totp_step(path: Path | None = None) -> int:
     return max((s for s in steps if isinstance(s, int)), default=-1)
 
 
+def entry_for_run(
+    flow_run_id: str, plan_hash: str | None, path: Path | None = None
+) -> dict[str, Any] | None:
+    """The entry already recorded for this flow run and plan, if any: a run that restarts
+    after its approval was recorded (a crash or a retry before the deploy finished) keeps
+    that approval instead of checking its code again, which would now count as used."""
+    for entry in reversed(_entries(path or default_path())):
+        if entry.get("flow_run_id") == flow_run_id and entry.get("plan_hash") == plan_hash:
+            return entry
+    return None
+
+
 def _entries(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

@@ -80,15 +80,28 @@ def matching_step(
     must not accept the same code twice. A submitted code stays readable in the run's input
     on the Prefect server, so without this the agent could copy it into another run.
     """
+    verdict, step = check_code(secret_b32, code, at=at, after_step=after_step)
+    return step if verdict == "ok" else None
+
+
+def check_code(
+    secret_b32: str, code: str, at: float | None = None, after_step: int = -1
+) -> tuple[str, int | None]:
+    """``("ok", step)``, ``("used", step)`` for a valid code of a step already accepted
+    (another approval in the same 30 seconds: the person waits for the app's next code),
+    or ``("wrong", None)``. The two refusals differ only in what the form tells the person."""
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == DIGITS):
-        return None
+        return "wrong", None
     key = _key(secret_b32)
     now_step = int((time.time() if at is None else at) // STEP)
+    used = None
     for step in range(now_step - WINDOW, now_step + WINDOW + 1):
-        if step > after_step and hmac.compare_digest(hotp(key, step), code):
-            return step
-    return None
+        if hmac.compare_digest(hotp(key, step), code):
+            if step > after_step:
+                return "ok", step
+            used = step
+    return ("used", used) if used is not None else ("wrong", None)
 
 
 def otpauth_uri(secret_b32: str, account: str, issuer: str = "hugopipe") -> str:
