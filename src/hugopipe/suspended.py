@@ -56,9 +56,11 @@ def settle(run: dict[str, Any], path: Path | None) -> Path | None:
     expired = is_expired(run)
     if path is None or (not expired and state.get("type") != "CANCELLED"):
         return None
+    import yaml
+
     try:
         result = ResultFile.parse(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, yaml.YAMLError):
         return None  # a damaged file: `hugopipe result` names it and the repair
     if result.status != "paused":
         return None  # the flow wrote its own last word

@@ -125,6 +125,10 @@ def result(*extra: str) -> Callable[[Path, str], list[str]]:
     return lambda d, ep: ["result", RUN_ID, *[e.replace("{d}", str(d)) for e in extra]]
 
 
+def latest() -> Callable[[Path, str], list[str]]:
+    return lambda d, ep: ["result", "--latest"]
+
+
 def flow(module: str, name: str, **params: Any) -> Callable[[Path, str], Callable[[], int]]:
     """Call flow ``name`` of ``flows.<module>`` (its function) with ``params`` (a callable
     value gets the case folder); its error is rendered and coded like a command's."""
@@ -252,6 +256,11 @@ CASES: list[Case] = [
     Case("result: empty", result(), 2, "t1.result.md", result_file("")),
     Case("result: a YAML list", result(), 2, "t1.result.md", result_file("---\n- a\n---\n")),
     Case("result: alias bomb", result(), 2, "t1.result.md", result_file("---\n" + BOMB + "\n---\n")),
+    Case("result --latest: garbage", latest(), 2, "t1.result.md", result_file(b"\x00\x01 junk")),
+    Case("result --latest: invalid YAML", latest(), 2, "t1.result.md", result_file("---\nstatus: [x\n---\n")),
+    Case("result --latest: not UTF-8", latest(), 2, "t1.result.md", result_file(b"---\nstatus: \xff\n---\n")),
+    Case("result --latest: wrong types", latest(), 2, "t1.result.md", result_file(GOOD_RESULT.replace("status: success", "status: [1, 2]"))),
+    Case("result --latest: empty", latest(), 2, "t1.result.md", result_file("")),
     Case("result --task-file: bad task file", result("--task-file", "{d}/task.md"), 2, "task.md", lambda d, s3, b: (result_file(GOOD_RESULT)(d, s3, b), task(b"\xff")(d, s3, b))),
 ]  # fmt: skip
 CASES += FLOW_CASES

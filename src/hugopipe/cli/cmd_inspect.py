@@ -254,8 +254,8 @@ def result_cmd(args: argparse.Namespace) -> int:
 
 def _latest(task_type: str | None) -> Any:
     """The newest result file on this machine (no API call): ``results/latest/`` made a command."""
-    from hugopipe.results import ResultFile, latest_result, results_root
-    from hugopipe.run_results import RunResult
+    from hugopipe.results import latest_result, results_root
+    from hugopipe.run_results import RunResult, read_result
 
     path = latest_result(task_type)
     if path is None:
@@ -264,8 +264,8 @@ def _latest(task_type: str | None) -> Any:
             f"no result file {what}under {results_root()}",
             hint="results appear when a run or a task file finishes",
         )
-    text = path.read_text(encoding="utf-8")
-    return RunResult(path, text, ResultFile.parse(text), assembled=False)
+    text, result = read_result(path)  # a damaged file: a clear error naming it, exit 2
+    return RunResult(path, text, result, assembled=False)
 
 
 # -- registration ----------------------------------------------------------------------------
