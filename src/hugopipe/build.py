@@ -18,10 +18,14 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from hugopipe.errors import FailureClass
-from hugopipe.hugo import hugo_version, run_hugo
+from hugopipe.hugo import config_error, hugo_version, run_hugo
 from hugopipe.outputwalk import sha256_file
 
 _LOCATED = re.compile(r'"(?P<file>[^"]+?):(?P<line>\d+):(?P<col>\d+)":\s*(?P<msg>.*)')
+#: a file of a config folder: Hugo names the file, then its line in "_stream.toml"
+_CONFIG_STREAM = re.compile(
+    r'for path "(?P<file>[^"]+)":\s*"_stream\.\w+:(?P<line>\d+):(?P<col>\d+)":\s*(?P<msg>.*)'
+)
 _LEADING_FILE = re.compile(r"(?P<file>[\w./-]+\.\w+)(?::(?P<line>\d+))?(?::\d+)?:\s")
 _SUMMARY = re.compile(r"logged \d+ error\(s\)")
 _STAT = re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z ]+?)\s*[│|]\s*(?P<n>\d+)\s*$")
@@ -117,7 +121,7 @@ def parse_messages(text: str, site: Path, level: str) -> list[BuildMessage]:
         if raw.startswith(level):
             body = raw[len(level) :].strip()
             body = body.removeprefix("error building site:").strip()
-            m = _LOCATED.search(body)
+            m = _CONFIG_STREAM.search(body) or _LOCATED.search(body)
             if m:
                 file = m.group("file")
                 try:
@@ -275,3 +279,12 @@ def build_site(
         command=["hugo", *[a if a != str(dest) else os.path.relpath(dest, site) for a in args]],
         log=text.strip()[-4000:],
     )
+
+
+def raise_if_config_failed(report: BuildReport, site: Path, env: str) -> None:
+    """A build that failed because Hugo could not read the site's configuration is a
+    configuration error (exit 2) naming the file and line, as ``deploy`` says it, not a
+    failed build of the content."""
+    lines = [ln for ln in report.log.splitlines() if "failed to load config" in ln]
+    if lines:
+        raise config_error(site, env, "\n".join(lines))

@@ -124,8 +124,10 @@ def config_error(site: Path, env: str, message: str) -> ConfigError:
     file: str | None = None
     line: int | None = None
     if m:
+        # a config folder's file: Hugo gives its path, then the line in "_stream.toml",
+        # which is that file's own line
         file = m.group("dir_file") or m.group("file")
-        line = None if m.group("dir_file") else int(m.group("line"))
+        line = int(m.group("line"))
     if file is None:
         file = site_config_file(site)
     return ConfigError(

@@ -97,6 +97,29 @@ def test_order_assets_new_pages_linking_pages_lists_redirects():
     assert [u.group for u in plan.uploads] == sorted(u.group for u in plan.uploads)
 
 
+def test_the_sites_order_regexes_sort_within_the_safe_groups_not_across_them():
+    """The example site's ``order = ['.(css|js)$', '.html$']`` puts every other file (feeds
+    too) last; a new section's list page links to its new feed, so the feed goes first."""
+    live = ["index.html", "css/a.css"]
+    new = ["news/first/index.html", "news/index.html", "news/index.xml", "img/n.png"]
+    local = LocalTree(files={p: _lf(p, "new") for p in [*live, *new]})
+    refs = {
+        "news/index.html": {"news/index.xml", "news/first/index.html"},
+        "news/first/index.html": {"img/n.png"},
+        "index.html": {"news/index.html"},
+    }
+    order = [r".(jpg|jpeg|png|gif|svg|webp|ico|css|js)$", r".html$"]
+    target = make_target("b", "http://x.invalid", matchers=[], order=order)
+    plan = decide(local, _remote(live), target, page_refs=_table(refs))
+    keys = [u.path for u in plan.uploads]
+    assert keys.index("news/index.xml") < keys.index("news/index.html")
+    assert keys.index("news/first/index.html") < keys.index("news/index.html")
+    assert keys.index("news/index.html") < keys.index("index.html")
+    # within the first group, the site's own order: images and CSS before the feed
+    assert keys.index("css/a.css") < keys.index("news/index.xml")
+    assert keys.index("img/n.png") < keys.index("news/index.xml")
+
+
 def test_cycles_share_a_level_and_long_chains_do_not_recurse():
     assert page_levels({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == {"a": 0, "b": 0, "c": 1}
     chain = {f"p{i}": {f"p{i + 1}"} for i in range(5000)} | {"p5000": set()}

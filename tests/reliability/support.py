@@ -45,8 +45,9 @@ LAYOUTS = {
     "single.html": '<html><body><a href="/">home</a>{{ with .Params.image }}<img src="{{ . }}">{{ end }}'
     '{{ with .PrevInSection }}<a href="{{ .Permalink }}">prev</a>{{ end }}{{ with .NextInSection }}'
     '<a href="{{ .Permalink }}">next</a>{{ end }}{{ .Content }}</body></html>\n',
-    "list.html": '<html><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}'
-    "</body></html>\n",
+    "list.html": '<html><head>{{ with .OutputFormats.Get "rss" }}<link rel="alternate" '
+    'href="{{ .RelPermalink }}">{{ end }}</head><body>{{ range .Pages }}<a href="{{ .RelPermalink }}">'
+    "{{ .Title }}</a>{{ end }}</body></html>\n",
 }
 
 
@@ -60,6 +61,8 @@ def make_site(root: Path, endpoint: str, bucket: str, posts: int = 6) -> Path:
 title = "reliability"
 disableKinds = ["taxonomy", "term"]
 [deployment]
+# as sites write it (assets first): within the link-safe groups only (deploy/order.py)
+order = ['.(jpg|jpeg|png|gif|svg|webp|ico|css|js)$', '.html$']
 [[deployment.targets]]
 name = "dev"
 url = "s3://{bucket}?endpoint={endpoint}&use_path_style=true&region=us-east-1"

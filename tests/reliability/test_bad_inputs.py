@@ -225,6 +225,9 @@ CASES: list[Case] = [
     Case("validate: unknown environment", lambda d, ep: ["validate", "--site", str(d / "site"), "--env", "stagng"], 2, "hugopipe.toml"),
     # Hugo's config
     Case("hugo: not TOML", deploy(), 2, "hugo.toml", append("site/hugo.toml", "\nbroken = [\n")),
+    Case("validate: hugo.toml not TOML", lambda d, ep: ["validate", "--site", str(d / "site"), "--env", "dev"], 2, "hugo.toml:", append("site/hugo.toml", '\nbroken = "x\n')),
+    Case("plan: hugo.toml not TOML", lambda d, ep: ["plan", "--site", str(d / "site"), "--env", "dev"], 2, "hugo.toml:", append("site/hugo.toml", '\nbroken = "x\n')),
+    Case("validate: a config folder's file not TOML", lambda d, ep: ["validate", "--site", str(d / "site"), "--env", "dev"], 2, "config/dev/hugo.toml:2", write("site/config/dev/hugo.toml", 'title = "ok"\nbroken = "x\n')),
     Case("hugo: target URL not s3", lambda d, ep: ["deploy", "--site", str(d / "site"), "--target", "gs"], 2, "hugo.toml", append("site/hugo.toml", '[[deployment.targets]]\nname = "gs"\nurl = "gs://b"\n'), ),
     Case("hugo: unknown URL parameter", lambda d, ep: ["deploy", "--site", str(d / "site"), "--target", "odd"], 2, "hugo.toml", append("site/hugo.toml", '[[deployment.targets]]\nname = "odd"\nurl = "s3://b?disableSSL=true"\n')),
     Case("hugo: target without a url", lambda d, ep: ["deploy", "--site", str(d / "site"), "--target", "nourl"], 2, "hugo.toml", append("site/hugo.toml", '[[deployment.targets]]\nname = "nourl"\n')),

@@ -2,8 +2,9 @@
 
 Each round adds two posts with a new image each and a new page the first post links to,
 builds, and starts ``hugopipe deploy`` through a proxy in front of moto that holds the
-k-th request (k random over the deploy's requests), so the kill lands at a known point
-without sleeping. After every kill no HTML object in the bucket may link to a missing
+k-th request (k random over a full deploy's requests, learned by a first round without a
+kill), so the kill lands at a known point without sleeping. The site orders its uploads
+with ``[deployment] order`` regexes, as sites do, and its list pages link their feeds. After every kill no HTML object in the bucket may link to a missing
 same-site object; the rerun must converge (the bucket equals ``public/``).
 
 The two new posts link to each other (next/previous): a cycle, which no upload order
@@ -45,15 +46,17 @@ KILLS = 20
 
 def add_round(site: Path, post: int) -> tuple[str, str]:
     """Posts ``post`` and ``post + 1`` (each other's next and previous: a cycle) and a new
-    page that the first links to (no cycle); returns the two posts' folders."""
+    page in a new section that the first links to (no cycle; the section's list page links
+    its new feed); returns the two posts' folders."""
     add_post(site, post)
     add_post(site, post + 1)
-    (site / "content/pages").mkdir(parents=True, exist_ok=True)
-    (site / f"content/pages/d{post:03d}.md").write_text(
+    section = site / f"content/s{post:03d}"  # a new section: a new list page and its new feed
+    section.mkdir(parents=True, exist_ok=True)
+    (section / "d.md").write_text(
         f"---\ntitle: page {post}\ndate: 2024-01-01T00:00:00Z\n---\na page\n"
     )
     first = site / f"content/posts/p{post:03d}.md"
-    first.write_text(first.read_text() + f"\n[a new page](/pages/d{post:03d}/)\n")
+    first.write_text(first.read_text() + f"\n[a new page](/s{post:03d}/d/)\n")
     return f"posts/p{post:03d}/", f"posts/p{post + 1:03d}/"
 
 
@@ -76,8 +79,15 @@ def test_sigkill_at_random_points_never_leaves_a_broken_link(tmp_path, s3, bucke
     kills = violations = not_converged = rounds = cycle_windows = 0
     found: list[str] = []
     try:
-        requests = 8  # the first round learns a full deploy's request count
-        post = 4
+        # one round without a kill learns a full deploy's request count, so the kills land
+        # anywhere in it (state reads, assets, pages, lists, feeds, the manifest)
+        add_round(site, 4)
+        build(site)
+        proxy.count = 0
+        assert main(deploy_cmd(site, proxy.endpoint)[1:]) == 0
+        requests = proxy.count
+        assert requests >= 10, requests
+        post = 6
         while kills < KILLS and rounds < KILLS * 2:
             rounds += 1
             cycle = add_round(site, post)
@@ -86,7 +96,7 @@ def test_sigkill_at_random_points_never_leaves_a_broken_link(tmp_path, s3, bucke
             proxy.count = 0
             proxy.held.clear()
             proxy.release.clear()
-            proxy.hold_at = rng.randint(1, max(requests, 2))
+            proxy.hold_at = rng.randint(1, requests)
             proc = subprocess.Popen(
                 deploy_cmd(site, proxy.endpoint),
                 stdout=subprocess.DEVNULL,

@@ -83,7 +83,9 @@ def test_no_command_prints_or_writes_a_secret(tmp_path, s3, bucket, moto_endpoin
         ["retries", "00000000-0000-0000-0000-000000000000"],
         ["result", "00000000-0000-0000-0000-000000000000"],
         ["run", "publish", "--env", "dev", "--json"],
-        ["inspect", "--help"],
+        ["runs", "--json"],
+        ["result", "--latest", "--json"],
+        ["approvals", "verify", "--json"],
         ["--help"],
     ]  # fmt: skip
     outputs, found = 0, []

@@ -23,7 +23,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
     import botocore.exceptions
 
     from hugopipe import credentials, deploy
-    from hugopipe.build import build_site
+    from hugopipe.build import build_site, raise_if_config_failed
     from hugopipe.cli.aws_block import load_block
     from hugopipe.config import ProjectConfig
     from hugopipe.deploy.apply import credentials_problem
@@ -43,6 +43,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
         info(f"building {site} for {args.env} …")
         report = build_site(site, args.env, base_url=env_cfg.base_url)
         if not report.success:
+            raise_if_config_failed(report, site, args.env)
             first = report.errors[0]
             where = f"{first.file}:{first.line}: " if first.file and first.line else ""
             error(

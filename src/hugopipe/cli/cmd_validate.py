@@ -108,10 +108,11 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             hint="pass --site PATH (the folder with hugo.toml or config/)",
         )
         return Exit.USAGE
-    if has_site and args.env not in _environments(site):
+    if has_site and args.env not in (known := _environments(site)):
         error(
-            f"unknown environment {args.env!r} for {args.site}",
-            hint="environments are the [environments.*] of hugopipe.toml and the folders in config/",
+            f"unknown environment {args.env!r}: {site / 'hugopipe.toml'} and {site / 'config'}/ "
+            f"define {', '.join(sorted(known)) or 'none'}",
+            hint="pass --env with one of those, or add [environments.NAME] to hugopipe.toml",
         )
         return Exit.USAGE
     site_conf = projectfile.read(site) if has_site else {}
@@ -233,6 +234,9 @@ def _build_failed(build, env: str, production: bool, site: Path, raw: dict):
     from hugopipe.validate import validate_source
     from hugopipe.validate.findings import Finding
 
+    from hugopipe.build import raise_if_config_failed
+
+    raise_if_config_failed(build, site, env)
     report = validate_source(site, env, config=raw)
     for e in build.errors:
         report.findings.append(

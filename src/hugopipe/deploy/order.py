@@ -11,8 +11,10 @@ new references are already in the bucket:
 3. feeds and sitemaps (they list the new pages);
 4. redirects (Hugo's alias pages, and the website redirects of ``_redirects``) last.
 
-Hugo's ``[deployment] order`` regexes stay the outer key, as ``hugo deploy`` applies
-them. Pure: the references of each page come from the ``refs`` function.
+Hugo's ``[deployment] order`` regexes order the uploads *within* each of these groups: a
+site's ``order = ['.(css|js)$', '.html$']`` (assets first, as people write it) would
+otherwise put a new section's feed after the list page that links to it. Pure: the
+references of each page come from the ``refs`` function.
 
 Only references to ``wanted`` paths can break a reader's link mid-deploy: a page or feed
 that may not be in the bucket yet, or an object this deploy deletes. When there is none
@@ -152,7 +154,7 @@ def assign_groups(
             return top + 2
         return 1 + levels.get(u.path, 0)
 
-    keyed = [((_regex_group(target, u.path), rank(u)), u) for u in uploads]
+    keyed = [((rank(u), _regex_group(target, u.path)), u) for u in uploads]
     ranks = {g: i for i, g in enumerate(sorted({g for g, _ in keyed}))}
     out = []
     for g, item in sorted(keyed, key=lambda t: (t[0], t[1].key)):
