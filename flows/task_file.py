@@ -20,6 +20,7 @@ from prefect.states import State
 
 from flows.single_run import yielded
 from hugopipe.errors import FailureClass, HugopipeError
+from hugopipe.exchange.folders import tasks_root
 from hugopipe.flows_registry import DEFAULT_SITE
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
@@ -57,6 +58,8 @@ def task_file(
             failure_class=FailureClass.CONFIGURATION,
         )
     site = str(inside(site, what="the site parameter"))  # never outside the workspace
+    # nor the task file: the workspace, or the task exchange's folder (tasks/ by default)
+    task_file = str(inside(task_file, what="the task_file parameter", also=(tasks_root(),)))
     if _is_local_model(task_file):  # answered by a local model (flows/llm_task.py)
         from flows.llm_task import local_model_task
 

@@ -46,9 +46,11 @@ def inside(
     what: str,
     file: str | None = None,
     line: int | None = None,
+    also: tuple[Path, ...] = (),
 ) -> Path:
-    """``path`` resolved against the workspace; ``ConfigError`` when it leads out of it."""
-    allowed = roots()
+    """``path`` resolved against the workspace (and the folders ``also``); ``ConfigError``
+    when it leads out of them."""
+    allowed = roots() + [Path(a).expanduser().resolve() for a in also]
     p = Path(path).expanduser()
     if not p.is_absolute():
         p = allowed[0] / p

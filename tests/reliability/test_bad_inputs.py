@@ -181,6 +181,7 @@ FLOW_CASES = [
     ]
 ] + [
     Case("flow nightly_maintenance: archive_dir outside", flow("maintenance", "nightly_maintenance", site=lambda d: str(d / "site"), archive_dir=lambda d: str(d.parent / "archive-out")), 2, "archive_dir", outside="archive-out"),
+    Case("flow task-file: task_file outside", flow("task_file", "task_file", site=lambda d: str(d / "site"), task_file=lambda d: str(d.parent / "elsewhere-task.md"), task_id="t1"), 2, "the task_file parameter", lambda d, s3, b: (d.parent / "elsewhere-task.md").write_text(TASK.format(extra=""))),
     Case("flow task-file: the task's site_path outside", flow("task_file", "run_task", task_file=lambda d: str(d / "task.md"), site=lambda d: str(d / "site"), task_id="t1"), 2, "site_path", lambda d, s3, b: (site_copy("elsewhere")(d, s3, b), task(TASK.format(extra="params:\n  site_path: ../elsewhere\n"))(d, s3, b)), outside="elsewhere"),
 ]  # fmt: skip
 

@@ -231,10 +231,9 @@ def _accept_warnings(report, site: Path, note: str) -> None:
 
 
 def _build_failed(build, env: str, production: bool, site: Path, raw: dict):
+    from hugopipe.build import raise_if_config_failed
     from hugopipe.validate import validate_source
     from hugopipe.validate.findings import Finding
-
-    from hugopipe.build import raise_if_config_failed
 
     raise_if_config_failed(build, site, env)
     report = validate_source(site, env, config=raw)
