@@ -25,7 +25,7 @@ try:
 except Exception as _exc:  # the hook reports it and blocks (fails closed)
     raise Block(
         f"cannot import hugopipe.projectfile from {SRC} ({_exc.__class__.__name__}: {_exc}); "
-        "the guard needs this checkout's src/ and python3 >= 3.11"
+        "the guard needs this checkout's src/ and python3 >= 3.11, and fails closed without them"
     ) from None
 
 SITE_FILES = {projectfile.CONFIG_NAME, *sitetargets.ROOT_FILES, "hugo.yaml", "config.yaml"}

@@ -59,7 +59,8 @@ def check_command(argv: list[Word], redirs: list[tuple[str, Word]], cwd: str | N
     texts = [w.text for w in args if DYN not in w.text]
     paths = [re.split(r"[*?\[]", t)[0] for t in texts if not t.startswith("-")]
     named = [p for p in paths if protected_file(p, cwd)]
-    holders = [p for p in paths if holds_guard(p, cwd)]
+    holders = [p for p in paths if holds_guard(p, cwd)]  # `rm -rf .claude`, `rm -rf .`
+    dot_claude = named + [p for p in holders if basename(os.path.normpath(p)) == ".claude"]
     outputs = [b for a, b in itertools.pairwise(texts) if a in OUTPUT_OPTS]
     writes = (
         (prog in WRITERS and (named or holders))
@@ -70,11 +71,11 @@ def check_command(argv: list[Word], redirs: list[tuple[str, Word]], cwd: str | N
             and any(t.startswith(("-i", "--in-place")) for t in texts)
         )
         or (
-            prog == "find"
-            and (named or holders)
+            prog == "find"  # `find . -name '*.pyc' -delete` is routine
+            and dot_claude
             and any(t in ("-delete", "-exec", "-execdir") for t in texts)
         )
-        or (prog == "git" and (named or holders) and next(iter(paths), "") in GIT_WRITERS)
+        or (prog == "git" and dot_claude and next(iter(paths), "") in GIT_WRITERS)
         or any(protected_file(o, cwd) for o in outputs)
         or (
             INTERPRETER_RE.match(prog)
