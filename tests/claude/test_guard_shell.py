@@ -48,6 +48,8 @@ def words(command: str) -> list:
         ("uvx --from awscli aws s3 ls", "aws"),
         ("A=1 B=2 hugopipe validate", "hugopipe"),
         ("xargs -I{} aws s3 sync public s3://{}", "aws"),
+        ("uv run python3 -m hugopipe deploy", "hugopipe"),
+        ("python -m pytest -q", "pytest"),
     ],
 )
 def test_unwrap_finds_the_program(command: str, program: str) -> None:

@@ -15,7 +15,7 @@ from guard import Block
 from guard.config import Knowledge
 from guard.lexer import Word
 
-AWS_NAMES = {"aws", "aws2", "awsv2", "awslocal"}
+AWS_NAMES = {"aws", "aws2", "awsv2", "awslocal", "awscli"}
 GLOBAL_VALUE_OPTS = {"--profile", "--region", "--endpoint-url", "--output", "--query"}
 GLOBAL_VALUE_OPTS |= {"--color", "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout"}
 FLAGS = {"--recursive", "--delete", "--quiet", "--dryrun", "--force", "--size-only", "--debug"}

@@ -69,6 +69,10 @@ def unwrap(argv: list[Word]) -> int:
             while i < len(argv) and argv[i].text.startswith("-"):
                 i += 2 if argv[i].text in RUNNER_VALUE_OPTS else 1
             i += i < len(argv) and argv[i].text in ("--", "run")
+        elif (
+            re.fullmatch(r"python[\d.]*", base) and argv[i + 1 : i + 2] and argv[i + 1].text == "-m"
+        ):
+            i += 2  # `python -m hugopipe …`, `python -m awscli …`: the module is the program
         else:
             return i
     return i
