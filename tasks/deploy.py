@@ -125,7 +125,7 @@ def apply_deploy(
             shown[0] = pct
             update_progress_artifact(progress_id, pct)
 
-    with write_slot(production, env):
+    with write_slot(production, tgt.bucket):
         report = core.apply_plan(
             plan, Path(public_dir), tgt, store, progress=progress, approval=approval
         )

@@ -61,7 +61,7 @@ def apply_rollback(
     tgt, store = target_clients(
         site, target, credentials_block, environment=env, production=production
     )
-    with write_slot(ProjectConfig.load(Path(site)).is_production(env), env):
+    with write_slot(ProjectConfig.load(Path(site)).is_production(env), tgt.bucket):
         report = core.apply_rollback(plan, tgt, store)
     create_markdown_artifact(
         report.to_markdown(), key=f"rollback-{env}", description=f"Rollback of {env}"

@@ -81,6 +81,16 @@ def test_staging_publish_lands_every_file_with_the_right_type(
             assert head["ContentType"] == EXPECTED_TYPES[suffix], key
 
 
+def test_a_staging_write_holds_its_buckets_slot(served: dict, staging_run: dict) -> None:
+    """The write slot is named by the bucket, so two sites' staging buckets do not take turns
+    (tasks/serialise.py); it is free again once the run is over."""
+    limits = httpx.post(f"{served['api']}/v2/concurrency_limits/filter", json={}).json()
+    slots = {c["name"]: c for c in limits if c["name"].startswith("deploy-")}
+    assert "deploy-s3-hugopipe-example-staging" in slots, sorted(slots)
+    assert "deploy-staging" not in slots
+    assert slots["deploy-s3-hugopipe-example-staging"]["active_slots"] == 0
+
+
 def test_staging_run_writes_a_result_file(staging_run: dict) -> None:
     result = find_result(staging_run["flow_run_id"])
     assert result.status == "success"

@@ -180,6 +180,7 @@ PAGES = {
     "index.html": b'<img srcset="/blog/img/a.png 1x,/blog/img/b.png 2x"><link href=/blog/index.xml>',
     "r/index.html": b'<meta http-equiv=refresh content="0; url=/blog/posts/new/">',
     "plain/index.html": b"<p>13 posts, tags/t/page/2013/ and new, a.png</p><a href=/blog/x/>x</a>",
+    "bare/index.html": b'<a href="/blog/posts/new">n</a> <a href=../tags/t/page/13#top>13</a>',
 }
 WANTED = [
     frozenset({"tags/t/page/13/index.html"}),
@@ -197,12 +198,20 @@ def test_the_name_filter_never_loses_a_reference(page, wanted):
     assert fast == full
 
 
+def test_a_link_without_its_trailing_slash_reaches_the_folder_index():
+    wanted = frozenset({"posts/new/index.html", "tags/t/page/13/index.html"})
+    page = PAGES["bare/index.html"]
+    assert page_refs(page, "bare/index.html", BASE, wanted=wanted).refs == wanted
+    # a file name keeps its own path: only suffix-less references become folders
+    assert page_refs(b"<a href=/blog/a.png>", "x/index.html", BASE, wanted=wanted).refs == set()
+
+
 def test_the_name_filter_skips_pages_that_only_mention_the_name_in_text():
     find = needles(frozenset({"tags/t/page/13/index.html"}))
-    assert find == ((b"13", True),)
-    assert mentions(PAGES["tags/t/page/12/index.html"], b"13", True)
-    assert not mentions(PAGES["plain/index.html"], b"13", True)
-    assert not mentions(b"<img src=/img/ba.png>", b"a.png", False)
+    assert find == (b"13",)
+    assert mentions(PAGES["tags/t/page/12/index.html"], b"13")
+    assert not mentions(PAGES["plain/index.html"], b"13")
+    assert not mentions(b"<img src=/img/ba.png>", b"a.png")
     assert needles(frozenset({"über/index.html"})) is None  # may be percent-encoded: parse all
     many = frozenset(f"posts/p{i}/index.html" for i in range(MAX_NEEDLES + 1))
     assert needles(many) is None and needles(frozenset(sorted(many)[:MAX_NEEDLES])) is not None
@@ -259,13 +268,22 @@ V2 = {
 }
 
 
-def test_every_moment_of_an_apply_is_link_consistent(tmp_path: Path):
+def _bare(site: dict[str, str], slash: str) -> dict[str, str]:
+    """The site with its links to ``posts/b`` and ``old`` written ``slash``-ended or not."""
+    return {
+        k: v.replace("/posts/b/>", f"/posts/b{slash}>").replace("/old/>", f"/old{slash}>")
+        for k, v in site.items()
+    }
+
+
+@pytest.mark.parametrize("slash", ["/", ""], ids=["folder/", "no-trailing-slash"])
+def test_every_moment_of_an_apply_is_link_consistent(tmp_path: Path, slash: str):
     target = make_target("mem", "http://unused.invalid", matchers=[], workers=1)
     store = CheckingStore()
-    public = write_site(tmp_path / "v1", V1)
+    public = write_site(tmp_path / "v1", _bare(V1, slash))
     apply_plan(plan_deploy(public, target, store), public, target, store)
     store.checking = True
-    public2 = write_site(tmp_path / "v2", V2)
+    public2 = write_site(tmp_path / "v2", _bare(V2, slash))
     plan = plan_deploy(public2, target, store)
     assert {d.key for d in plan.deletes} == {"old/index.html", "img/old.png"}
     before = len(store.calls)

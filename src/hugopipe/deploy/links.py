@@ -107,8 +107,8 @@ def _resolve(ref: str, page_dir: str, base_url: str | None) -> str | None:
     return path
 
 
-def needles(wanted: frozenset[str]) -> tuple[tuple[bytes, bool], ...] | None:
-    """What a page must contain to reference a ``wanted`` path: ``(name, is_folder)`` pairs.
+def needles(wanted: frozenset[str]) -> tuple[bytes, ...] | None:
+    """What a page must contain to reference a ``wanted`` path: the paths' names.
 
     The name of each path (a folder's name for its ``index.html``) appears as a whole path
     segment in every reference to it, relative or absolute, with or without the trailing
@@ -120,14 +120,14 @@ def needles(wanted: frozenset[str]) -> tuple[tuple[bytes, bool], ...] | None:
     """
     if len(wanted) > MAX_NEEDLES:
         return None
-    out: set[tuple[bytes, bool]] = set()
+    out: set[bytes] = set()
     for path in wanted:
         folder = path == "index.html" or path.endswith("/index.html")
         name = path[: -len("index.html")].rstrip("/") if folder else path
         name = name.rsplit("/", 1)[-1]
         if not name or not _PLAIN_NAME.fullmatch(name):
             return None
-        out.add((name.encode(), folder))
+        out.add(name.encode())
     return tuple(sorted(out))
 
 
@@ -137,8 +137,9 @@ _BEFORE = frozenset(b"/=\"' \t\r\n,")
 _AFTER = frozenset(b"/\"' \t\r\n,>?#")
 
 
-def mentions(raw: bytes, name: bytes, folder: bool) -> bool:
-    """Whether ``name`` occurs in ``raw`` as a whole path segment (a folder's followed by ``/``).
+def mentions(raw: bytes, name: bytes) -> bool:
+    """Whether ``name`` occurs in ``raw`` as a whole path segment (a folder's may also end
+    the reference: a link written without its trailing slash).
 
     A superset of the references ``page_refs`` resolves to it, and much cheaper than
     parsing: a number like ``13`` (a page of a list) occurs in most pages, as a segment in few.
@@ -147,9 +148,7 @@ def mentions(raw: bytes, name: bytes, folder: bool) -> bool:
     end = len(name)
     while i >= 0:
         after = raw[i + end] if i + end < len(raw) else None
-        if (i == 0 or raw[i - 1] in _BEFORE) and (
-            (after == 0x2F) if folder else (after is None or after in _AFTER)
-        ):
+        if (i == 0 or raw[i - 1] in _BEFORE) and (after is None or after in _AFTER):
             return True
         i = raw.find(name, i + 1)
     return False
@@ -161,7 +160,7 @@ def page_refs(
     base_url: str | None,
     *,
     wanted: frozenset[str] | None = None,
-    find: tuple[tuple[bytes, bool], ...] | None = None,
+    find: tuple[bytes, ...] | None = None,
 ) -> PageRefs:
     """The references in one page's bytes (pure); with ``wanted``, only those to its paths.
 
@@ -170,13 +169,21 @@ def page_refs(
     """
     redirect = bool(_REFRESH.search(raw))
     own = page_path.encode()
-    if find is not None and not any(n in own or mentions(raw, n, f) for n, f in find):
+    if find is not None and not any(n in own or mentions(raw, n) for n in find):
         return PageRefs(redirect=redirect)
     refs = {r for v in _values(raw) if (r := resolve(v, page_path, base_url))}
     refs.discard(page_path)
     if wanted is not None:
-        refs &= wanted
+        # a link written without its trailing slash (``/posts/new``) reaches the folder's
+        # index.html too (S3's website endpoint redirects it), so it orders and holds alike
+        refs = {r if r in wanted else _as_folder(r, wanted) for r in refs} & wanted
     return PageRefs(refs=frozenset(refs), redirect=redirect)
+
+
+def _as_folder(ref: str, wanted: frozenset[str]) -> str:
+    """``ref``'s folder index when ``ref`` has no suffix and that index is wanted."""
+    index = f"{ref}/index.html"
+    return index if "." not in ref.rsplit("/", 1)[-1] and index in wanted else ref
 
 
 def read_refs(
@@ -185,7 +192,7 @@ def read_refs(
     base_url: str | None,
     *,
     wanted: frozenset[str] | None = None,
-    find: tuple[tuple[bytes, bool], ...] | None = None,
+    find: tuple[bytes, ...] | None = None,
 ) -> PageRefs:
     """``page_refs`` of a file on disk; no references when it cannot be read."""
     if not fs_path:
