@@ -2,14 +2,12 @@
 """PreToolUse guard: Claude Code never deploys to production or approves a production run.
 
 Production is published only by ``hugopipe run publish --env production`` followed by a
-human typing DEPLOY TO PRODUCTION in the Prefect UI. This hook is friction, not
-authorisation: it blocks the direct routes (S3 writes to the production bucket,
-``hugo deploy`` to the production target, CloudFront invalidations of the production
-distribution, Prefect resume/set_state calls, ``hugopipe approve`` on a production run,
-edits that would switch the guard off), including wrapped forms (``sh -c``, ``eval``,
-``env``/``sudo``/``xargs`` prefixes, ``$(...)``, pipes into a shell, script files), and
-lets routine work through (reads, tests, staging). The real boundary is that the machine
-Claude runs on holds no production credentials (docs/security.md).
+human typing DEPLOY TO PRODUCTION in the Prefect UI. This hook is a seatbelt, not the
+boundary: it stops the plain ways to production (an S3 write to a production bucket,
+``hugo deploy`` to a production target, a Prefect resume, ``hugopipe deploy`` for
+production, edits that would switch the guard off) with a message saying what to do, and
+lets reads and routine work through. The boundary is that the agent's shell holds no
+production credentials and the approval's second factor (docs/agent-boundary.md).
 
 ``.claude/settings.json`` runs this file with the system ``python3`` (standard library
 only, no project environment). It only puts the ``guard`` package beside it on

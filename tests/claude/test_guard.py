@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -29,6 +27,10 @@ from tests.claude.support import (
 
 BYPASS = load_corpus("bypass.json")
 ROUTINE = load_corpus("routine.json")
+#: bypass attempts the guard no longer chases (deep encodings, values computed at run time,
+#: scripts): each names the boundary that stops it, and docs/agent-boundary.md lists them
+CREDENTIALS = load_corpus("credentials.json")
+BOUNDARIES = {"s3-credentials", "approval", "claude-code"}
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,9 @@ def test_corpus_sizes() -> None:
     assert len(BYPASS) >= 40
     assert len({json.dumps(c, sort_keys=True) for c in BYPASS}) == len(BYPASS), "duplicates"
     assert len(ROUTINE) >= 20
+    assert len(CREDENTIALS) >= 20
+    assert not {c["why"] for c in CREDENTIALS} & {c["why"] for c in BYPASS}
+    assert {c["closed_by"] for c in CREDENTIALS} == BOUNDARIES
 
 
 def test_every_bypass_attempt_is_blocked(project: Path) -> None:
@@ -70,6 +75,28 @@ def test_every_routine_command_is_let_through(project: Path) -> None:
             blocked.append((case.get("command") or case["input"], r.stderr[:300]))
         assert r.stdout == "", "the guard never prints an allow decision"
     assert not blocked, "\n".join(map(str, blocked))
+
+
+def test_cases_left_to_the_credentials_return_cleanly(project: Path) -> None:
+    """Each is let through on purpose, and the guard says nothing: no block, no crash (a
+    crash would block with "internal error"). If a rule starts to catch one, move it to
+    bypass.json."""
+    noisy = []
+    for case, r in _run_all(project, CREDENTIALS):
+        if (r.returncode, r.stdout, r.stderr) != (0, "", ""):
+            noisy.append((case["why"], r.returncode, r.stderr[:200]))
+    assert not noisy, "\n".join(map(str, noisy))
+
+
+def test_the_docs_name_each_case_and_its_boundary() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "agent-boundary.md").read_text()
+    section = doc.split("## Closed by credentials, not by the guard", 1)[1]
+    missing = [
+        c["why"] for c in CREDENTIALS if f"| {c['why']} | `{c['closed_by']}` |" not in section
+    ]
+    assert not missing, missing
+    for boundary in BOUNDARIES:
+        assert f"- `{boundary}`:" in section, boundary
 
 
 def test_message_names_the_learned_bucket_and_the_way_to_production(project: Path) -> None:
@@ -108,36 +135,50 @@ def test_hugo_deploy_without_target_follows_the_default(tmp_path: Path) -> None:
     assert guard(b, "Bash", {"command": "hugo deploy --source site"}).returncode == 0
 
 
-def test_yaml_and_split_config_dirs_are_read(tmp_path: Path) -> None:
+def test_split_config_dirs_are_read(tmp_path: Path) -> None:
     root = tmp_path
     site = root / "web"
     (site / "config" / "_default").mkdir(parents=True)
     (site / "hugopipe.toml").write_text(
         '[environments.prod]\ntarget = "prod-eu"\nproduction = true\n'
     )
-    (site / "config" / "_default" / "hugo.yaml").write_text("title: Acme\n")
-    (site / "config" / "_default" / "deployment.yaml").write_text(
+    (site / "config" / "_default" / "hugo.toml").write_text('title = "Acme"\n')
+    (site / "config" / "_default" / "deployment.toml").write_text(
         "# Hugo per-key config file\n"
-        "targets:\n"
-        "  - name: test\n"
-        "    url: s3://acme-yaml-test?region=eu-west-1\n"
-        "  - name: prod-eu\n"
-        '    url: "s3://acme-yaml-prod?region=eu-west-1"\n'
-        "    cloudFrontDistributionID: EYAMLPROD1\n"
+        '[[targets]]\nname = "test"\nurl = "s3://acme-split-test?region=eu-west-1"\n'
+        '[[targets]]\nname = "prod-eu"\nurl = "s3://acme-split-prod?region=eu-west-1"\n'
+        'cloudFrontDistributionID = "ESPLITPROD1"\n'
     )
-    assert guard(root, "Bash", {"command": "aws s3 cp x s3://acme-yaml-prod/x"}).returncode == 2
+    assert guard(root, "Bash", {"command": "aws s3 cp x s3://acme-split-prod/x"}).returncode == 2
     assert (
         guard(
             root,
             "Bash",
             {
-                "command": "aws cloudfront create-invalidation --distribution-id EYAMLPROD1 --paths /x"
+                "command": "aws cloudfront create-invalidation --distribution-id ESPLITPROD1 --paths /x"
             },
         ).returncode
         == 2
     )
-    assert guard(root, "Bash", {"command": "aws s3 cp x s3://acme-yaml-test/x"}).returncode == 0
+    assert guard(root, "Bash", {"command": "aws s3 cp x s3://acme-split-test/x"}).returncode == 0
     assert guard(root, "Bash", {"command": "hugo deploy --target prod-eu"}).returncode == 2
+
+
+def test_yaml_deploy_config_gives_names_but_not_buckets(tmp_path: Path) -> None:
+    """hugopipe.sitetargets reads TOML and JSON only (the flows ask Hugo itself): in a YAML
+    site the production target is known by name from hugopipe.toml, its bucket is not, and
+    a write to it is left to the credentials (docs/agent-boundary.md)."""
+    site = tmp_path / "web"
+    (site / "config" / "_default").mkdir(parents=True)
+    (site / "hugopipe.toml").write_text(
+        '[environments.prod]\ntarget = "prod-eu"\nproduction = true\n'
+    )
+    (site / "config" / "_default" / "deployment.yaml").write_text(
+        "targets:\n  - name: prod-eu\n    url: s3://acme-yaml-prod?region=eu-west-1\n"
+    )
+    assert guard(tmp_path, "Bash", {"command": "hugo deploy --target prod-eu"}).returncode == 2
+    r = guard(tmp_path, "Bash", {"command": "aws s3 cp x s3://acme-yaml-prod/x"})
+    assert (r.returncode, r.stderr) == (0, "")
 
 
 def test_unreadable_config_blocks_storage_writes_but_not_routine_work(tmp_path: Path) -> None:
@@ -152,110 +193,42 @@ def test_unreadable_config_blocks_storage_writes_but_not_routine_work(tmp_path: 
     )
 
 
-def test_committed_config_still_counts_after_a_local_edit(tmp_path: Path) -> None:
-    """Un-marking production in the working tree does not un-mark it for the guard."""
+def test_the_working_tree_config_is_what_counts(tmp_path: Path) -> None:
+    """The guard reads the configuration as it is (no git ``HEAD``): un-marking production
+    in the working tree is a deliberate edit, which the credentials answer; a staging
+    target re-pointed at the production bucket is still production, by its bucket."""
     root = make_project(tmp_path)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "init"], check=True)
     (root / "site" / "hugopipe.toml").write_text(HUGOPIPE_TOML.replace("production = true\n", ""))
-    (root / "site" / "hugo.toml").write_text(HUGO_TOML.replace('name = "live"', 'name = "blue"'))
     r = guard(root, "Bash", {"command": f"aws s3 sync public s3://{PROD_BUCKET}"})
-    assert r.returncode == 2, r.stderr
-    assert guard(root, "Bash", {"command": "hugo deploy --target blue"}).returncode == 2
+    assert (r.returncode, r.stderr) == (0, "")
+    (root / "site" / "hugopipe.toml").write_text(HUGOPIPE_TOML)
+    (root / "site" / "hugo.toml").write_text(HUGO_TOML.replace("acme-staging-www", PROD_BUCKET))
+    assert guard(root, "Bash", {"command": "hugo deploy --target staging"}).returncode == 2
+    r = guard(root, "Bash", {"command": "uv run hugopipe run publish --env staging --param x=1"})
+    assert r.returncode == 2 and "staging" in r.stderr
 
 
-def test_scripts_are_read_before_they_run(project: Path, tmp_path: Path) -> None:
-    bad = tmp_path / "ship.sh"
-    bad.write_text("#!/bin/sh\nset -e\nhugo\naws s3 sync public s3://acme-prod-www --delete\n")
-    good = tmp_path / "build.sh"
-    good.write_text("#!/bin/sh\nhugo --minify\n")
-    bad_py = tmp_path / "ship.py"
-    bad_py.write_text("import boto3\nboto3.client('s3').upload_file('a', 'acme-prod-www', 'a')\n")
-    for cmd in (
-        f"bash {bad}",
-        f"sh -e {bad}",
-        f". {bad}",
-        f"source {bad}",
-        f"python3 {bad_py}",
-        f"uv run {bad_py}",
-    ):
+def test_scripts_are_not_opened(project: Path, tmp_path: Path) -> None:
+    """What a script does at run time meets the agent's credentials, not the guard: running
+    one is routine, whatever it holds (docs/agent-boundary.md)."""
+    ship = tmp_path / "ship.sh"
+    ship.write_text(f"#!/bin/sh\naws s3 sync public s3://{PROD_BUCKET} --delete\n")
+    ship.chmod(0o755)
+    for cmd in (f"bash {ship}", f". {ship}", str(ship), f"uv run python {tmp_path}/missing.py"):
         r = guard(project, "Bash", {"command": cmd})
-        assert r.returncode == 2, (cmd, r.stderr)
-    bad.chmod(0o755)
-    assert guard(project, "Bash", {"command": str(bad)}).returncode == 2
-    assert guard(project, "Bash", {"command": f"bash {good}"}).returncode == 0
+        assert (r.returncode, r.stderr) == (0, ""), cmd
 
 
-class _FakePrefect(BaseHTTPRequestHandler):
-    runs: ClassVar[dict[str, dict]] = {}
-
-    def do_GET(self) -> None:
-        run_id = self.path.rsplit("/", 1)[-1]
-        run = self.runs.get(run_id)
-        body = json.dumps(run).encode() if run else b'{"detail": "not found"}'
-        self.send_response(200 if run else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def fake_prefect():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakePrefect)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api", _FakePrefect.runs
-    server.shutdown()
-    server.server_close()
-
-
-def test_approve_asks_prefect_which_environment_the_run_is(project: Path, fake_prefect) -> None:
-    api, runs = fake_prefect
-    prod, stag, bare = (
-        "11111111-1111-4111-8111-111111111111",
-        "22222222-2222-4222-8222-222222222222",
-        "33333333-3333-4333-8333-333333333333",
-    )
-    runs[prod] = {"id": prod, "parameters": {"env": "live"}, "tags": []}
-    runs[stag] = {"id": stag, "parameters": {"env": "staging"}, "tags": []}
-    runs[bare] = {"id": bare, "parameters": {}, "tags": []}
-
-    r = guard(project, "Bash", {"command": f"uv run hugopipe approve {prod}"}, PREFECT_API_URL=api)
-    assert r.returncode == 2 and "production run" in r.stderr
-    r = guard(
-        project,
-        "Bash",
-        {"command": f"uv run hugopipe approve {stag} --note ok"},
-        PREFECT_API_URL=api,
-    )
+def test_approve_is_left_to_the_cli(project: Path) -> None:
+    """``hugopipe approve RUN`` asks the Prefect API itself and refuses a production run
+    (exit 3; tests/cli/test_cli_contract.py): the guard looks nothing up, so approving a
+    staging run works whether or not the guard could reach the API. Naming production on
+    the command line is still blocked."""
+    run = "11111111-1111-4111-8111-111111111111"
+    r = guard(project, "Bash", {"command": f"uv run hugopipe approve {run} --note ok"})
     assert r.returncode == 0, r.stderr
-    assert (
-        guard(
-            project, "Bash", {"command": f"uv run hugopipe approve {bare}"}, PREFECT_API_URL=api
-        ).returncode
-        == 2
-    )
-    # unknown run, and the server down: cannot verify -> blocked
-    other = "44444444-4444-4444-8444-444444444444"
-    assert (
-        guard(
-            project, "Bash", {"command": f"uv run hugopipe approve {other}"}, PREFECT_API_URL=api
-        ).returncode
-        == 2
-    )
-    r = guard(
-        project,
-        "Bash",
-        {"command": f"uv run hugopipe approve {stag}"},
-        PREFECT_API_URL="http://127.0.0.1:9/api",
-    )
-    assert r.returncode == 2 and "cannot confirm" in r.stderr
+    r = guard(project, "Bash", {"command": f"uv run hugopipe approve {run} --input env=live"})
+    assert r.returncode == 2 and "approves a production run" in r.stderr
 
 
 @pytest.mark.parametrize(
@@ -296,6 +269,24 @@ def test_settings_command_blocks_when_the_interpreter_fails(tmp_path: Path) -> N
     assert r.returncode == 2
 
 
+def test_a_guard_that_cannot_read_the_project_rule_blocks_and_says_why(project: Path) -> None:
+    """The copy of the hooks in the fixture has no ``src/`` beside it, and ``-S`` keeps the
+    test environment's packages away: every call is blocked, with the reason (the guard
+    fails closed on its own errors)."""
+    copy = project / ".claude" / "hooks" / "guard_production.py"
+    payload = {"tool_name": "Bash", "tool_input": {"command": "git status"}, "cwd": str(project)}
+    r = subprocess.run(
+        [sys.executable, "-S", str(copy)],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=hook_env(project),
+        cwd=project,
+    )
+    assert r.returncode == 2 and "cannot import hugopipe.projectfile" in r.stderr, r.stderr
+
+
 def test_guard_is_fast(project: Path) -> None:
     import time
 
@@ -332,6 +323,11 @@ def test_the_repository_config_is_learned() -> None:
         "aws s3api get-object --bucket hugopipe-example-production --key index.html /tmp/i.html",
         "python3 .claude/hooks/guard_production.py < tests/claude/corpus/routine.json",
         "uv run pytest",
+        "uv run pytest tests/claude -q",
+        "uv run hugopipe deploy --site examples/site --target staging --dry-run",
+        "git add -A && git commit -m 'guard: smaller' && git push origin HEAD",
+        "grep -rn 'DEPLOY TO PRODUCTION' src flows tests | head",
+        "scripts/demo.sh stop",
     ],
 )
 def test_routine_calls_in_this_repository(command: str) -> None:

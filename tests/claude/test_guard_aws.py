@@ -45,6 +45,10 @@ def run(know, command: str) -> None:
         "aws cloudfront create-invalidation --distribution-id ESTAGING --paths /x",
         "aws sts get-caller-identity",
         "aws --version",
+        # not guessed at: a run-time bucket or id meets the agent's credentials
+        "aws s3 sync public s3://$B",
+        "aws s3 rm",
+        "aws cloudfront update-distribution --id $D",
     ],
 )
 def test_reads_and_other_buckets_pass(know, command: str) -> None:
@@ -61,13 +65,11 @@ def test_reads_and_other_buckets_pass(know, command: str) -> None:
         (f"aws s3 rm s3://{PROD_BUCKET}/a", "production bucket"),
         (f"aws s3api put-object --bucket={PROD_BUCKET} --key k", "production bucket"),
         (f"aws s3api copy-object --copy-source {PROD_BUCKET}/a --bucket x --key a", "production"),
-        ("aws s3 sync public s3://$B", "computed at run time"),
-        ("aws $SVC sync public s3://x", "computed at run time"),
-        ("aws s3 rm", "names no bucket"),
-        ("aws s3api put-object --cli-input-json file://p.json", "from a file"),
+        (f"aws s3 sync --delete public s3://{PROD_BUCKET}", "production bucket"),
+        (f"aws s3 cp --recursive public s3://{PROD_BUCKET}/", "production bucket"),
+        (f"aws s3 cp - s3://{PROD_BUCKET}/index.html", "production bucket"),
         (f"aws cloudfront create-invalidation --distribution-id {PROD_DIST} --paths /x", PROD_DIST),
-        ("aws cloudfront create-invalidation --paths /x", "no distribution id"),
-        ("aws cloudfront update-distribution --id $D", "computed at run time"),
+        (f"aws cloudfront update-distribution --id {PROD_DIST}", PROD_DIST),
     ],
 )
 def test_writes_to_production_are_blocked(know, command: str, why: str) -> None:
@@ -78,13 +80,12 @@ def test_writes_to_production_are_blocked(know, command: str, why: str) -> None:
 def test_an_unreadable_deploy_config_blocks_writes_but_not_reads(know) -> None:
     broken = config.Knowledge()
     broken.errors = ["site/hugo.toml (bad)"]
-    broken.finish()
     with pytest.raises(Block, match="could not be read"):
         run(broken, "aws s3 sync public s3://anything")
     run(broken, "aws s3api get-object --bucket anything --key k out")
 
 
-def test_split_args_and_read_source() -> None:
+def test_split_args() -> None:
     (cmd,) = lexer.lex("aws --profile p s3 cp --recursive --exclude x s3://a/b ./c")
     pos, opts = aws.split_args(cmd.argv[1:])
     assert [w.text for w in pos] == ["s3", "cp", "s3://a/b", "./c"]
@@ -92,12 +93,3 @@ def test_split_args_and_read_source() -> None:
         "--profile": ["p"],
         "--exclude": ["x"],
     }
-    assert aws.read_source("cp", pos[2:]) is pos[2]
-    assert aws.read_source("mv", pos[2:]) is None
-
-
-def test_text_patterns() -> None:
-    assert aws.bucket_ref_re("acme-prod-www").search("put to acme-prod-www/x")
-    assert not aws.bucket_ref_re("acme-prod-www").search("acme-prod-www-old")
-    assert aws.STORAGE_VERB_RE.search("rclone sync public r:b")
-    assert aws.CDN_VERB_RE.search("create_invalidation(")

@@ -1,15 +1,13 @@
-"""What the guard learns a project's production is: projectfile's rule plus Hugo's buckets."""
+"""What the guard learns a project's production is: hugopipe.projectfile's rule over the
+sites it finds, with buckets and distributions from hugopipe.sitetargets."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from tests.claude.support import HUGO_TOML, HUGOPIPE_TOML, guard_module, make_project
 
 config = guard_module("config")
-sites = guard_module("sites")
-yamlish = guard_module("yamlish")
 
 
 def know_of(root: Path):
@@ -18,20 +16,18 @@ def know_of(root: Path):
 
 def test_production_names_buckets_and_distributions(tmp_path: Path) -> None:
     know = know_of(make_project(tmp_path))
-    assert know.prod_envs == {"production", "live"}
-    assert know.prod_targets == {"production", "live"}
-    assert know.prod_buckets == {"acme-prod-www"}
-    assert know.prod_dists == {"E2ACMEPROD123"}
-    assert know.known_target("staging") and not know.known_target("elsewhere")
-    assert know.is_production("live") and know.is_production("LIVE")
-    assert not know.is_production("staging") and not know.errors
+    assert know.envs == {"production", "live"}
+    assert know.targets == {"production", "live"}
+    assert know.buckets == {"acme-prod-www"}
+    assert know.dists == {"E2ACMEPROD123"}
+    assert know.defaults == {str(tmp_path / "site"): "dev"}  # the first target
+    assert not know.errors
 
 
 def test_the_rule_is_projectfiles(tmp_path: Path) -> None:
     """An environment re-using the production target is production (hugopipe's own rule)."""
     toml = HUGOPIPE_TOML + '\n[environments.canary]\ntarget = "live"\n'
-    know = know_of(make_project(tmp_path, hugopipe_toml=toml))
-    assert know.is_production("canary") and "canary" in know.prod_envs
+    assert "canary" in know_of(make_project(tmp_path, hugopipe_toml=toml)).envs
 
 
 def test_without_hugopipe_toml_the_default_environments_apply(tmp_path: Path) -> None:
@@ -39,80 +35,54 @@ def test_without_hugopipe_toml_the_default_environments_apply(tmp_path: Path) ->
     site.mkdir()
     (site / "hugo.toml").write_text(HUGO_TOML.replace('"live"', '"production"'))
     know = know_of(tmp_path)
-    assert know.is_production("production") and not know.is_production("staging")
-    assert know.prod_buckets == {"acme-prod-www"}
+    assert know.buckets == {"acme-prod-www"} and "staging" not in know.names()
 
 
 def test_a_target_sharing_the_production_bucket_is_production(tmp_path: Path) -> None:
     """Re-point staging at the production bucket: staging's target and environment are production."""
     hugo = HUGO_TOML.replace("s3://acme-staging-www", "s3://acme-prod-www")
     know = know_of(make_project(tmp_path, hugo_toml=hugo))
-    assert know.is_prod_target("staging")
-    assert know.is_production("staging")
+    assert "staging" in know.targets and "staging" in know.envs
+
+
+def test_production_under_any_name_is_its_bucket(tmp_path: Path) -> None:
+    """The production environment is called `www` and deploys to target `blue`: the bucket
+    and both names are learned, whatever they are called."""
+    toml = '[environments.www]\ntarget = "blue"\nproduction = true\n[environments.staging]\n'
+    hugo = HUGO_TOML.replace('name = "live"', 'name = "blue"')
+    know = know_of(make_project(tmp_path, hugopipe_toml=toml, hugo_toml=hugo))
+    assert know.buckets == {"acme-prod-www"} and {"www", "blue"} <= know.names()
+
+
+def test_the_deployment_target_key_is_the_default(tmp_path: Path) -> None:
+    hugo = HUGO_TOML.replace("[deployment]\n", '[deployment]\ntarget = "live"\n')
+    assert know_of(make_project(tmp_path, hugo_toml=hugo)).defaults == {
+        str(tmp_path / "site"): "live"
+    }
 
 
 def test_bad_hugopipe_toml_is_an_error_that_names_the_file(tmp_path: Path) -> None:
-    root = make_project(tmp_path, hugopipe_toml=HUGOPIPE_TOML + "\n[deploy]\nx = 1\n")
-    know = know_of(root)
-    assert know.env_errors and "hugopipe.toml" in know.env_errors[0]
-    assert "unknown key 'deploy'" in know.env_errors[0]
-    assert know.errors == know.env_errors
+    know = know_of(make_project(tmp_path, hugopipe_toml=HUGOPIPE_TOML + "\n[deploy]\nx = 1\n"))
+    assert know.errors and "hugopipe.toml" in know.errors[0]
+    assert "unknown key 'deploy'" in know.errors[0]
 
 
 def test_unreadable_hugo_config_is_an_error(tmp_path: Path) -> None:
     know = know_of(make_project(tmp_path, hugo_toml=HUGO_TOML + "\n[[deployment.targets]\n"))
-    assert know.errors and "hugo.toml" in know.errors[0] and not know.env_errors
+    assert know.errors and "hugo.toml" in know.errors[0]
 
 
-def test_a_bucket_outside_a_readable_target_is_an_error(tmp_path: Path) -> None:
-    """The cross-check: a YAML layout the reader misreads fails closed."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "hugo.yaml").write_text("params:\n  mirror: s3://acme-prod-www\n")
-    know = know_of(tmp_path)
-    assert know.errors and "acme-prod-www" in know.errors[0]
-    (site / "hugo.yaml").write_text("deployment:\n  targets: [{name: live, url: 's3://x'}]\n")
-    assert know_of(tmp_path).errors  # a flow list it cannot read: not silently empty
-
-
-def test_yaml_subset() -> None:
-    data = yamlish.parse_yaml(
-        "# comment\ntitle: Acme\ndeployment:\n  target: live\n  targets:\n"
-        '  - name: live\n    url: "s3://b?region=x"  # trailing\n    enabled: true\n'
-        "  - name: dev\n"
-    )
-    assert data == {
-        "title": "Acme",
-        "deployment": {
-            "target": "live",
-            "targets": [
-                {"name": "live", "url": "s3://b?region=x", "enabled": True},
-                {"name": "dev"},
-            ],
-        },
-    }
-
-
-def test_site_discovery_prunes_content_and_reads_config_dirs(tmp_path: Path) -> None:
+def test_site_discovery_prunes_content_and_config_dirs(tmp_path: Path) -> None:
     (tmp_path / "web" / "config" / "_default").mkdir(parents=True)
-    (tmp_path / "web" / "config" / "_default" / "deployment.yaml").write_text("targets: []\n")
+    (tmp_path / "web" / "config" / "_default" / "hugo.toml").write_text("")
     (tmp_path / "web" / "content" / "deep").mkdir(parents=True)
     (tmp_path / "web" / "content" / "deep" / "hugo.toml").write_text("")
-    found = [Path(p).relative_to(tmp_path).as_posix() for _s, p in sites.site_files(str(tmp_path))]
-    assert found == ["web/config/_default/deployment.yaml"]
+    (tmp_path / ".venv" / "x").mkdir(parents=True)
+    (tmp_path / ".venv" / "x" / "hugopipe.toml").write_text("")
+    assert config.find_sites(str(tmp_path)) == [str(tmp_path / "web")]
 
 
-def test_committed_config_is_read_from_git_head(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
-    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "site"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "init"], check=True)
-    committed = {rel for _site, rel, _text in sites.head_files(str(root))}
-    assert committed == {"site/hugopipe.toml", "site/hugo.toml"}
-    (root / "site" / "hugopipe.toml").write_text(HUGOPIPE_TOML.replace("production = true\n", ""))
-    assert know_of(root).is_production("live")
-
-
-def test_head_files_outside_git_is_empty(tmp_path: Path) -> None:
-    assert list(sites.head_files(str(tmp_path))) == []
+def test_a_working_directory_outside_the_project_is_read_too(tmp_path: Path) -> None:
+    other = make_project(tmp_path / "other")
+    know = config.Project(str(tmp_path / "empty"), str(other)).know
+    assert know.buckets == {"acme-prod-www"}

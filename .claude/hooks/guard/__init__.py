@@ -1,23 +1,18 @@
 """The hugopipe production guard, as a package of small modules (standard library only).
 
 Claude Code runs ``.claude/hooks/guard_production.py`` before every tool call; that file
-only puts this package on ``sys.path`` and calls :func:`guard.main.main`. The modules:
+only puts this package on ``sys.path`` and calls :func:`guard.main.main`. The guard is a
+seatbelt, not the boundary: it stops the plain ways an agent would touch production by
+accident, with a message saying what to do instead; the agent's missing production
+credentials and the approval's second factor stop the rest (docs/agent-boundary.md).
 
-- ``main``: the hook contract (JSON on stdin, exit 2 + reason to block, fail closed) and
-  which tool is which (shell tools, file tools, MCP tools);
-- ``lexer`` (with ``quoting``): the shell lexer (words, operators, redirections, heredocs,
-  substitutions);
-- ``config``: what the project says production is: environments and targets from
-  ``hugopipe.toml`` through ``hugopipe.projectfile`` (the CLI's own rule, imported by path),
-  buckets and distributions from the Hugo configs; ``sites`` finds those files in the
-  working tree and at git ``HEAD``; ``yamlish`` reads Hugo's YAML without PyYAML;
-- ``aws``, ``hugo``, ``prefect``, ``rules``: what a command line of each program means
-  (S3/CloudFront, ``hugo deploy``, Prefect resume/``prefect api`` and the run lookup,
-  the ``hugopipe`` CLI);
-- ``walk``: the shell walker; ``wrappers`` (``env``, ``sudo``, ``xargs``, ``uv run`` …) and
-  ``interpreters`` (shells, Python, ``eval``, ``source``, ``ssh``) say what runs next;
-- ``text``: the substring net for text the lexer cannot take apart (code, other tools);
-- ``mcp``: MCP tool calls, by what their input asks for (a state change, a run input);
+- ``main``: the hook contract (JSON on stdin, exit 2 + reason to block, fail closed on
+  the guard's own errors) and which tool is which;
+- ``lexer``: a small shell lexer; ``shell``: the walker over its simple commands;
+- ``config``: what production is, asked of ``hugopipe.projectfile``/``sitetargets``;
+- ``aws``, ``programs``: ``aws``, ``hugo deploy``, ``prefect`` and ``hugopipe`` command lines;
+- ``text``: rules over text (a resume call, the phrase, a storage write to a production bucket);
+- ``mcp``: MCP tool calls, by what their input asks for;
 - ``protect``: the guard's own files, which only a human changes.
 """
 

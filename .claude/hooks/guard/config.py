@@ -1,254 +1,130 @@
-"""What the project says production is: environments, targets, buckets, distributions.
+"""What the project says production is, asked of hugopipe's own modules.
 
-Which environments and targets are production is hugopipe's own rule, asked of
-``hugopipe.projectfile`` (standard library only, imported by path from this checkout's
-``src/``): the guard never spells that rule itself. What the CLI has no notion of is
-learned here: the S3 bucket and CloudFront distribution of every Hugo
-``[[deployment.targets]]`` entry (TOML, YAML or JSON; ``hugo.*``, ``config.*`` or a
-``config/`` directory), each site's default target, and the same files at git ``HEAD``,
-so un-marking production in the working tree does not un-mark it for the guard.
-
-A target that shares a bucket or distribution with a production target is production
-too, and so is an environment that deploys to it: a staging target re-pointed at the
-production bucket is still production.
+``hugopipe.projectfile`` holds the one rule: which environments are production, and that
+an environment or target is production when its bucket or CloudFront distribution is one a
+production environment writes to, whatever it is called. ``hugopipe.sitetargets`` reads
+each target's URL from the site's Hugo TOML/JSON files. Both are standard library only and
+imported by path from this checkout's ``src/``; the guard only finds the sites (directories
+with ``hugopipe.toml`` or a Hugo config) and asks.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
 
 from guard import Block
-from guard.sites import head_files, site_files
-from guard.yamlish import parse_yaml
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 try:
     if str(SRC) not in sys.path:
         sys.path.insert(0, str(SRC))
-    from hugopipe import projectfile
+    from hugopipe import projectfile, sitetargets
+    from hugopipe.errors import HugopipeError
 except Exception as _exc:  # the hook reports it and blocks (fails closed)
     raise Block(
         f"cannot import hugopipe.projectfile from {SRC} ({_exc.__class__.__name__}: {_exc}); "
-        "the guard needs this checkout's src/ and python3 >= 3.11"
+        "the guard needs this checkout's src/ and python3 >= 3.11, and fails closed without them"
     ) from None
 
-S3_URL_RE = re.compile(r"s3://([A-Za-z0-9][A-Za-z0-9.\-_]{1,254})")
-DIST_RE = re.compile(r"cloudfrontdistributionid\W{1,6}([A-Za-z0-9]+)", re.I)
-Envs = dict[str, dict[str, Any]]
+SITE_FILES = {projectfile.CONFIG_NAME, *sitetargets.ROOT_FILES, "hugo.yaml", "config.yaml"}
+PRUNE = {"node_modules", "__pycache__", "public", "resources", "content", "static", "assets"}
+PRUNE |= {"layouts", "themes", "data", "i18n", "archetypes", "results", "dist", "build", "venv"}
 
 
 class Knowledge:
-    """Production environments, targets, buckets and distributions of every site found."""
+    """Production environment and target names, buckets and distributions of every site."""
 
     def __init__(self) -> None:
-        self.env_tables: list[Envs] = []  # [environments] of each hugopipe.toml read
-        self.targets: dict[str, set[str | None]] = {}  # name -> buckets (None: not S3)
-        self.target_dists: dict[str, set[str]] = {}  # name -> distribution ids
-        self.site_defaults: dict[str, str | None] = {}  # site dir -> default target (None: unknown)
-        self.errors: list[str] = []  # unreadable config files: S3/CDN writes are blocked
-        self.env_errors: list[str] = []  # unreadable hugopipe.toml: production envs unknown
-        self.sites: set[str] = set()
-        self.prod_envs: set[str] = set()
-        self.prod_targets: set[str] = set()
-        self.prod_buckets: set[str] = set()
-        self.prod_dists: set[str] = set()
+        self.envs: set[str] = {"production"}  # lower-cased names
+        self.targets: set[str] = {"production"}
+        self.buckets: set[str] = set()
+        self.dists: set[str] = set()
+        self.defaults: dict[str, str | None] = {}  # site -> what `hugo deploy` alone deploys to
+        self.errors: list[str] = []  # unreadable config: storage writes are blocked
 
-    def merge(self, other: Knowledge, *, defaults: bool = True) -> None:
-        self.env_tables += other.env_tables
-        for name, buckets in other.targets.items():
-            self.targets.setdefault(name, set()).update(buckets)
-        for name, dists in other.target_dists.items():
-            self.target_dists.setdefault(name, set()).update(dists)
-        if defaults:
-            self.site_defaults.update(other.site_defaults)
-            self.errors += other.errors
-            self.env_errors += other.env_errors
-            self.sites |= other.sites
+    def names(self) -> set[str]:
+        return self.envs | self.targets
 
-    def finish(self) -> None:
-        """Derive the production sets (lower-cased) from what was read; safe to call again."""
-        tables = self.env_tables or [projectfile.environments({})]
-        self.prod_envs = {"production"} | {
-            n.lower() for envs in tables for n in envs if projectfile.is_production(n, envs)
-        }
-        self.prod_targets = {
-            t.lower() for envs in tables for t in projectfile.production_targets(envs)
-        }
-        self.prod_buckets, self.prod_dists = set(), set()
-        for name in self.targets:
-            if name.lower() in self.prod_targets:
-                self.prod_buckets |= {b for b in self.targets[name] if b}
-                self.prod_dists |= self.target_dists.get(name, set())
-        for name, buckets in self.targets.items():
-            if buckets & self.prod_buckets or self.target_dists.get(name, set()) & self.prod_dists:
-                self.prod_targets.add(name.lower())
-        for envs in tables:
-            for n in envs:
-                if projectfile.target_of(n, envs).lower() in self.prod_targets:
-                    self.prod_envs.add(n.lower())
+    def learn_site(self, site: str) -> None:
+        try:
+            self._learn(site)
+        except (HugopipeError, ValueError, OSError) as exc:  # storage writes are then blocked
+            self.errors.append(f"{site}: {exc}")
 
-    def is_production(self, name: str) -> bool:
-        """Is this environment (or bare target) name production in any site the guard read?"""
-        low = name.lower()
-        tables = self.env_tables or [projectfile.environments({})]
-        return (
-            any(projectfile.is_production(name, envs) for envs in tables)
-            or low in self.prod_envs
-            or low in self.prod_targets
-        )
-
-    def is_prod_target(self, name: str) -> bool:
-        return name.lower() in self.prod_targets
-
-    def known_target(self, name: str) -> bool:
-        return name.lower() in {t.lower() for t in self.targets}
-
-    def prod_names(self) -> set[str]:
-        return self.prod_envs | self.prod_targets
-
-    def markers(self) -> set[str]:
-        return self.prod_envs | self.prod_targets | self.prod_buckets | self.prod_dists
+    def _learn(self, site: str) -> None:
+        envs = projectfile.environments(projectfile.read(site))
+        files = [Path(site, n) for n in sitetargets.ROOT_FILES]
+        files += [p for p in Path(site, "config").glob("*/*.*") if p.stem in sitetargets.DIR_FILES]
+        self.errors += [
+            f"{p} (not valid TOML/JSON)"
+            for p in files
+            if p.is_file() and p.suffix in (".toml", ".json") and sitetargets._load(p) is None
+        ]
+        for res in projectfile.production_resources(site, envs):
+            kind, _, value = res.partition(":")
+            if kind == "s3":
+                self.buckets.add(value.removeprefix("//").split("@")[0])
+            else:
+                self.dists.add(value)
+        names = set(envs) | set(sitetargets.site_targets(site, "production"))
+        for env in envs:
+            names |= set(sitetargets.site_targets(site, env))
+        self.targets |= {t.lower() for t in projectfile.production_targets(envs)}
+        for n in names:
+            if projectfile.is_production(n, envs, site=site):
+                self.targets.add(projectfile.target_of(n, envs).lower())
+                (self.envs if n in envs else self.targets).add(n.lower())
+        self.defaults[site] = _default_target(site)
 
 
-def _lower_keys(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k).lower(): _lower_keys(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_lower_keys(v) for v in obj]
-    return obj
+def _default_target(site: str) -> str | None:
+    """``[deployment] target`` as Hugo's default environment (production) sees it, else the
+    first target; None when the site defines none the guard can read."""
+    target = None
+    for path in [Path(site, n) for n in sitetargets.ROOT_FILES] + [
+        Path(site, "config", env, f"{stem}{ext}")
+        for env in ("_default", "production")
+        for stem in sitetargets.DIR_FILES
+        for ext in (".toml", ".json")
+    ]:
+        data = sitetargets._lower(sitetargets._load(path) or {})
+        dep = data if path.stem == "deployment" else data.get("deployment")
+        if isinstance(dep, dict) and isinstance(dep.get("target"), str):
+            target = dep["target"]
+    return target or next(iter(sitetargets.site_targets(site, "production")), None)
 
 
-def parse_config(text: str, name: str) -> Any:
-    ext = os.path.splitext(name)[1].lower()
-    if ext == ".toml":
-        return tomllib.loads(text)
-    if ext == ".json":
-        return json.loads(text)
-    return parse_yaml(text)
-
-
-def learn_hugo_file(
-    know: Knowledge, data: Any, text: str, site: str, deployment_file: bool
-) -> None:
-    """Targets, buckets, distributions and the default target of one Hugo config file."""
-    data = _lower_keys(data)
-    dep = data if deployment_file else data.get("deployment")
-    seen_buckets: set[str | None] = set()
-    seen_dists: set[str] = set()
-    if dep is not None:
-        if not isinstance(dep, dict):
-            raise ValueError("[deployment] is not a table")
-        targets = dep.get("targets") or []
-        if not isinstance(targets, list):
-            raise ValueError("deployment.targets is not a list")
-        first = None
-        for t in targets:
-            if not isinstance(t, dict) or not isinstance(t.get("name"), str):
-                raise ValueError("a [[deployment.targets]] entry has no name")
-            name = t["name"]
-            first = first or name
-            url = t.get("url")
-            m = S3_URL_RE.match(url.strip()) if isinstance(url, str) else None
-            bucket = m.group(1).lower() if m else None
-            know.targets.setdefault(name, set()).add(bucket)
-            seen_buckets.add(bucket)
-            dist = t.get("cloudfrontdistributionid")
-            if isinstance(dist, str) and dist:
-                know.target_dists.setdefault(name, set()).add(dist)
-                seen_dists.add(dist)
-        default = dep.get("target") or first
-        prev = know.site_defaults.get(site, "")
-        if prev and default and prev != default:
-            know.site_defaults[site] = None  # environments disagree: unknown
-        elif default:
-            know.site_defaults[site] = default
-    # Cross-check: every bucket and distribution the file mentions must belong to a target
-    # we parsed; otherwise the parser missed something and we do not know enough.
-    for m in S3_URL_RE.finditer(text):
-        if m.group(1).lower() not in seen_buckets and not _commented(text, m.start()):
-            raise ValueError(f"mentions s3://{m.group(1)} outside a target the guard could read")
-    for m in DIST_RE.finditer(text):
-        if m.group(1) not in seen_dists and not _commented(text, m.start()):
-            raise ValueError(f"mentions distribution {m.group(1)} outside a readable target")
-
-
-def _commented(text: str, pos: int) -> bool:
-    line_start = text.rfind("\n", 0, pos) + 1
-    return text[line_start:pos].lstrip().startswith(("#", "//"))
-
-
-def learn_one(know: Knowledge, site: str, label: str, text: str, collect_errors: bool) -> None:
-    name = os.path.basename(label)
-    try:
-        if name == projectfile.CONFIG_NAME:
-            know.env_tables.append(projectfile.environments(projectfile.parse(text, label)))
-            return
-        data = parse_config(text, name)
-        if not isinstance(data, dict):
-            raise ValueError("top level is not a table")
-        deployment_file = os.path.splitext(name)[0].lower() == "deployment"
-        learn_hugo_file(know, data, text, site, deployment_file)
-    except Exception as exc:
-        if collect_errors:
-            know.errors.append(f"{label} ({exc})")
-            if name == projectfile.CONFIG_NAME:
-                know.env_errors.append(f"{label} ({exc})")
-
-
-def learn(roots: list[str]) -> Knowledge:
-    """Read every site under ``roots`` (working tree, then what git HEAD holds)."""
-    know = Knowledge()
-    seen: set[str] = set()
-    for root in roots:
-        if not root or not os.path.isdir(root):
-            continue
-        for site, path in site_files(root):
-            if path in seen:
-                continue
-            seen.add(path)
-            know.sites.add(site)
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                know.errors.append(f"{path} ({exc})")
-                if os.path.basename(path) == projectfile.CONFIG_NAME:
-                    know.env_errors.append(f"{path} ({exc})")
-                continue
-            learn_one(know, site, path, text, True)
-        # Committed definitions count too, but only to add production-ness.
-        head = Knowledge()
-        for site, rel, text in head_files(root):
-            learn_one(head, site, rel, text, False)
-        know.merge(head, defaults=False)
-    know.finish()
-    return know
+def find_sites(root: str) -> list[str]:
+    """Directories under ``root`` holding ``hugopipe.toml`` or a Hugo config (content,
+    output and dependency directories pruned: the hook has a 10 s timeout)."""
+    out = []
+    root = os.path.abspath(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        depth = dirpath[len(root) :].count(os.sep)
+        site = bool(SITE_FILES & set(filenames)) or os.path.isdir(f"{dirpath}/config/_default")
+        skip = PRUNE | ({"config"} if site else set())
+        dirnames[:] = [d for d in dirnames if d[0] != "." and d not in skip and depth < 6]
+        if site:
+            out.append(dirpath)
+    return out
 
 
 class Project:
-    """The project the tool call runs in, and what it says production is (learned once, lazily)."""
+    """The project a tool call runs in; what it says production is is learned once, lazily."""
 
-    def __init__(self, project: str, cwd: str) -> None:
-        self.root, self.cwd = project, cwd
+    def __init__(self, root: str, cwd: str) -> None:
+        self.root, self.cwd = root, cwd
         self._know: Knowledge | None = None
 
     @property
     def know(self) -> Knowledge:
         if self._know is None:
+            self._know = Knowledge()
             roots = [self.root]
             if not os.path.abspath(self.cwd).startswith(os.path.abspath(self.root)):
                 roots.append(self.cwd)
-            self._know = learn(roots)
+            for site in {s for r in roots if os.path.isdir(r) for s in find_sites(r)}:
+                self._know.learn_site(site)
         return self._know
-
-    def learn_extra(self, path: str) -> None:
-        """A ``--source``/``--config`` outside the project: learn it too."""
-        if path and os.path.isdir(path):
-            self.know.merge(learn([path]))
-            self.know.finish()

@@ -1,62 +1,48 @@
 """The guard's own files: ``.claude/settings*.json`` and ``.claude/hooks/``, changed only by a human.
 
-A shell command may read them (``cat``, ``git diff``, ``python3 -m json.tool``, running
-the hook itself in a test), but not write, move, delete or re-mode them, nor a directory
-holding them (``rm -rf .claude``, ``find .claude -delete``).
+Reading them is routine (``cat``, ``git diff``, running the hook in a test). Blocked: a file
+tool writing one, a redirection into one, and the plain shell writers (``rm``, ``mv``,
+``cp`` onto, ``chmod``, ``tee``, ``sed -i``, ``find -delete``, ``git checkout``/``restore``,
+an ``-o``/``--destination`` output) naming one or a directory holding one (``rm -rf .claude``).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 
 from guard import Block
-from guard.interpreters import PY_RE
 from guard.lexer import DYN, Word, basename, show
 
-PROTECTED_RE = re.compile(r"/\.claude/(hooks(/|$)|settings[^/]*\.json$)")
-READERS = {
-    *("cat", "less", "more", "head", "tail", "grep", "egrep", "fgrep", "rg", "ag", "ls"),
-    *("tree", "stat", "file", "wc", "md5sum", "sha1sum", "sha256sum", "cksum", "diff", "cmp"),
-    *("jq", "bat", "realpath", "readlink", "basename", "dirname", "echo", "printf", "test"),
-    *("[", "cd", "pushd", "du", "pytest", "py.test", "mypy", "pyright", "hugopipe", "hugo"),
-    *("true", "nl", "od", "xxd", "hexdump", "strings", "column", "sort", "uniq", "cut", "awk"),
-}
-SAFE_GIT = {
-    *("status", "diff", "log", "show", "blame", "grep", "ls-files", "add", "commit"),
-    *("rev-parse", "branch", "fetch", "remote", "describe", "shortlog", "tag", "cat-file"),
-    *("ls-tree", "reflog", "push", "whatchanged", "check-ignore"),
-}
-ANCESTOR_WRITERS = {
-    *("rm", "rmdir", "mv", "chmod", "chown", "chgrp", "chattr", "setfacl", "rsync", "shred"),
-    *("unlink", "truncate", "ln", "cp", "install", "tar", "unzip", "patch"),
-}
-FIND_WRITES = ("-delete", "-exec", "-execdir", "-ok", "-okdir", "-fprint", "-fprintf", "-fls")
-PY_READ_MODULES = ("json.tool", "py_compile", "pytest")
-#: Readers that write a file when given one of these options (``sort -o FILE``).
-OUTPUT_OPTS = {
-    "sort": ("-o", "--output"),
-    "tree": ("-o",),
-    "hugo": ("-d", "--destination", "--cacheDir", "--cleanDestinationDir"),
-}
-AWK_NAMES = ("awk", "gawk", "mawk", "nawk")
-AWK_WRITES_RE = re.compile(r">|\|\s*\S|system\s*\(")
-
-
-def is_protected(abspath: str) -> bool:
-    p = abspath.replace("\\", "/")
-    return bool(PROTECTED_RE.search(p)) or p.endswith("managed-settings.json")
+PROTECTED_RE = re.compile(r"/\.claude/(hooks(/|$)|settings[^/]*\.json$)|managed-settings\.json$")
+WRITERS = {"rm", "rmdir", "mv", "chmod", "chown", "chgrp", "chattr", "ln", "truncate", "tee"}
+WRITERS |= {"shred", "unlink", "touch", "dd"}
+GIT_WRITERS = {"checkout", "restore", "rm", "mv", "reset", "apply", "config", "clean", "stash"}
+OUTPUT_OPTS = ("-o", "--output", "-d", "--destination")
+CODE_WRITE_RE = re.compile(r"write_text|write_bytes|open\([^)]*[\"'][wax]|unlink|rmtree|os\.remove")
+INTERPRETER_RE = re.compile(r"python|pypy|node|ruby|perl")
+CODE_PATH_RE = re.compile(r"\.claude/(?:settings[^/\s'\"]*\.json|hooks\b)")
 
 
 def protected_file(path: str, cwd: str | None) -> bool:
     """Is ``path`` (relative to ``cwd``) one of the guard's files, or a link to one?"""
+    path = path.replace(DYN, "")
     if cwd is None and not os.path.isabs(path):
-        return False
+        return bool(re.search(r"(^|/)\.claude/(hooks|settings)", path))
     full = os.path.normpath(os.path.join(cwd or "/", os.path.expanduser(path)))
-    return any(is_protected(c) for c in (full, os.path.realpath(full)))
+    return any(PROTECTED_RE.search(p.replace("\\", "/")) for p in (full, os.path.realpath(full)))
 
 
-def protect_path(path: str, cwd: str, action: str) -> None:
+def holds_guard(path: str, cwd: str | None) -> bool:
+    """Is ``path`` a directory that holds the guard's files (``.claude``, the project)?"""
+    full = os.path.realpath(os.path.join(cwd or "/", os.path.expanduser(path or ".")))
+    return os.path.isdir(os.path.join(full, ".claude", "hooks")) or (
+        basename(full) == ".claude" and os.path.isdir(os.path.join(full, "hooks"))
+    )
+
+
+def check_file(path: str, cwd: str, action: str) -> None:
     if protected_file(path, cwd):
         raise Block(
             f"{action} {path} would change the production guard or its settings; "
@@ -64,105 +50,40 @@ def protect_path(path: str, cwd: str, action: str) -> None:
         )
 
 
-class Protected:
-    """Where the guard's files are for one tool call (under the project and the cwd)."""
-
-    def __init__(self, project: str, cwd: str) -> None:
-        self.roots = []
-        for base in {project, cwd}:
-            b = os.path.abspath(base)
-            self.roots += [
-                os.path.join(b, ".claude", "hooks"),
-                os.path.join(b, ".claude", "settings.json"),
-                os.path.join(b, ".claude", "settings.local.json"),
-            ]
-
-    def path_state(self, word: Word, cwd: str | None) -> str | None:
-        """'inside' if the word names a protected path, 'ancestor' if it contains one."""
-        text = word.text
-        if DYN in text:
-            if re.search(r"settings[^/]*\.json|hooks|guard_production|\.claude", text):
-                return "inside"
-            return None
-        if text.startswith("-") and "=" in text:
-            text = text.split("=", 1)[1]
-        elif text.startswith("-"):
-            return None
-        globbed = word.glob
-        if globbed:
-            text = re.split(r"[*?\[]", text, maxsplit=1)[0]
-        if cwd is None and not os.path.isabs(text):
-            if re.search(
-                r"(^|/)(settings[^/]*\.json|hooks|guard_production\.py|\.claude)(/|$)", text
-            ):
-                return "inside"
-            return None
-        full = os.path.normpath(os.path.join(cwd or "/", os.path.expanduser(text or ".")))
-        cands = (full, os.path.realpath(full))
-        if any(is_protected(c) for c in cands):
-            return "inside"
-        for root in self.roots:
-            for cand in cands:
-                if root == cand or root.startswith(cand.rstrip("/") + "/"):
-                    return "ancestor"
-                if globbed and root.startswith(cand):
-                    return "ancestor"
-        return None
-
-    def check_redirect(self, word: Word, cwd: str | None) -> None:
-        if self.path_state(word, cwd) == "inside":
-            raise Block(f"redirection writes to {word.text}, part of the production guard")
-
-    def check_command(self, argv: list[Word], prim: int, cwd: str | None) -> None:
-        """Block a command whose arguments name the guard's files, unless it only reads them."""
-        prog = basename(argv[prim].text)
-        args = argv[prim + 1 :]
-        if prog in AWK_NAMES and any(
-            ".claude" in w.text and AWK_WRITES_RE.search(w.text) for w in args
-        ):
-            raise Block(f"`{show(argv)}` is an awk program that can write to the production guard")
-        states = [(w, self.path_state(w, cwd)) for w in args]
-        inside = [w for w, s in states if s == "inside"]
-        ancestor = [w for w, s in states if s == "ancestor"]
-        if not inside and not ancestor:
-            return
-        reader = _reads_only(prog, args, inside)
-        if prog == "find" and not reader:
-            raise Block(
-                f"`find` with -delete/-exec over {(inside or ancestor)[0].text} can change the production guard"
-            )
-        if inside and not reader:
-            raise Block(
-                f"`{show(argv)}` touches {inside[0].text}, part of the production guard; only a human changes it"
-            )
-        if ancestor and (
-            prog in ANCESTOR_WRITERS or (prog == "git" and not reader) or prog == "find"
-        ):
-            raise Block(
-                f"`{show(argv)}` would also change {ancestor[0].text}, which holds the production guard"
-            )
-
-
-def _reads_only(prog: str, args: list[Word], inside: list[Word]) -> bool:
-    if prog == "git":
-        return next((w.text for w in args if not w.text.startswith("-")), "") in SAFE_GIT
-    if prog == "find":
-        return not any(w.text in FIND_WRITES for w in args)
-    if prog == "sed":
-        return not any(w.text.startswith(("-i", "--in-place")) for w in args)
-    if prog == "ruff":
-        return not any(w.text in ("format", "--fix") for w in args) or any(
-            w.text in ("--check", "--diff") for w in args
+def check_command(argv: list[Word], redirs: list[tuple[str, Word]], cwd: str | None) -> None:
+    """Block a simple command (its program first) that writes to the guard's files."""
+    for op, w in redirs:
+        if op != "<" and protected_file(w.text, cwd):
+            raise Block(f"redirection writes to {w.text}, part of the production guard")
+    prog, args = basename(argv[0].text), argv[1:]
+    texts = [w.text for w in args if DYN not in w.text]
+    paths = [re.split(r"[*?\[]", t)[0] for t in texts if not t.startswith("-")]
+    named = [p for p in paths if protected_file(p, cwd)]
+    holders = [p for p in paths if holds_guard(p, cwd)]  # `rm -rf .claude`, `rm -rf .`
+    dot_claude = named + [p for p in holders if basename(os.path.normpath(p)) == ".claude"]
+    outputs = [b for a, b in itertools.pairwise(texts) if a in OUTPUT_OPTS]
+    writes = (
+        (prog in WRITERS and (named or holders))
+        or (prog in ("cp", "install", "rsync") and paths and protected_file(paths[-1], cwd))
+        or (
+            prog in ("sed", "perl")
+            and named
+            and any(t.startswith(("-i", "--in-place")) for t in texts)
         )
-    if prog in OUTPUT_OPTS and any(w.text.startswith(OUTPUT_OPTS[prog]) for w in args):
-        return False
-    if prog == "uniq":  # uniq IN OUT writes OUT
-        return len([w for w in args if not w.text.startswith("-")]) <= 1
-    if PY_RE.match(prog):
-        # running the hook itself (tests) or pretty-printing settings is fine
-        first = args[0].text if args else ""
-        return bool(
-            (first.endswith(".py") and args[0] in inside)
-            or (first == "-m" and len(args) > 1 and args[1].text in PY_READ_MODULES)
+        or (
+            prog == "find"  # `find . -name '*.pyc' -delete` is routine
+            and dot_claude
+            and any(t in ("-delete", "-exec", "-execdir") for t in texts)
         )
-    return prog in READERS
+        or (prog == "git" and dot_claude and next(iter(paths), "") in GIT_WRITERS)
+        or any(protected_file(o, cwd) for o in outputs)
+        or (
+            INTERPRETER_RE.match(prog)
+            and CODE_PATH_RE.search(" ".join(texts))
+            and CODE_WRITE_RE.search(" ".join(texts))
+        )
+    )
+    if writes:
+        raise Block(
+            f"`{show(argv)}` would change the production guard or its settings; only a human changes them"
+        )
