@@ -341,7 +341,9 @@ def test_bad_input_corpus(tmp_path, s3, bucket, moto_endpoint, capsys, monkeypat
             changed.append(case.name)
         if _outside(d) != around:  # anything created, changed or removed beside ws/
             outside_writes.append(case.name)
-        if took > 10:
+        # a bad input is refused at once; an unreachable endpoint retried for 29 s before.
+        # The bound leaves room for a loaded machine (a flow case took 10.5 s at load 11)
+        if took > 20:
             slow.append(f"{case.name}: {took:.1f} s")
         for k, body in good_state.items():  # undo the damage for the next case
             s3.put_object(Bucket=bucket, Key=k, Body=body)
