@@ -219,3 +219,37 @@ def test_locs_on_the_own_origin_resolve_as_through_to_path(base: str, tmp_path: 
         "urlset",
         _resolve_through_to_path(site, files, locs),
     )
+
+
+# -- the source map: permalinks of ``hugo list all`` -----------------------------------------
+
+
+def _output_file_through_urlsplit(site: urls.Site, permalink: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    path = unquote(urlsplit(permalink).path or "/")
+    if path.startswith(site.base_path):
+        path = path[len(site.base_path) :]
+    path = path.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+PERMALINKS = [
+    "https://e.org/", "https://e.org", "https://e.org/a/", "https://e.org/docs/a/b.html",
+    "https://e.org/%C3%A9t%C3%A9/", "https://e.org/a b/", "https://e.org/a/ ",
+    "https://e.org/a/?x=1", "https://e.org/a/#f", "https://e.org:8080/a/", "https://e.orgx/a/",
+    "http://e.org/a/", "/a/", "", "https://e.org/a\tb/", "https://e.org//a/", "https://e.org/docs",
+    "https://E.ORG/a/", "https://e.org/a%2Fb/", "https://e.org/docs/%64/",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["https://e.org/", "https://e.org/docs/", "/", "http://e.org:8080/", "https://e.org:8080"],
+)
+def test_output_file_of_a_permalink_is_what_urlsplit_gives(base: str) -> None:
+    from hugopipe.validate.sourcemap import output_file
+
+    site = urls.Site.from_base_url(base)
+    for link in PERMALINKS:
+        assert output_file(site, link) == _output_file_through_urlsplit(site, link), link
