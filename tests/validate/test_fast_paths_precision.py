@@ -100,6 +100,16 @@ def test_feed_items_judged_alone_agree_with_the_whole_feed_when_each_item_is_clo
     assert asked > 1000
 
 
+def test_last_comment_opener_is_what_rfind_finds() -> None:
+    rng = random.Random(3)
+    pieces = [b"<", b"!", b"-", b"a", b"<!--", b"!--", b"<!-"]
+    for _ in range(20000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        lo = rng.randint(0, len(data))
+        hi = rng.randint(lo, len(data))
+        assert leaks._last_comment_open(data, lo, hi) == data.rfind(b"<!--", lo, hi), data
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
