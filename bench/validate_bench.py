@@ -496,8 +496,12 @@ def main() -> None:
         # (its speed drifts by 10-50 % within minutes) falls on all of them alike.
         runs = {name: args.runs if name in REPEATED else 1 for name in todo}
         times: dict[str, list[dict]] = {name: [] for name in todo}
+        # Every other round runs them in reverse order: in a fixed order our command always
+        # ran right after the last peer of the round before (htmltest's concurrent mode, which
+        # uses every core) and the A/B baseline right after ours, so whatever that order costs
+        # fell on one side only.
         for k in range(max(runs.values(), default=0)):
-            for name in todo:
+            for name in todo if k % 2 == 0 else todo[::-1]:
                 done = times[name]
                 if k >= runs[name] or (done and done[-1]["timed_out"]):
                     continue

@@ -72,6 +72,38 @@ def test_e1_in_a_feed_ignores_escaped_code(out: Out) -> None:
     assert found == ["http://localhost:1313/leak/"]
 
 
+def test_e1_in_a_feed_each_item_is_judged_on_its_own(out: Out) -> None:
+    """A summary cut inside a code block leaves it open; the next item's leak still counts,
+    and a sample inside the next item's own code block still does not."""
+    out.write(
+        "index.xml",
+        "<rss><channel>"
+        "<item><description>&lt;p&gt;Start with&lt;/p&gt;&lt;pre&gt;&lt;code&gt;hugo server"
+        "</description></item>\n"
+        "<item><description>&lt;p&gt;Preview at http://localhost:1313/leak/ &lt;/p&gt;"
+        "&lt;pre&gt;http://localhost:1313/sample/&lt;/pre&gt;</description></item>\n"
+        "<items>http://localhost:1313/not-an-item/</items>"
+        "</channel></rss>",
+    )
+    found = [(f.url, f.line) for f in out.validate().findings if f.rule == "E1"]
+    assert found == [
+        ("http://localhost:1313/leak/", 2),
+        ("http://localhost:1313/not-an-item/", 3),
+    ]
+
+
+def test_e1_in_a_feed_item_inside_a_comment_of_the_feed(out: Out) -> None:
+    """An item the feed comments out is not read by anyone: its URL is not a leak."""
+    out.write(
+        "index.xml",
+        "<rss><channel><!-- <item><description>http://localhost:1313/old/</description>"
+        "</item> --><item><description>http://localhost:1313/new/</description></item>"
+        "</channel></rss>",
+    )
+    found = [f.url for f in out.validate().findings if f.rule == "E1"]
+    assert found == ["http://localhost:1313/new/"]
+
+
 # -- the base URL, from the output ---------------------------------------------------------
 
 

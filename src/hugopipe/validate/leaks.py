@@ -146,7 +146,7 @@ def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
                 continue
             if markup and at >= 0:
                 if shown is None:
-                    shown = Shown(data)
+                    shown = Shown(data, feed=low.endswith(FEED_EXT))
                 if shown(at):
                     continue
             seen.add(url)
@@ -156,10 +156,17 @@ def scan_leaks(data: bytes, rel: str, out: list[Finding]) -> None:
 
 # Files whose text is markup: a URL there may be *shown* (a code sample) rather than used.
 MARKUP_EXT = (".html", ".htm", ".xml", ".rss", ".atom")
+# Feeds: one document per <item> (RSS) or <entry> (Atom), each a page's own HTML, escaped.
+FEED_EXT = (".xml", ".rss", ".atom")
 # The elements whose text shows code or keyboard input, the comment delimiters, and the
-# end of a tag; each also in the escaped form a feed carries (``&lt;pre&gt;``).
+# end of a tag; each also in the escaped form a feed carries (``&lt;pre&gt;``). Every
+# alternative starts with a byte that has no letter case ("<", "&", "-"), so the regex
+# engine skips to those bytes in C; a group or a letter in front (the first version) made
+# it try the whole pattern at every offset, 5x slower (``fastpath``, trick 6).
 _SHOWN = re.compile(
-    rb"(?:<|&lt;)(/?)(pre|code|samp|kbd|xmp)(?=[\s>/&])|(<!--|&lt;!--)|(-->|--&gt;)", re.I
+    rb"<(/?)(?:pre|code|samp|kbd|xmp)(?=[\s>/&])|&lt;(/?)(?:pre|code|samp|kbd|xmp)(?=[\s>/&])"
+    rb"|<!--|&lt;!--|-->|--&gt;",
+    re.I,
 )
 
 
@@ -171,26 +178,38 @@ class Shown:
 
     Asked only for a trigger a page holds (a few pages of a site), over the bytes before
     it, and never twice over the same bytes (a feed of 30 MB with a sample in every post
-    is read once): no second parse.
+    is read once): no second parse. In a feed (``feed``) each ``<item>``/``<entry>`` is a
+    page's HTML of its own, so the walk starts at the item that holds the URL: a code
+    block a summary cut open in an earlier item does not hide a later item's leak, and a
+    leak at the end of a 7 MB feed costs one item's bytes, not the whole feed (unless the
+    item is inside a comment of the feed itself: then the walk goes on from where it was).
     """
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, feed: bool = False) -> None:
         self.data = data
+        self.feed = feed
         self.pos = 0
         self.depth = 0
         self.in_comment = False
+        # feeds: up to where the feed's own comments were looked for, and whether one is open
+        self.xml_pos = 0
+        self.in_xml_comment = False
 
     def __call__(self, at: int) -> bool:
         data = self.data
         if at < self.pos:  # not in order: start over (never happens in scan_leaks)
             self.pos, self.depth, self.in_comment = 0, 0, False
+            self.xml_pos, self.in_xml_comment = 0, False
+        if self.feed:
+            item = _last_item(data, self.pos, at)
+            if item > self.pos and not self._xml_comment_at(item):
+                self.pos, self.depth, self.in_comment = item, 0, False
         for m in _SHOWN.finditer(data, self.pos, at):
-            if m.group(3):
-                self.in_comment = True
-            elif m.group(4):
-                self.in_comment = False
+            slash = m.lastindex  # the "/" group of the tag alternative that matched
+            if slash is None:  # a comment delimiter: "<!--", "&lt;!--" open, "-->"... close
+                self.in_comment = m.group()[0] != 45  # 45: "-"
             elif not self.in_comment:
-                self.depth = max(0, self.depth + (-1 if m.group(1) else 1))
+                self.depth = max(0, self.depth + (-1 if m.group(slash) else 1))
         self.pos = at
         if self.in_comment:
             return True
@@ -198,6 +217,51 @@ class Shown:
         if lt > gt:
             return False  # inside a tag: an attribute a browser follows
         return self.depth > 0
+
+    def _xml_comment_at(self, item: int) -> bool:
+        """Is offset ``item`` inside a comment of the feed itself (raw ``<!--``)? Decided by
+        the last opener before it and any closer after that; each byte is searched once
+        however many URLs are asked, and a feed without comments costs one ``rfind``."""
+        data = self.data
+        opened = _last_comment_open(data, self.xml_pos, item)
+        if opened >= 0:
+            self.in_xml_comment = data.find(b"-->", opened + 4, item) < 0
+        elif self.in_xml_comment:
+            self.in_xml_comment = data.find(b"-->", self.xml_pos, item) < 0
+        self.xml_pos = item
+        return self.in_xml_comment
+
+
+def _last_comment_open(data: bytes, lo: int, hi: int) -> int:
+    """``data.rfind(b"<!--", lo, hi)``, searched as the last "!" before it: a byte prose
+    rarely holds, found with memrchr (7 MB without a comment: 0.07 ms, not 1.7 ms)."""
+    end = hi
+    while True:
+        i = data.rfind(b"!", lo + 1, end)
+        if i < 0:
+            return -1
+        if data[i - 1] == 60 and data[i + 1 : i + 3] == b"--" and i + 3 <= hi:  # 60: "<"
+            return i - 1
+        end = i
+
+
+_ITEM_TAGS = (b"<item", b"<entry")
+
+
+def _last_item(data: bytes, lo: int, hi: int) -> int:
+    """Where the last ``<item>``/``<entry>`` start tag in ``data[lo:hi]`` begins (-1: none)."""
+    best = -1
+    for tag in _ITEM_TAGS:
+        end = hi
+        while True:
+            i = data.rfind(tag, max(lo, best + 1), end)
+            if i < 0:
+                break
+            if data[i + len(tag) : i + len(tag) + 1] in (b">", b" ", b"\t", b"\r", b"\n", b"/"):
+                best = i
+                break
+            end = i + len(tag) - 1  # <items>, <entryx>: look further back
+    return best
 
 
 def shown_not_used(data: bytes, at: int) -> bool:

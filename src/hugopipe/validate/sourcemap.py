@@ -42,7 +42,23 @@ LAYOUT_EXT = (".html", ".xml", ".txt", ".json", ".css", ".js")
 
 def output_file(site: Site, permalink: str) -> str:
     """The built file a permalink of ``hugo list`` is served from (``/a/`` → ``a/index.html``)."""
-    path = unquote(urlsplit(permalink).path or "/")
+    origin = site.origin
+    if (
+        origin
+        and permalink.startswith(origin)
+        and permalink[len(origin) : len(origin) + 1] in ("/", "")
+        and "?" not in permalink
+        and "#" not in permalink
+        and permalink.isprintable()
+        and not permalink[-1].isspace()
+    ):
+        # what urlsplit gives for Hugo's usual absolute permalink, without its parse:
+        # 20,000 rows cost 75 ms through urlsplit (``fastpath``, trick 8)
+        path = permalink[len(origin) :] or "/"
+        if "%" in path:
+            path = unquote(path)
+    else:
+        path = unquote(urlsplit(permalink).path or "/")
     if path.startswith(site.base_path):
         path = path[len(site.base_path) :]
     path = path.lstrip("/")
