@@ -23,6 +23,7 @@ from hugopipe.errors import FailureClass, HugopipeError
 from hugopipe.flows_registry import DEFAULT_SITE
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
+from hugopipe.sites import of_param
 from hugopipe.workspace import inside
 from tasks.results import record_result
 
@@ -48,7 +49,9 @@ def task_file(
     context: dict[str, Any] | None = None,
 ) -> dict | State:
     """Run the build/validate/content task in ``task_file``; fail the run when it failed."""
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    here = of_param(site)  # a listed name is its folder; never outside the workspace
+    site = str(here.path)
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     if not task_file:
         raise HugopipeError(
@@ -56,7 +59,6 @@ def task_file(
             hint="this deployment runs files the intake picked up from tasks/pending/",
             failure_class=FailureClass.CONFIGURATION,
         )
-    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     if _is_local_model(task_file):  # answered by a local model (flows/llm_task.py)
         from flows.llm_task import local_model_task
 
@@ -65,7 +67,12 @@ def task_file(
         result = run_task(task_file, site, task_id)
     run_id = str(flow_run.id)
     result = result.model_copy(
-        update={"flow_run_id": run_id, "flow_run_url": ui_url(run_id), "context": context}
+        update={
+            "flow_run_id": run_id,
+            "flow_run_url": ui_url(run_id),
+            "context": context,
+            "site": result.site or here.name,
+        }
     )
     record_result(result)
     if result.status != "success":

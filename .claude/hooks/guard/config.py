@@ -231,6 +231,19 @@ def learn(roots: list[str]) -> Knowledge:
     return know
 
 
+def workspace_roots(root: str) -> tuple[list[str], list[str]]:
+    """The folders of the sites ``hugopipe-workspace.toml`` lists (``hugopipe.sitesfile``, the
+    project's own reader), so a site outside the project still counts; and, for a malformed
+    file, the error that makes S3/CDN writes blocked (fail closed)."""
+    try:
+        from hugopipe import sitesfile
+
+        ws = sitesfile.load(Path(root))
+    except Exception as exc:  # a malformed workspace file: which buckets are production is unknown
+        return [], [f"hugopipe-workspace.toml ({getattr(exc, 'message', exc)})"]
+    return ([str(s.path) for s in ws.sites] if ws else []), []
+
+
 class Project:
     """The project the tool call runs in, and what it says production is (learned once, lazily)."""
 
@@ -244,7 +257,11 @@ class Project:
             roots = [self.root]
             if not os.path.abspath(self.cwd).startswith(os.path.abspath(self.root)):
                 roots.append(self.cwd)
+            listed, errors = workspace_roots(self.root)
+            top = os.path.abspath(self.root)
+            roots += [p for p in listed if not p.startswith(top + os.sep) and p != top]
             self._know = learn(roots)
+            self._know.errors += errors
         return self._know
 
     def learn_extra(self, path: str) -> None:
