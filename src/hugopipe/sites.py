@@ -76,12 +76,19 @@ def named(value: str | os.PathLike[str]) -> Site:
             real = path.resolve()
             same = next((s for s in ws.sites if s.path == real), None)
             return Site(same.name, same.path, True) if same else _unlisted(real)
+        if not looks_like_name(text):  # a folder that is not there: fails where it is read
+            return _unlisted(path)
         raise UnknownSite(
             f"unknown site {text!r}: not a site of {ws.file.name} and not a folder",
             file=str(ws.file),
             hint=f"use one of: {', '.join(ws.names())} (or a site's folder)",
         )
     return _unlisted(path)
+
+
+def looks_like_name(text: str) -> bool:
+    """A bare word (``docs``), not a path (``./docs``, ``~/x``, ``sites/docs``)."""
+    return sitesfile.NAME.fullmatch(text) is not None
 
 
 def workspace_default() -> Site | None:
@@ -133,7 +140,7 @@ def of_param(value: str) -> Site:
     hit = ws.by_name(value) if ws else None
     if hit is not None:
         return Site(hit.name, hit.path, True)
-    if ws is not None and "/" not in value and not Path(value).expanduser().exists():
+    if ws is not None and looks_like_name(value) and not Path(value).expanduser().exists():
         raise UnknownSite(
             f"unknown site {value!r}: not a site of {ws.file.name} and not a folder",
             file=str(ws.file),
