@@ -87,6 +87,8 @@ def main() -> None:
     os.chdir(ROOT)
     rows = []
     try:
+        for d in layout("shared", ["warmup"]):  # imports and the server's first writes, not timed
+            d.apply()
         for n in [int(x) for x in args.sites.split(",")]:
             names = [f"s{i:02d}" for i in range(n)]
             for kind in ("shared", "per-site"):
