@@ -229,3 +229,36 @@ def test_a_malformed_workspace_file_stops_the_production_rule(
     envs = projectfile.environments(projectfile.read(a))
     with pytest.raises(ConfigError, match=r"unknown key sites\.www\.bucket"):
         projectfile.is_production("staging", envs, site=a)
+
+
+# -- notifications can differ per site ------------------------------------------------------
+
+
+def test_a_site_with_its_own_notify_block_gets_automations_for_its_runs_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uuid import uuid4
+
+    from deployments.automations import FAILED, WAITING, definitions, site_blocks
+
+    a, b = _two_sites(tmp_path)
+    (b / "hugopipe.toml").write_text(
+        'notify_block = "slack-webhook/docs-team"\n' + (b / "hugopipe.toml").read_text()
+    )
+    f = tmp_path / sitesfile.FILE_NAME
+    f.write_text('[sites.www]\npath = "a"\n[sites.docs]\npath = "b"\n')
+    monkeypatch.setenv(sitesfile.ENV, str(f))
+    assert site_blocks() == [("docs", "slack-webhook/docs-team")]
+
+    waiting, failed = definitions(uuid4(), "docs")
+    assert (waiting.name, failed.name) == (f"{WAITING} (site docs)", f"{FAILED} (site docs)")
+    for auto in (waiting, failed):
+        related = auto.trigger.match_related
+        specs = related if isinstance(related, list) else [related]
+        assert any(
+            getattr(s, "root", s).get("prefect.resource.id") == "prefect.tag.site:docs"
+            for s in specs
+        ), related
+    # the operator's pair still sees every run
+    waiting, failed = definitions(uuid4())
+    assert (waiting.name, failed.name) == (WAITING, FAILED)
