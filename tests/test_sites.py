@@ -241,7 +241,7 @@ def test_a_site_with_its_own_notify_block_gets_automations_for_its_runs_only(
 
     from deployments.automations import FAILED, WAITING, definitions, site_blocks
 
-    a, b = _two_sites(tmp_path)
+    _, b = _two_sites(tmp_path)
     (b / "hugopipe.toml").write_text(
         'notify_block = "slack-webhook/docs-team"\n' + (b / "hugopipe.toml").read_text()
     )
