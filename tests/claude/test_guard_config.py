@@ -116,3 +116,26 @@ def test_committed_config_is_read_from_git_head(tmp_path: Path) -> None:
 
 def test_head_files_outside_git_is_empty(tmp_path: Path) -> None:
     assert list(sites.head_files(str(tmp_path))) == []
+
+
+def test_sites_listed_in_the_workspace_file_count_even_outside_the_project(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """hugopipe-workspace.toml (issue 21) may list a site outside the project: its
+    production bucket is production for the guard too; a malformed file blocks writes."""
+    monkeypatch.delenv("HUGOPIPE_WORKSPACE_FILE", raising=False)
+    root = make_project(tmp_path / "project")
+    other = tmp_path / "elsewhere" / "docs"
+    (other / "content").mkdir(parents=True)
+    (other / "hugo.toml").write_text(
+        HUGO_TOML.replace("acme-prod-www", "docs-prod-www").replace("E2ACMEPROD123", "E9DOCS")
+    )
+    (other / "hugopipe.toml").write_text(HUGOPIPE_TOML)
+    ws = root / "hugopipe-workspace.toml"
+    ws.write_text(f'[sites.www]\npath = "site"\n[sites.docs]\npath = "{other}"\n')
+    know = know_of(root)
+    assert {"acme-prod-www", "docs-prod-www"} <= know.prod_buckets and not know.errors
+    assert "E9DOCS" in know.prod_dists
+    ws.write_text('[sites.www]\npath = "site"\nbucket = "x"\n')
+    know = know_of(root)
+    assert know.errors and "hugopipe-workspace.toml" in know.errors[0]
