@@ -159,3 +159,26 @@ def test_one_schedule_per_site_on_one_deployment(plane) -> None:
     by_slug = {s["slug"]: s.get("parameters") for s in dep["schedules"]}
     assert by_slug == {"nightly-www": {"site": "www"}, "nightly-docs": {"site": "docs"}}
     assert dep["parameters"]["site"] == "www"
+
+
+def test_a_run_started_without_the_tag_names_its_site_itself(plane) -> None:
+    """A run from the API, a schedule or the UI carries only its deployment's tags; its
+    flow's first step tags it ``site:NAME`` (flows/single_run.py), so ``runs --site`` finds it."""
+    server, _ = plane
+    dep = httpx.get(f"{server.api}/deployments/name/scheduled-publish/due", timeout=5).json()
+    run = httpx.post(
+        f"{server.api}/deployments/{dep['id']}/create_flow_run",
+        json={"parameters": {"site": "docs"}, "state": {"type": "SCHEDULED"}},
+        timeout=10,
+    ).json()
+    assert not any(t.startswith("site:") for t in run["tags"])
+
+    def done() -> dict | None:
+        r = httpx.get(f"{server.api}/flow_runs/{run['id']}", timeout=5).json()
+        return r if r["state"]["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+
+    ended = wait_until(done, 300, "the scheduled-publish run to end")
+    assert ended["state"]["type"] == "COMPLETED", ended["state"]
+    assert "site:docs" in ended["tags"] and "hugopipe" in ended["tags"]
+    code, rows, err = _cli(server, "runs", "--site", "docs", "--flow", "scheduled-publish")
+    assert code == 0 and [r["id"] for r in rows] == [run["id"]], (rows, err)  # type: ignore[union-attr]
