@@ -18,6 +18,11 @@ Both send through one Prefect notification block: ``$HUGOPIPE_NOTIFY_BLOCK`` (de
 set-up logs why) and nothing else changes. The link is built here once from the UI's
 address (``hugopipe.prefect_rest.ui_url``): Jinja's ``ui_url`` filter links the legacy
 UI, where the typed production phrase cannot be entered.
+
+Several sites (``hugopipe-workspace.toml``): a site whose ``hugopipe.toml`` names its own
+``notify_block`` gets the same two automations once more, named ``… (site NAME)`` and
+matching only its runs (the ``site:NAME`` tag, hugopipe.sites), sent through that block.
+The two above still see every run: the operator's block hears about every site.
 """
 
 from __future__ import annotations
@@ -45,21 +50,28 @@ def block_ref(name: str | None = None) -> str:
     return name if "/" in name else f"custom-webhook/{name}"
 
 
-def definitions(block_document_id: Any) -> list[Any]:
-    """The two automations (not yet saved)."""
+def definitions(block_document_id: Any, site: str | None = None) -> list[Any]:
+    """The two automations (not yet saved); with ``site``, for that site's runs only."""
     from prefect.automations import Automation
     from prefect.events.actions import SendNotification
     from prefect.events.schemas.automations import EventTrigger, Posture
 
     link = ui_url("{{ flow_run.id }}")
+    suffix = f" (site {site})" if site else ""
+    site_tag = (
+        {"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.site:{site}"}
+        if site
+        else None
+    )
     waiting = Automation(
-        name=WAITING,
+        name=WAITING + suffix,
         description="Tells a person that a hugopipe run waits for an approval or a decision.",
         trigger=EventTrigger(
             expect={WAITING_EVENT},
             match={"prefect.resource.id": "prefect.flow-run.*"},
             posture=Posture.Reactive,
             threshold=1,
+            **({"match_related": site_tag} if site_tag else {}),
         ),
         actions=[
             SendNotification(
@@ -70,7 +82,7 @@ def definitions(block_document_id: Any) -> list[Any]:
         ],
     )
     failed = Automation(
-        name=FAILED,
+        name=FAILED + suffix,
         description="Tells a person that a hugopipe run failed, crashed or expired waiting.",
         trigger=EventTrigger(
             expect={
@@ -79,7 +91,7 @@ def definitions(block_document_id: Any) -> list[Any]:
                 "prefect.flow-run.TimedOut",
             },
             match={"prefect.resource.id": "prefect.flow-run.*"},
-            match_related=_HUGOPIPE_TAG,
+            match_related=site_tag or _HUGOPIPE_TAG,
             posture=Posture.Reactive,
             threshold=1,
         ),
@@ -101,10 +113,30 @@ def definitions(block_document_id: Any) -> list[Any]:
 
 def ensure_notifications(name: str | None = None) -> list[str]:
     """Create or update the automations; returns their names ([] without the block)."""
+    made = _ensure(block_ref(name), None)
+    for site, ref in site_blocks():
+        made += _ensure(block_ref(ref), site)
+    return made
+
+
+def site_blocks() -> list[tuple[str, str]]:
+    """(site, block) for each site of the workspace file whose hugopipe.toml names one."""
+    from hugopipe import sitesfile
+    from hugopipe.config import ProjectConfig
+
+    ws = sitesfile.load()
+    out = []
+    for s in ws.sites if ws else ():
+        block = ProjectConfig.load(s.path).notify_block
+        if block:
+            out.append((s.name, block))
+    return out
+
+
+def _ensure(ref: str, site: str | None) -> list[str]:
     from prefect.automations import Automation
     from prefect.blocks.core import Block
 
-    ref = block_ref(name)
     try:
         block: Any = Block.load(ref)
     except ValueError:
@@ -115,7 +147,7 @@ def ensure_notifications(name: str | None = None) -> list[str]:
         )
         return []
     made = []
-    for wanted in definitions(block._block_document_id):
+    for wanted in definitions(block._block_document_id, site):
         try:
             existing: Any = Automation.read(name=wanted.name)  # sync here; typed maybe-async
         except ValueError:

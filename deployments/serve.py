@@ -40,19 +40,27 @@ def ensure_production_limit() -> None:
         )
 
 
-def deployments(site: str, timezone: str) -> list:
-    """One ``RunnerDeployment`` per registry entry, building ``site``."""
+def deployments(site: str, timezone: str, sites: list[str] | None = None) -> list:
+    """One ``RunnerDeployment`` per registry entry, building ``site`` by default.
+
+    ``sites`` (the workspace's site names): each schedule once per site, with that site as
+    its parameter, so one deployment per flow serves every site (docs/architecture.md,
+    "Several sites").
+    """
     from prefect.schedules import Cron
 
     out = []
     for spec in FLOWS:
         flow = getattr(importlib.import_module(spec.module), spec.function)
-        schedule = Cron(spec.schedule.cron, timezone=timezone) if spec.schedule else None
+        schedules = [
+            Cron(cron, timezone=timezone, slug=slug, parameters=params)
+            for cron, slug, params in spec.schedules(sites)
+        ]
         out.append(
             flow.to_deployment(
                 spec.deployment,
                 parameters=spec.default_parameters(site),
-                schedule=schedule,
+                schedules=schedules or None,
                 description=spec.description,
                 tags=list(spec.tags),
             )
@@ -60,10 +68,28 @@ def deployments(site: str, timezone: str) -> list:
     return out
 
 
+def served_sites(site: str | None) -> tuple[str, list[str] | None]:
+    """(the deployments' default site, the sites to schedule): ``--site`` alone when given,
+    else every site of the workspace file (its default first), else examples/site."""
+    from hugopipe import sitesfile
+    from hugopipe.sites import named, workspace_default
+
+    if site:
+        return named(site).param, None
+    ws = sitesfile.load()
+    if ws is None:
+        return DEFAULT_SITE, None
+    default = workspace_default()
+    return (default.name if default else ws.names()[0]), ws.names()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--site", default=DEFAULT_SITE, help="site directory, relative to the repository"
+        "--site",
+        help="serve one site: its name in hugopipe-workspace.toml or its folder (default: "
+        "every listed site, the workspace's default one by default; without a workspace "
+        "file, examples/site)",
     )
     parser.add_argument("--timezone", default=os.environ.get("HUGOPIPE_TIMEZONE", "UTC"))
     parser.add_argument(
@@ -81,9 +107,11 @@ def main(argv: list[str] | None = None) -> None:
     # Flow runs refuse site paths outside the workspace (hugopipe.workspace); the site this
     # worker serves was named by its operator, so it is part of the workspace, as is the
     # repository. $HUGOPIPE_WORKSPACE, when set, is the operator's own list and is kept.
-    os.environ.setdefault(
-        "HUGOPIPE_WORKSPACE", os.pathsep.join([str(ROOT), str(Path(args.site).resolve())])
-    )
+    from hugopipe.sites import local_folder
+
+    site, sites = served_sites(args.site)
+    folder = local_folder(site) or Path(site).resolve()
+    os.environ.setdefault("HUGOPIPE_WORKSPACE", os.pathsep.join([str(ROOT), str(folder)]))
     # Prefect's runner looks for new runs every 10 s by default, so a run `hugopipe run`
     # creates waited 5 s on average before it started (docs/benchmarks.md, "Orchestration
     # cost, one site"). Every 2 s, as the tests serve: each poll is one server write. The
@@ -109,7 +137,9 @@ def main(argv: list[str] | None = None) -> None:
         log.addHandler(logging.StreamHandler())
         start_watcher(Exchange.default(), args.intake_seconds)
     serve(
-        *deployments(args.site, args.timezone), pause_on_shutdown=False, print_starting_message=True
+        *deployments(site, args.timezone, sites),
+        pause_on_shutdown=False,
+        print_starting_message=True,
     )
 
 

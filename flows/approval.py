@@ -124,13 +124,24 @@ def announce(kind: str, verdict: str, key: str) -> None:
     """Emit ``hugopipe.run.waiting`` (what the notification automation listens for)."""
     from prefect.events import emit_event
 
+    from hugopipe.sites import TAG_PREFIX, name_of
+
+    related = [{"prefect.resource.id": "prefect.tag.hugopipe", "prefect.resource.role": "tag"}]
+    site = name_of((flow_run.parameters or {}).get("site"))
+    if site:  # a site's own notification block listens for its tag (deployments/automations.py)
+        related.append(
+            {
+                "prefect.resource.id": f"prefect.tag.{TAG_PREFIX}{site}",
+                "prefect.resource.role": "tag",
+            }
+        )
     emit_event(
         WAITING_EVENT,
         resource={
             "prefect.resource.id": f"prefect.flow-run.{flow_run.id}",
             "prefect.resource.name": str(flow_run.name),
         },
-        related=[{"prefect.resource.id": "prefect.tag.hugopipe", "prefect.resource.role": "tag"}],
+        related=related,
         payload={"kind": kind, "verdict": verdict, "link": approval_link(), "key": key},
     )
 

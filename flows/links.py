@@ -20,17 +20,18 @@ from hugopipe import validate as checks
 from hugopipe.config import ProjectConfig
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
-from hugopipe.workspace import inside
+from hugopipe.sites import of_param
 from tasks.build import build
 from tasks.results import record_result
 
 
 @flow(name="external-links", flow_run_name="external-links", retries=0)
 def external_links(site: str = "examples/site", env: str | None = None) -> dict | State:
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    here = of_param(site)  # a listed name is its folder; never outside the workspace
+    site = str(here.path)
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     started = datetime.now(UTC)
-    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     cfg = ProjectConfig.load(Path(site))
     env = env or next((n for n in cfg.environments if cfg.is_production(n)), "staging")
     report = build(site, env, base_url=cfg.environment(env).base_url)
@@ -49,6 +50,7 @@ def external_links(site: str = "examples/site", env: str | None = None) -> dict 
         ResultFile(
             task_id=f"{started:%Y-%m-%d-%H%M%S}-external-links",
             task_type="external-links",
+            site=here.name,
             status="failed" if ext.errors else "success",
             environment=env,
             started_at=started,

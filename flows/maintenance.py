@@ -34,6 +34,7 @@ from hugopipe.config import ProjectConfig
 from hugopipe.maintenance.health import env_urls
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile, results_root
+from hugopipe.sites import of_param
 from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.maintenance import archive, audit_site, check_drift, health, notify, prune, sweep
@@ -127,14 +128,15 @@ def nightly_maintenance(
     archive_dir: str | None = None,
     notify_block: str | None = None,
 ) -> dict | State:
-    site = str(inside(site, what="the site parameter"))  # never outside the workspace
+    here = of_param(site)  # a listed name is its folder; never outside the workspace
+    site = str(here.path)
     # the folders a run may name write (archive) or move (sweep) files: the same rule; the
     # operator's $HUGOPIPE_TASKS_DIR / $HUGOPIPE_ARCHIVE_DIR are their own choice and kept
     if tasks_dir:
         tasks_dir = str(inside(tasks_dir, what="the tasks_dir parameter"))
     if archive_dir:
         archive_dir = str(inside(archive_dir, what="the archive_dir parameter"))
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     logger = get_run_logger()
     started = datetime.now(UTC)
@@ -192,6 +194,7 @@ def nightly_maintenance(
         ResultFile(
             task_id=f"{started:%Y-%m-%d-%H%M%S}-maintenance",
             task_type="maintenance",
+            site=here.name,
             status="failed" if attention else "success",
             started_at=started,
             completed_at=datetime.now(UTC),

@@ -26,8 +26,8 @@ from hugopipe.errors import HugopipeError
 from hugopipe.local_task import build_outputs
 from hugopipe.publishlock import publish_lock
 from hugopipe.results import ResultFile
+from hugopipe.sites import of_param
 from hugopipe.summary import result_summary
-from hugopipe.workspace import inside
 from tasks.build import build
 from tasks.deploy import apply_deploy, plan_deploy
 from tasks.llm import review_changed_pages
@@ -53,8 +53,9 @@ def publish(
     publish ask a person whatever the size of the change."""
     # relative to the worker's workspace, never outside it; tasks see one absolute path.
     # Refused before anything else, result file included: it would be written for that site.
-    site = str(inside(site, what="the site parameter"))
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    here = of_param(site)  # a listed name is its folder
+    site = str(here.path)
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     # a suspended run started again keeps its task id, result file and start
     created, started = first_start()
@@ -65,6 +66,7 @@ def publish(
         task_type=f"hugo-deploy-{env}" if env in {"staging", "production"} else "hugo-publish",
         status="running",
         environment=env,
+        site=here.name,
         started_at=started,
         flow_run_id=str(flow_run.id),
         flow_run_url=approval_link(),

@@ -19,8 +19,8 @@ from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
 from hugopipe.results import ResultFile
+from hugopipe.sites import of_param
 from hugopipe.summary import result_summary, rollback_approval_markdown
-from hugopipe.workspace import inside
 from tasks.results import record_result
 from tasks.rollback import apply_rollback, plan_rollback
 
@@ -30,16 +30,18 @@ def rollback(
     env: str = "staging", site: str = "examples/site", to_release: str | None = None
 ) -> dict | State:
     """Restore ``to_release`` (default: the previous release) in environment ``env``."""
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    here = of_param(site)  # a listed name is its folder; never outside the workspace
+    site = str(here.path)
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     created, started = first_start()  # a suspended run started again keeps its result file
-    site = str(inside(site, what="the site parameter"))  # never outside the workspace
     cfg = ProjectConfig.load(Path(site))
     env_cfg = cfg.environment(env)
     production = cfg.is_production(env)
     result = ResultFile(
         task_id=f"{created:%Y-%m-%d-%H%M%S}-rollback-{env}",
         task_type="rollback",
+        site=here.name,
         status="running",
         environment=env,
         started_at=started,

@@ -17,7 +17,7 @@ from prefect.states import State
 
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
-from hugopipe.workspace import inside
+from hugopipe.sites import of_param
 from tasks.retry_policy import RETRY_DELAYS, RETRY_JITTER, retry_transient
 
 
@@ -41,8 +41,9 @@ def start_due(site: str, env: str) -> dict:
 def scheduled_publish(
     site: str = "examples/site", environments: list[str] | None = None
 ) -> dict | State:
-    site = str(inside(site, what="the site parameter"))  # never outside the workspace
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    here = of_param(site)  # a listed name is its folder; never outside the workspace
+    site = str(here.path)
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     logger = get_run_logger()
     cfg = ProjectConfig.load(Path(site))

@@ -24,6 +24,7 @@ from hugopipe.exchange.folders import tasks_root
 from hugopipe.flows_registry import DEFAULT_SITE
 from hugopipe.prefect_rest import ui_url
 from hugopipe.results import ResultFile
+from hugopipe.sites import of_param
 from hugopipe.workspace import inside
 from tasks.results import record_result
 
@@ -49,7 +50,9 @@ def task_file(
     context: dict[str, Any] | None = None,
 ) -> dict | State:
     """Run the build/validate/content task in ``task_file``; fail the run when it failed."""
-    if (duplicate := yielded()) is not None:  # no second run of the same work
+    here = of_param(site)  # a listed name is its folder; never outside the workspace
+    site = str(here.path)
+    if (duplicate := yielded(here.name)) is not None:  # no second run of the same work
         return duplicate
     if not task_file:
         raise HugopipeError(
@@ -57,8 +60,7 @@ def task_file(
             hint="this deployment runs files the intake picked up from tasks/pending/",
             failure_class=FailureClass.CONFIGURATION,
         )
-    site = str(inside(site, what="the site parameter"))  # never outside the workspace
-    # nor the task file: the workspace, or the task exchange's folder (tasks/ by default)
+    # the task file stays in the workspace or the task exchange's folder (tasks/ by default)
     task_file = str(inside(task_file, what="the task_file parameter", also=(tasks_root(),)))
     if _is_local_model(task_file):  # answered by a local model (flows/llm_task.py)
         from flows.llm_task import local_model_task
@@ -68,7 +70,12 @@ def task_file(
         result = run_task(task_file, site, task_id)
     run_id = str(flow_run.id)
     result = result.model_copy(
-        update={"flow_run_id": run_id, "flow_run_url": ui_url(run_id), "context": context}
+        update={
+            "flow_run_id": run_id,
+            "flow_run_url": ui_url(run_id),
+            "context": context,
+            "site": result.site or here.name,
+        }
     )
     record_result(result)
     if result.status != "success":

@@ -110,15 +110,18 @@ fi
 echo "» saving the hugopipe-aws credentials block and creating the demo buckets" >&2
 "$VENV/python" blocks/register.py
 "$VENV/python" - <<'PY'
-# one bucket per environment of the example site, named by its Hugo deployment targets
-# (hugopipe.deploy.targets): the names live in the site's configuration, not here
+# one bucket per environment of every site of hugopipe-workspace.toml (both examples), named
+# by its Hugo deployment targets (hugopipe.deploy.targets): the names live in each site's
+# configuration, not here
 import json, os, boto3
-from pathlib import Path
+from hugopipe import sitesfile
 from hugopipe.config import ProjectConfig
 from hugopipe.deploy.targets import load_target
-site = Path("examples/site")
-cfg = ProjectConfig.load(site)
-names = [load_target(site, e.target, environment=env).bucket for env, e in cfg.environments.items()]
+ws = sitesfile.load()
+names = []
+for site in [s.path for s in ws.sites] if ws else []:
+    cfg = ProjectConfig.load(site)
+    names += [load_target(site, e.target, environment=env).bucket for env, e in cfg.environments.items()]
 s3 = boto3.client("s3", endpoint_url=os.environ["HUGOPIPE_S3_ENDPOINT"])
 have = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
 for name in names:
@@ -136,7 +139,7 @@ if [ -f "$STATE/serve.pid" ] && kill -0 "$(cat "$STATE/serve.pid")" 2>/dev/null;
 else
   served="$("$VENV/python" -c 'from hugopipe.flows_registry import FLOWS; print(", ".join(f.label for f in FLOWS))')"
   echo "» serving the deployments ($served)" >&2
-  start_bg serve "$VENV/python" deployments/serve.py --site examples/site
+  start_bg serve "$VENV/python" deployments/serve.py   # every site of hugopipe-workspace.toml
   for _ in $(seq 1 90); do up "$PREFECT_API_URL/deployments/name/publish/site" && break; sleep 1; done
   up "$PREFECT_API_URL/deployments/name/publish/site" || { echo "error: serve.py did not register; see $STATE/serve.log" >&2; exit 4; }
 fi

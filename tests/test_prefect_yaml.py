@@ -36,13 +36,21 @@ def test_names_are_unique_per_flow_and_match_the_cli(declared: list[dict]) -> No
 
 
 def test_prefect_yaml_declares_exactly_the_registry(declared: list[dict]) -> None:
-    """A new flow is one registry entry; this fails until prefect.yaml declares it the same way."""
+    """A new flow is one registry entry; this fails until prefect.yaml declares it the same way.
+
+    One deployment per flow serves every site of the example workspace file: its default
+    site is the deployments' ``site``, and each schedule is declared once per listed site.
+    """
     from prefect.flows import load_flow_from_entrypoint
 
+    from hugopipe import sitesfile
     from hugopipe.flows_registry import FLOWS
 
-    def schedules(entries: list[dict]) -> list[tuple[str, str]]:
-        return [(s["cron"], s["slug"]) for s in entries]
+    ws = sitesfile.parse((ROOT / sitesfile.FILE_NAME).read_text(), ROOT / sitesfile.FILE_NAME)
+    assert ws.default and len(ws.sites) == 2
+
+    def schedules(entries: list[dict]) -> list[tuple[str, str, dict]]:
+        return [(s["cron"], s["slug"], s.get("parameters", {})) for s in entries]
 
     in_yaml = {
         (d["entrypoint"], d["name"]): (
@@ -57,8 +65,8 @@ def test_prefect_yaml_declares_exactly_the_registry(declared: list[dict]) -> Non
         (f.entrypoint, f.deployment): (
             f.description,
             f.tags,
-            f.default_parameters(),
-            [(f.schedule.cron, f.schedule.slug)] if f.schedule else [],
+            f.default_parameters(ws.default),
+            f.schedules(ws.names()),
         )
         for f in FLOWS
     }

@@ -85,11 +85,20 @@ def test_an_environment_is_production_by_its_bucket(
     assert projectfile.is_production("live", envs, site=site) is True
 
 
-def test_the_example_site(tmp_path: Path) -> None:
+def test_the_example_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = Path(__file__).parents[1] / "examples" / "site"
     envs = projectfile.environments(projectfile.read(site))
+    monkeypatch.setenv("HUGOPIPE_WORKSPACE_FILE", "")  # the site alone
     assert projectfile.production_resources(site, envs) == {
         "s3://hugopipe-example-production@loopback:4566"
+    }
+    assert [n for n in envs if projectfile.is_production(n, envs, site=site)] == ["production"]
+    # in the repository's workspace (issue 21) the other example's production bucket counts too
+    monkeypatch.delenv("HUGOPIPE_WORKSPACE_FILE")
+    monkeypatch.chdir(Path(__file__).parents[1])
+    assert projectfile.production_resources(site, envs) == {
+        "s3://hugopipe-example-production@loopback:4566",
+        "s3://hugopipe-docs-production@loopback:4566",
     }
     assert [n for n in envs if projectfile.is_production(n, envs, site=site)] == ["production"]
 

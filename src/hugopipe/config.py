@@ -103,6 +103,9 @@ class ProjectConfig(BaseModel):
     path: str | None = None
     environments: dict[str, EnvironmentConfig] = Field(default_factory=dict)
     validate_: dict[str, Any] = Field(default_factory=dict, alias="validate")
+    #: the Prefect notification block this site's waiting and failed runs are told through,
+    #: besides ``$HUGOPIPE_NOTIFY_BLOCK`` (deployments/automations.py); None: that one only
+    notify_block: str | None = None
     #: The site directory when loaded from one: the production rule then compares buckets too.
     _site: Path | None = PrivateAttr(None)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import frontmatter
 
 from hugopipe.errors import ContentError
+from hugopipe.sites import name_of
 from hugopipe.workspace import under
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ def run_content_task(request: TaskRequest, site: Path) -> ResultFile:
         task_type=request.task_type,
         status="success" if ok else "failed",
         environment=request.environment,
+        site=name_of(str(site)),
         started_at=started,
         completed_at=done,
         duration_seconds=round((done - started).total_seconds(), 2),

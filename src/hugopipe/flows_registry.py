@@ -70,6 +70,16 @@ class FlowSpec:
     def default_parameters(self, site: str = DEFAULT_SITE) -> dict[str, Any]:
         return {"site": site, **self.parameters}
 
+    def schedules(self, sites: list[str] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+        """(cron, slug, parameters) of each schedule: one for the deployment's own site, or,
+        given the workspace's site names, one per site (slug ``<slug>-<name>``, parameter
+        ``site``): one deployment serves every site, and each site keeps its nightly run."""
+        if self.schedule is None:
+            return []
+        if not sites:
+            return [(self.schedule.cron, self.schedule.slug, {})]
+        return [(self.schedule.cron, f"{self.schedule.slug}-{n}", {"site": n}) for n in sites]
+
 
 FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec(

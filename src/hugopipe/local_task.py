@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hugopipe.sites import name_of
+
 if TYPE_CHECKING:
     from hugopipe.build import BuildReport
     from hugopipe.results import ResultFile
@@ -76,6 +78,7 @@ def run_local_task(request: TaskRequest, site: Path) -> ResultFile:
         task_type=request.task_type,
         status="success" if ok else "failed",
         environment=env,
+        site=name_of(str(site)),
         started_at=started,
         completed_at=done,
         duration_seconds=round((done - started).total_seconds(), 2),

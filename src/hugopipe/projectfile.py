@@ -24,14 +24,17 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from hugopipe import sitetargets
+from hugopipe import sitesfile, sitetargets
 from hugopipe.errors import ConfigError
+from hugopipe.tomllines import item_line, line_of
 
 CONFIG_NAME = "hugopipe.toml"
 DEFAULT_ENVIRONMENTS = ("dev", "staging", "production")
 
 #: Top-level tables hugopipe.toml may hold; anything else is a typo and an error.
-TOP_LEVEL_KEYS = frozenset({"environments", "validate"})
+#: (``notify_block``: the site's own notification block, deployments/automations.py)
+TOP_LEVEL_ORDER = ("environments", "validate", "notify_block")
+TOP_LEVEL_KEYS = frozenset(TOP_LEVEL_ORDER)
 #: Keys of one ``[environments.NAME]`` table.
 ENVIRONMENT_KEYS = frozenset(
     {
@@ -111,7 +114,7 @@ def parse(text: str, source: str = CONFIG_NAME) -> dict[str, Any]:
             f"unknown key {unknown[0]!r}",
             file=source,
             line=line_of(text, unknown[0]),
-            hint=f"hugopipe.toml accepts only {', '.join(sorted(TOP_LEVEL_KEYS))}; {HINT}",
+            hint=f"hugopipe.toml accepts only {', '.join(TOP_LEVEL_ORDER)}; {HINT}",
         )
     envs = raw.get("environments", {})
     if not isinstance(envs, dict):
@@ -254,7 +257,23 @@ def is_production(
 
 def production_resources(site: Path | str, envs: dict[str, dict[str, Any]]) -> set[str]:
     """Every bucket (``s3://BUCKET@ENDPOINT``) and ``cloudfront:ID`` a production environment
-    writes to, read from the site's Hugo config files (``hugopipe.sitetargets``)."""
+    writes to, read from the site's Hugo config files (``hugopipe.sitetargets``), and those
+    of every other site of the workspace file (``hugopipe.sitesfile``): a bucket that is
+    production in any site is production in all of them, so site B's staging target
+    pointed at site A's production bucket pauses for A's approval like A's own production.
+    """
+    out = _site_production(site, envs)
+    for other in sitesfile.other_sites(site):
+        try:
+            out |= _site_production(other, environments(read(other)))
+        except ConfigError:
+            # a site whose hugopipe.toml is broken is judged by the default environments
+            # (``production`` is production), never skipped
+            out |= _site_production(other, environments({}))
+    return out
+
+
+def _site_production(site: Path | str, envs: dict[str, dict[str, Any]]) -> set[str]:
     out: set[str] = set()
     marked = [n for n in envs if _marked(n, envs)] or ["production"]
     for n in marked:
@@ -280,64 +299,3 @@ def _marked(name: str, envs: dict[str, dict[str, Any]]) -> bool:
         return True
     env = envs.get(name)
     return isinstance(env, dict) and env.get("production", False) is True
-
-
-_BARE = r"[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'"
-_HEADER = re.compile(r"^\s*\[\[?\s*(?P<key>[^\]]+?)\s*\]\]?\s*(#.*)?$")
-_ASSIGN = re.compile(rf"^\s*(?P<key>(?:{_BARE})(?:\s*\.\s*(?:{_BARE}))*)\s*=")
-
-
-def _key_path(dotted: str) -> tuple[str, ...]:
-    return tuple(m.strip("\"'") for m in re.findall(_BARE, dotted))
-
-
-def line_of(text: str, *path: str) -> int | None:
-    """The line of ``text`` that sets the key ``path`` (``"environments", "dev", "production"``).
-
-    Best effort over the TOML forms people write: ``[a.b]`` headers, dotted keys and inline
-    tables (the line that opens the enclosing value). Falls back to the header of the
-    nearest enclosing table, else None. Used only to point an error at its line.
-    """
-    table: tuple[str, ...] = ()
-    fallback: tuple[int, int] | None = None  # (depth, line) of the deepest enclosing header
-    for i, line in enumerate(text.splitlines(), 1):
-        m = _HEADER.match(line)
-        if m:
-            table = _key_path(m.group("key"))
-            if table == path[: len(table)]:
-                if table == path:
-                    return i
-                if fallback is None or len(table) > fallback[0]:
-                    fallback = (len(table), i)
-            continue
-        m = _ASSIGN.match(line)
-        if m:
-            full = table + _key_path(m.group("key"))
-            if full == path[: len(full)]:
-                return i
-    return fallback[1] if fallback else None
-
-
-def item_line(text: str, table: tuple[str, ...], index: int, *key: str) -> int | None:
-    """The line that sets ``key`` in the ``index``-th ``[[table]]`` entry (0-based), else the
-    entry's header; for an inline array (``accept = [{...}]``), the line that opens it.
-
-    ``[[validate.accept]]`` entries are a list, so :func:`line_of`'s key paths cannot name one.
-    """
-    seen = -1
-    header: int | None = None
-    for i, line in enumerate(text.splitlines(), 1):
-        m = _HEADER.match(line)
-        if m:
-            if header is not None:
-                break  # the entry ended without setting key
-            if line.lstrip().startswith("[[") and _key_path(m.group("key")) == table:
-                seen += 1
-                if seen == index:
-                    header = i
-            continue
-        if header is not None and key:
-            m = _ASSIGN.match(line)
-            if m and _key_path(m.group("key")) == key[: len(_key_path(m.group("key")))]:
-                return i
-    return header if header is not None else line_of(text, *table)

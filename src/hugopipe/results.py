@@ -36,6 +36,8 @@ class ResultFile(BaseModel):
     task_type: str
     status: Status
     environment: str | None = None
+    #: the site's name (hugopipe.sites: its name in hugopipe-workspace.toml, else its folder's)
+    site: str | None = None
     started_at: datetime | None = None
     completed_at: datetime | None = None
     duration_seconds: float | None = None

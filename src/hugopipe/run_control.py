@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from hugopipe.flows_registry import flow_spec
@@ -31,14 +30,24 @@ class RunOutcome:
     parameters: dict[str, Any] = field(default_factory=dict)
     state_message: str | None = None
     waiting_for_approval: bool = False
+    #: the run's site: its ``site:NAME`` tag, else its ``site`` parameter (hugopipe.sites)
+    site_name: str | None = None
     start_time: str | None = None
     end_time: str | None = None
     duration_seconds: float | None = None
 
 
+def site_of_run(run: dict[str, Any]) -> str | None:
+    """The site a run names: its ``site:NAME`` tag, else its ``site`` parameter's name."""
+    from hugopipe.sites import name_of, tag_of
+
+    return tag_of(run.get("tags")) or name_of((run.get("parameters") or {}).get("site"))
+
+
 def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
     stype, sname = state_of(run)
     return RunOutcome(
+        site_name=site_of_run(run),
         flow_run_id=run["id"],
         flow_run_name=run.get("name"),
         deployment=deployment,
@@ -161,11 +170,19 @@ def trigger(
     """Start a run of a served deployment; returns (the run, ``flow/deployment``).
 
     An unknown environment of a site on this machine is refused first (exit 2, no run).
+    The run is tagged with its site (``site:NAME``), the deployment's default site
+    when ``params`` names none, so ``hugopipe runs --site`` finds it.
     """
+    from hugopipe.sites import TAG_PREFIX, name_of
+
     flow_name, dep_name = deployment_names(flow, deployment)
     with PrefectApi() as api:
         dep = api.deployment_by_name(flow_name, dep_name)
-        check_environment({**(dep.get("parameters") or {}), **params})
+        merged = {**(dep.get("parameters") or {}), **params}
+        check_environment(merged)
+        site = name_of(merged.get("site"))
+        if site and not any(t.startswith(TAG_PREFIX) for t in tags or []):
+            tags = [*(tags or []), f"{TAG_PREFIX}{site}"]
         run = api.create_run(dep["id"], params, idempotency_key=idempotency_key, tags=tags)
     return run, f"{flow_name}/{dep_name}"
 
@@ -177,11 +194,16 @@ def check_environment(params: dict[str, Any]) -> None:
     now (exit 2, naming hugopipe.toml and the known environments) starts nothing.
     """
     site, env = params.get("site"), params.get("env")
-    if not isinstance(site, str) or not isinstance(env, str) or not Path(site).is_dir():
+    if not isinstance(site, str) or not isinstance(env, str):
+        return
+    from hugopipe.sites import local_folder
+
+    folder = local_folder(site)
+    if folder is None:
         return
     from hugopipe.config import ProjectConfig
 
-    ProjectConfig.load(Path(site)).environment(env)
+    ProjectConfig.load(folder).environment(env)
 
 
 #: parameters that make two runs of one deployment "the same run": the site, the
@@ -245,11 +267,21 @@ def earlier_run(api: Any, run: dict[str, Any]) -> dict[str, Any] | None:
         other
         for other in api.request("POST", "/flow_runs/filter", json=body) or []
         if other["id"] != run["id"]
-        and all((other.get("parameters") or {}).get(k) == params.get(k) for k in SAME_RUN_KEYS)
+        and all(_same(k, other.get("parameters") or {}, params) for k in SAME_RUN_KEYS)
         and (str(other.get("created") or ""), other["id"]) < mine
         and _going(other, now)
     ]
     return min(found, key=lambda o: (str(o.get("created") or ""), o["id"])) if found else None
+
+
+def _same(key: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Is ``key`` the same in both runs' parameters? A site named by its workspace name in
+    one and by its folder in the other is the same site (``hugopipe.sites.key_of``)."""
+    if key != "site" or a.get(key) == b.get(key):
+        return a.get(key) == b.get(key)
+    from hugopipe.sites import key_of
+
+    return key_of(a.get(key)) == key_of(b.get(key))
 
 
 def yield_message(other: dict[str, Any], label: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hugopipe.prefect_rest import all_logs, state_of, ui_url
+from hugopipe.sites import name_of, tag_of
 
 if TYPE_CHECKING:
     from hugopipe.results import ResultFile, Status
@@ -166,6 +167,7 @@ def assemble_result(api: Any, run: dict[str, Any]) -> ResultFile:
         task_type=flow_label,
         status=_STATUS.get(stype, "failed"),
         environment=env,
+        site=tag_of(run.get("tags")) or name_of(params.get("site")),
         started_at=when(run.get("start_time")),
         completed_at=when(run.get("end_time")),
         duration_seconds=duration(run),

@@ -35,9 +35,13 @@ def within(path: str, root: str) -> bool:
 
 
 def roots() -> list[Path]:
-    """The workspace folders, resolved."""
+    """The workspace folders, resolved, and every site the workspace file lists (naming a
+    site there is naming it a folder the pipeline may work in)."""
+    from hugopipe.sitesfile import site_folders
+
     listed = [p for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
-    return [Path(p).expanduser().resolve() for p in listed] or [Path.cwd().resolve()]
+    base = [Path(p).expanduser().resolve() for p in listed] or [Path.cwd().resolve()]
+    return base + [p for p in site_folders() if p not in base]
 
 
 def inside(

@@ -86,3 +86,26 @@ def test_a_working_directory_outside_the_project_is_read_too(tmp_path: Path) -> 
     other = make_project(tmp_path / "other")
     know = config.Project(str(tmp_path / "empty"), str(other)).know
     assert know.buckets == {"acme-prod-www"}
+
+
+def test_sites_listed_in_the_workspace_file_count_even_outside_the_project(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """hugopipe-workspace.toml may list a site outside the project: its production bucket
+    is production for the guard too; a malformed file blocks storage writes."""
+    monkeypatch.delenv("HUGOPIPE_WORKSPACE_FILE", raising=False)
+    root = make_project(tmp_path / "project")
+    other = tmp_path / "elsewhere" / "docs"
+    (other / "content").mkdir(parents=True)
+    (other / "hugo.toml").write_text(
+        HUGO_TOML.replace("acme-prod-www", "docs-prod-www").replace("E2ACMEPROD123", "E9DOCS")
+    )
+    (other / "hugopipe.toml").write_text(HUGOPIPE_TOML)
+    ws = root / "hugopipe-workspace.toml"
+    ws.write_text(f'[sites.www]\npath = "site"\n[sites.docs]\npath = "{other}"\n')
+    know = know_of(root)
+    assert {"acme-prod-www", "docs-prod-www"} <= know.buckets and not know.errors
+    assert "E9DOCS" in know.dists
+    ws.write_text('[sites.www]\npath = "site"\nbucket = "x"\n')
+    know = know_of(root)
+    assert know.errors and "hugopipe-workspace.toml" in know.errors[0]

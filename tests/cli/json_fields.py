@@ -20,12 +20,24 @@ RUN_OUTCOME = {
     "state_message",
     "ui_url",
     "waiting_for_approval",
+    "site_name",  # issue 21: the run's site (its site:NAME tag, else its site parameter)
     "start_time",
     "end_time",
     "duration_seconds",
 }
 #: one row of ``runs``
-RUNS_ROW = {"id", "name", "flow", "env", "state", "state_type", "start", "duration_s", "ui_url"}
+RUNS_ROW = {
+    "id",
+    "name",
+    "flow",
+    "env",
+    "site_name",
+    "state",
+    "state_type",
+    "start",
+    "duration_s",
+    "ui_url",
+}
 #: one line of ``logs``
 LOGS_ROW = {"timestamp", "level", "task", "message"}
 #: ``retries``
@@ -69,6 +81,7 @@ RESULT_FILE = {
     "task_type",
     "status",
     "environment",
+    "site",  # issue 21: the site's name
     "started_at",
     "completed_at",
     "duration_seconds",
@@ -103,6 +116,7 @@ SUBMIT = {
     "task_id",
     "task_type",
     "environment",
+    "site_name",  # issue 21
     "notices",
     "started",
     "flow_run_id",
@@ -125,6 +139,7 @@ VALIDATE = {
     "env",
     "production",
     "site_dir",
+    "site_name",  # issue 21: null for --public without a site
     "public_dir",
     "base_url",
     "base_url_from",
@@ -148,7 +163,7 @@ FINDING = {
     "template",
 }
 #: ``plan``
-PLAN = {"environment", "production", "site", "public_dir", "plan"}
+PLAN = {"environment", "production", "site", "site_name", "public_dir", "plan"}
 #: the deploy plan in ``plan`` and ``deploy`` (``DeployPlan.to_summary()``)
 DEPLOY_PLAN = {
     "target",
@@ -199,7 +214,7 @@ PLAN_SUMMARY = {
     "redirect_uploads",  # issue 18
 }
 #: ``deploy`` and ``rollback`` (``report`` is null when a deploy plan is blocked)
-DEPLOY = {"plan", "report"}
+DEPLOY = {"plan", "report", "site_name"}
 APPLY_REPORT = {
     "target",
     "bucket",

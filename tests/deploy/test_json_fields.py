@@ -87,7 +87,8 @@ def test_cli_json_keys(tmp_path, s3, bucket, moto_endpoint, capsys):
     write_site(site / "public")
     assert main(["deploy", "--site", str(site), "--target", "dev", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"plan", "report"}
+    assert set(out) == {"plan", "report", "site_name"}  # site_name: issue 21
+    assert out["site_name"] == "site"  # a folder no workspace file lists: named by its folder
     assert set(out["plan"]) == PLAN_KEYS and set(out["plan"]["summary"]) == SUMMARY_KEYS
     assert set(out["report"]) == REPORT_KEYS
     (site / "public/index.html").write_text("v2")
@@ -99,7 +100,7 @@ def test_cli_json_keys(tmp_path, s3, bucket, moto_endpoint, capsys):
     capsys.readouterr()
     assert main(["rollback", "--site", str(site), "--env", "dev", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"plan", "report"}
+    assert set(out) == {"plan", "report", "site_name"}  # site_name: issue 21
     assert set(out["plan"]) == ROLLBACK_PLAN_KEYS
     assert set(out["plan"]["restores"][0]) == {"key", "version_id", "reason"}
     assert set(out["report"]) == REPORT_KEYS

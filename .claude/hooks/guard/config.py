@@ -125,6 +125,22 @@ class Project:
             roots = [self.root]
             if not os.path.abspath(self.cwd).startswith(os.path.abspath(self.root)):
                 roots.append(self.cwd)
-            for site in {s for r in roots if os.path.isdir(r) for s in find_sites(r)}:
+            sites = {s for r in roots if os.path.isdir(r) for s in find_sites(r)}
+            listed, errors = workspace_sites(self.root)
+            for site in sites | set(listed):
                 self._know.learn_site(site)
+            self._know.errors += errors
         return self._know
+
+
+def workspace_sites(root: str) -> tuple[list[str], list[str]]:
+    """The folders of the sites ``hugopipe-workspace.toml`` lists (``hugopipe.sitesfile``,
+    the project's own reader), so a site outside the project counts too; for a malformed
+    file, the error that blocks storage writes (which buckets are production is unknown)."""
+    try:
+        from hugopipe import sitesfile
+
+        ws = sitesfile.load(Path(root))
+    except Exception as exc:
+        return [], [f"hugopipe-workspace.toml ({getattr(exc, 'message', exc)})"]
+    return ([str(s.path) for s in ws.sites] if ws else []), []

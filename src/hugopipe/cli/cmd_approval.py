@@ -28,7 +28,9 @@ def _site_config(site: str | None) -> Any | None:
 
     if not site:
         return None
-    path = Path(site).expanduser()
+    from hugopipe.sites import local_folder  # a site's name in hugopipe-workspace.toml, or a folder
+
+    path = local_folder(site) or Path(site).expanduser()
     if not (path / CONFIG_NAME).is_file():
         return None
     return ProjectConfig.load(path)
@@ -272,7 +274,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--input", action="append", metavar="NAME=VALUE", help="a field of the approval form"
     )
     p.add_argument("--note", help="note stored with the approval, if the form has one")
-    p.add_argument("--site", help="site directory whose hugopipe.toml says which env is production")
+    p.add_argument(
+        "--site",
+        help="the site (name or folder) whose hugopipe.toml says which env is production "
+        "(default: the run's own)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=approve_cmd)
 
@@ -284,7 +290,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("run", help="flow run id")
     p.add_argument("option", help="one of the card's options (the error lists them)")
     p.add_argument("--note", help="note stored with the answer")
-    p.add_argument("--site", help="site directory whose hugopipe.toml says which env is production")
+    p.add_argument(
+        "--site",
+        help="the site (name or folder) whose hugopipe.toml says which env is production "
+        "(default: the run's own)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=decide_cmd)
 

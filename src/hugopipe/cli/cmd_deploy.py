@@ -50,7 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Plan and apply an incremental deploy of <site>/public to a [[deployment.targets]] "
         "entry of the site's Hugo config. Production targets are refused.",
     )
-    p.add_argument("--site", type=Path, required=True, help="the Hugo site directory")
+    p.add_argument(
+        "--site",
+        required=True,
+        help="the site: its name in hugopipe-workspace.toml or its folder",
+    )
     p.add_argument(
         "--target", required=True, help="[[deployment.targets]] name (dev, staging, ...)"
     )
@@ -129,7 +133,10 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    site: Path = args.site
+    from hugopipe.sites import named
+
+    ref = named(args.site)  # a listed name, or a folder as before (stdlib: no pydantic yet)
+    site: Path = ref.path
     envs = projectfile.environments(projectfile.read(site))  # raw: pydantic is not imported yet
     env = args.env or projectfile.environment_for(args.target, envs)
     if args.env and args.env not in envs:  # a typo must not deploy Hugo's defaults somewhere
@@ -197,7 +204,10 @@ def run(args: argparse.Namespace) -> int:
                 info(f"warning: {public}/{skipped}")
         if plan.blocked:
             if args.json:
-                emit({"plan": plan.to_summary(), "report": None}, json_output=True)
+                emit(
+                    {"plan": plan.to_summary(), "report": None, "site_name": ref.name},
+                    json_output=True,
+                )
             error(plan.blocked)
             return Exit.FAILED
         try:
@@ -215,7 +225,10 @@ def run(args: argparse.Namespace) -> int:
             if failed is None:
                 raise
             if args.json:
-                emit({"plan": plan.to_summary(), "report": failed}, json_output=True)
+                emit(
+                    {"plan": plan.to_summary(), "report": failed, "site_name": ref.name},
+                    json_output=True,
+                )
             else:
                 emit(None, json_output=False, text=failed.to_markdown())
             for e in failed.errors:
@@ -223,7 +236,10 @@ def run(args: argparse.Namespace) -> int:
             info(f"deploy failed with {len(failed.errors)} error(s)")
             raise  # rendered, and mapped to its exit code, by cli/exits.py
         if args.json:
-            emit({"plan": plan.to_summary(), "report": report}, json_output=True)
+            emit(
+                {"plan": plan.to_summary(), "report": report, "site_name": ref.name},
+                json_output=True,
+            )
         else:
             emit(None, json_output=False, text=report.to_markdown())
         return Exit.OK

@@ -334,9 +334,9 @@ def check_ollama(api: Any) -> list[dict[str, Any]]:
 
 def doctor_cmd(args: argparse.Namespace) -> int:
     from hugopipe.prefect_rest import PrefectApi
-    from hugopipe.taskfile import default_site
+    from hugopipe.sites import chosen
 
-    site = Path(args.site).expanduser() if args.site else default_site()
+    site = chosen(args.site).path
     checks: list[Check] = [check_uv(), check_hugo()]
     with PrefectApi(timeout=5) as api:
         prefect = check_prefect(api)
@@ -380,6 +380,10 @@ def doctor_cmd(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("doctor")
-    p.add_argument("--site", help="site directory (default: $HUGOPIPE_SITE or examples/site)")
+    p.add_argument(
+        "--site",
+        help="the site: its name in hugopipe-workspace.toml or its folder (default: the listed "
+        "site holding the current directory, $HUGOPIPE_SITE, the workspace's default, examples/site)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=doctor_cmd)

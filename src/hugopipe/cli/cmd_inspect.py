@@ -56,11 +56,19 @@ def _flow_name(cli_name: str | None) -> str | None:
 
 def runs_cmd(args: argparse.Namespace) -> int:
     from hugopipe.prefect_rest import PrefectApi, state_of, ui_url
+    from hugopipe.run_control import site_of_run
     from hugopipe.run_results import duration
 
     body: dict[str, Any] = {"sort": "EXPECTED_START_TIME_DESC", "limit": args.limit, "offset": 0}
+    runs_filter: dict[str, Any] = {}
     if args.state:
-        body["flow_runs"] = {"state": state_filter(args.state)}
+        runs_filter["state"] = state_filter(args.state)
+    if args.site:  # Prefect filters runs by tag: every run carries site:NAME (hugopipe.sites)
+        from hugopipe.sites import TAG_PREFIX, known
+
+        runs_filter["tags"] = {"all_": [f"{TAG_PREFIX}{known(args.site)}"]}
+    if runs_filter:
+        body["flow_runs"] = runs_filter
     flow = _flow_name(args.flow)
     if flow:
         body["flows"] = {"name": {"any_": [flow]}}
@@ -85,6 +93,7 @@ def runs_cmd(args: argparse.Namespace) -> int:
                 "name": r.get("name"),
                 "flow": flows.get(r.get("flow_id"), ""),
                 "env": params.get("env"),
+                "site_name": site_of_run(r),
                 "state": sname,
                 "state_type": stype,
                 "start": (r.get("start_time") or r.get("expected_start_time") or "")[:19],
@@ -93,7 +102,7 @@ def runs_cmd(args: argparse.Namespace) -> int:
             }
         )
     text = (
-        table(rows, ["id", "flow", "env", "state", "start", "duration_s"])
+        table(rows, ["id", "flow", "site_name", "env", "state", "start", "duration_s"])
         if rows
         else "no runs match"
     )
@@ -281,6 +290,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         help="state type (FAILED, PAUSED, COMPLETED…) or name (AwaitingRetry); repeatable",
     )
+    p.add_argument("--site", help="only runs of this site (its name in hugopipe-workspace.toml)")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=runs_cmd)

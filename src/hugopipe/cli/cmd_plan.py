@@ -28,9 +28,10 @@ def plan_cmd(args: argparse.Namespace) -> int:
     from hugopipe.config import ProjectConfig
     from hugopipe.deploy.apply import credentials_problem
     from hugopipe.errors import CredentialsError
-    from hugopipe.taskfile import default_site
+    from hugopipe.sites import chosen
 
-    site = Path(args.site).expanduser() if args.site else default_site()
+    ref = chosen(args.site)
+    site = ref.path
     if not site.is_dir():
         error(f"no site directory at {site}", hint="pass --site /path/to/hugo/site")
         return Exit.USAGE
@@ -76,6 +77,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
         "environment": args.env,
         "production": cfg.is_production(args.env),
         "site": str(site),
+        "site_name": ref.name,
         "public_dir": str(public),
         "plan": plan.to_summary(),
     }
@@ -94,7 +96,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "invalidations. Read-only, so production is allowed.",
     )
     p.add_argument("--env", required=True, help="dev | staging | production")
-    p.add_argument("--site", help="site directory (default: $HUGOPIPE_SITE or examples/site)")
+    p.add_argument(
+        "--site",
+        help="the site: its name in hugopipe-workspace.toml or its folder (default: the listed "
+        "site holding the current directory, $HUGOPIPE_SITE, the workspace's default, examples/site)",
+    )
     p.add_argument("--public", help="plan this already-built directory instead of building")
     p.add_argument(
         "--endpoint-url",

@@ -7,7 +7,6 @@ the same typed approval in the Prefect UI as a publish.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from hugopipe.cli.exits import Exit
 from hugopipe.cli.output import emit, info
@@ -28,7 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--env", required=True, help="environment (dev, staging)")
     p.add_argument(
-        "--site", type=Path, default=Path("."), help="the Hugo site directory (default: .)"
+        "--site",
+        help="the site: its name in hugopipe-workspace.toml or its folder (default: the listed "
+        "site holding the current directory, else .)",
     )
     p.add_argument(
         "--to", dest="to_release", help="release id to restore (default: the previous release)"
@@ -48,7 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from hugopipe.config import ProjectConfig
     from hugopipe.deploy import apply_rollback, connect, list_releases, load_target, plan_rollback
+    from hugopipe.sites import chosen
 
+    ref = chosen(args.site, cwd_first=True)
+    args.site = ref.path
     project = ProjectConfig.load(args.site)
     if project.is_production(args.env):
         raise ProductionRefused(
@@ -84,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
         raise  # rendered, and mapped to its exit code, by cli/exits.py
     if args.json:
         emit(
-            {"plan": plan.model_dump(mode="json", exclude={"to_release"}), "report": report},
+            {
+                "plan": plan.model_dump(mode="json", exclude={"to_release"}),
+                "report": report,
+                "site_name": ref.name,
+            },
             json_output=True,
         )
     else:

@@ -18,7 +18,8 @@ from hugopipe.flows_registry import cli_names, flow_spec
 def _text(o: Any) -> str:
     lines = [
         f"run       {o.flow_run_name} ({o.flow_run_id})"
-        + (f" of {o.deployment}" if o.deployment else ""),
+        + (f" of {o.deployment}" if o.deployment else "")
+        + (f", site {o.site_name}" if o.site_name else ""),
         f"state     {o.state_name}" + (f" — {o.state_message}" if o.state_message else ""),
         f"ui        {o.ui_url}",
     ]
@@ -52,10 +53,20 @@ def run_cmd(args: argparse.Namespace) -> int:
     params = parse_params(args.param or [])
     if args.env:
         params["env"] = args.env
-    if args.site:
-        params["site"] = args.site
+    tags = None
+    # --site NAME (or a folder); none: the listed site holding the current directory, else
+    # the deployment's own default site (hugopipe.sites)
+    from hugopipe.sites import here, named
+
+    site = named(args.site) if args.site else here()
+    if site is not None:
+        params["site"], tags = site.param, [site.tag]
     run, dep = trigger(
-        args.flow, params, deployment=args.deployment, idempotency_key=args.idempotency_key
+        args.flow,
+        params,
+        deployment=args.deployment,
+        idempotency_key=args.idempotency_key,
+        tags=tags,
     )
     info(f"started {dep} run {run['name']} ({run['id']})")
     # no duplicate run of any deployment (hugopipe.run_control.yield_to_earlier)
@@ -92,12 +103,30 @@ def run_cmd(args: argparse.Namespace) -> int:
 
 def status_cmd(args: argparse.Namespace) -> int:
     from hugopipe.prefect_rest import PrefectApi
-    from hugopipe.run_control import outcome, wait_for
+    from hugopipe.run_control import outcome, site_of_run, wait_for
 
+    site = None
+    if args.site:
+        from hugopipe.sites import known
+
+        site = known(args.site)
+    if not args.run and site is None:
+        raise UsageError(
+            "give a flow run id, or --site NAME for that site's newest run",
+            hint="hugopipe status <run-id> | hugopipe status --site www",
+        )
     with PrefectApi() as api:
-        run = api.flow_run(args.run)
+        if args.run:
+            run = api.flow_run(args.run)
+            if site is not None and site_of_run(run) != site:
+                raise UsageError(
+                    f"run {args.run} is a run of site {site_of_run(run)!r}, not {site!r}",
+                    hint=f"hugopipe status {args.run} (without --site), or hugopipe runs --site {site}",
+                )
+        else:
+            run = _newest(api, site)
         if args.wait:
-            run = wait_for(api, args.run, args.timeout, on_state=lambda s: info(f"… {s}"))
+            run = wait_for(api, run["id"], args.timeout, on_state=lambda s: info(f"… {s}"))
         dep = api.deployment_label(run)
         why = api.stop_message(run)
     o = outcome(run, dep)
@@ -105,6 +134,24 @@ def status_cmd(args: argparse.Namespace) -> int:
         o.state_message = why
     emit(o, json_output=args.json, text=_text(o))
     return for_run_state(o.state_type)
+
+
+def _newest(api: Any, site: str | None) -> dict[str, Any]:
+    """The newest run of ``site`` (by its ``site:NAME`` tag)."""
+    from hugopipe.cli.exits import CommandFailed
+    from hugopipe.sites import TAG_PREFIX
+
+    body = {
+        "flow_runs": {"tags": {"all_": [f"{TAG_PREFIX}{site}"]}},
+        "sort": "EXPECTED_START_TIME_DESC",
+        "limit": 1,
+    }
+    found = api.request("POST", "/flow_runs/filter", json=body) or []
+    if not found:
+        raise CommandFailed(
+            f"no run of site {site!r} yet", hint=f"start one: hugopipe run publish --site {site}"
+        )
+    return dict(found[0])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -117,7 +164,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("flow", help=flows)
     p.add_argument("--env", help="environment: dev | staging | production")
     p.add_argument(
-        "--site", help="site directory as the worker sees it (default: the deployment's)"
+        "--site",
+        help="a site's name in hugopipe-workspace.toml, or its folder as the worker sees it "
+        "(default: the listed site holding the current directory, else the deployment's)",
     )
     p.add_argument(
         "--param",
@@ -139,7 +188,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_cmd)
 
     s = subparsers.add_parser("status")
-    s.add_argument("run", help="flow run id")
+    s.add_argument("run", nargs="?", help="flow run id (or --site NAME: that site's newest run)")
+    s.add_argument(
+        "--site", help="only a run of this site: with a run id, refuse another site's run"
+    )
     s.add_argument("--wait", action="store_true", help="wait until it completes, fails or pauses")
     s.add_argument("--timeout", type=float, default=1800)
     s.add_argument("--json", action="store_true")

@@ -57,11 +57,18 @@ def submit_cmd(args: argparse.Namespace) -> int:
         from hugopipe.workspace import inside
 
         site = inside(request.params.site_path, what="params.site_path", file=str(path))
+    elif request.site:  # a site of hugopipe-workspace.toml (the reader checked the name)
+        from hugopipe.sites import named
+
+        site = named(request.site).path
+    from hugopipe.sites import name_of
+
     data: dict[str, Any] = {
         "valid": True,
         "task_id": request.task_id,
         "task_type": request.task_type,
         "environment": request.environment,
+        "site_name": name_of(str(site or default_site())),
         "notices": notices,
         "started": False,
         "flow_run_id": None,

@@ -23,7 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Build SITE for ENV into a temporary directory and validate source and output. "
         "With --public DIR, validate an output that is already built (no build).",
     )
-    p.add_argument("--site", default=".", type=Path, help="the Hugo site (default: .)")
+    p.add_argument(
+        "--site",
+        help="the site: its name in hugopipe-workspace.toml or its folder (default: the "
+        "listed site holding the current directory, else ., else the workspace's default)",
+    )
     p.add_argument("--env", default="staging", help="Hugo environment (default: staging)")
     p.add_argument("--public", type=Path, help="validate this already-built output; do not build")
     p.add_argument("--base-url", help="with --public: the baseURL the output was built for")
@@ -92,9 +96,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
     from hugopipe import projectfile
+    from hugopipe.sites import chosen
     from hugopipe.validate import ValidationReport, check_external, fastpath
 
-    site: Path = args.site.resolve()
+    ref = chosen(args.site, cwd_first=True)
+    site: Path = ref.path
+    args.site = args.site or str(site)
     has_site = _is_site(site)
     if args.public is None and not has_site:
         error(
@@ -196,6 +203,8 @@ def _run(args: argparse.Namespace, prewalk: Prewalk | None) -> int:
             )
         )
     assert isinstance(report, ValidationReport)
+    if has_site:
+        report.site_name = ref.name
     if args.accept_warnings:
         _accept_warnings(report, site, args.note)
     emit(

@@ -28,7 +28,7 @@ from hugopipe.errors import (
 class Exit(IntEnum):
     OK = 0
     FAILED = 1  # the operation ran and failed
-    USAGE = 2  # bad flag, bad input file, unknown environment
+    USAGE = 2  # bad flag, bad input file, unknown environment or site
     REFUSED = 3  # production outside the approval UI
     UNAVAILABLE = 4  # Prefect API / S3 endpoint unreachable, credentials missing
     PAUSED = 5  # the run waits for a human approval
@@ -40,7 +40,7 @@ class Exit(IntEnum):
 EXIT_CODES_HELP = """exit codes:
   0  success
   1  the operation ran and failed (build failed, errors found, run failed)
-  2  usage or input error (bad flag, malformed task file, unknown environment)
+  2  usage or input error (bad flag, malformed task file, unknown environment or site)
   3  refused: production is approved only in the Prefect UI
   4  a required service is unreachable or credentials are missing
   5  the run is paused, waiting for approval (the UI link is printed)
@@ -81,6 +81,8 @@ _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException
     (Unreachable, Exit.UNAVAILABLE),
     ("hugopipe.prefect_rest:ApiUnavailable", Exit.UNAVAILABLE),
     (TransientError, Exit.UNAVAILABLE),  # an endpoint still failing after the retries
+    # --site names no site of hugopipe-workspace.toml (the error lists the known ones)
+    ("hugopipe.sites:UnknownSite", Exit.USAGE),
     (ConfigError, Exit.USAGE),
     (UsageError, Exit.USAGE),
     (TimedOut, Exit.TIMEOUT),

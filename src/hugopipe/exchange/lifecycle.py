@@ -48,7 +48,9 @@ def run_parameters(request: TaskRequest, task_file: Path) -> tuple[str, dict[str
     context = request.context.model_dump(mode="json", exclude_none=True) or None
     site = request.params.site_path
     params: dict[str, Any] = {"task_id": request.task_id}
-    if site:
+    if request.site:  # a listed site travels by name (hugopipe.sites)
+        params["site"] = request.site
+    elif site:
         params["site"] = str(Path(site).expanduser().resolve())
     if context:
         params["context"] = context
@@ -66,6 +68,7 @@ def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
     second run, and the same task id picked up again later (after a failure) can.
     """
     from hugopipe.run_control import check_environment, deployment_names, earlier_run
+    from hugopipe.sites import TAG_PREFIX, name_of
 
     name, params = run_parameters(request, path)
     flow_name, dep_name = deployment_names(name)
@@ -90,11 +93,14 @@ def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
         )
     queue = PRIORITY_QUEUES[request.priority][0] if dep.get("work_pool_name") else None
     picked = request.picked_up_at.isoformat() if request.picked_up_at else str(now())
+    tags = ["task-file", f"priority:{request.priority}"]
+    if merged.get("site"):  # the run names its site: `hugopipe runs --site` filters on it
+        tags.append(f"{TAG_PREFIX}{name_of(merged['site'])}")
     run = api.create_run(
         dep["id"],
         params,
         idempotency_key=f"task:{request.task_id}:{picked}",
-        tags=["task-file", f"priority:{request.priority}"],
+        tags=tags,
         work_queue_name=queue,
     )
     update_file(path, {"flow_run_id": run["id"], "flow_run_url": ui_url(run["id"])})
@@ -223,6 +229,7 @@ def vanished(path: Path, exchange: Exchange, request: TaskRequest, why: str) -> 
         task_type=request.task_type,
         status="failed",
         environment=request.environment,
+        site=request.site,
         completed_at=now(),
         flow_run_id=request.flow_run_id,
         flow_run_url=request.flow_run_url,

@@ -112,6 +112,9 @@ class TaskRequest(BaseModel):
     worker_type: str | None = None
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     timeout_minutes: int = Field(30, ge=1, le=1440)
+    #: the site, by its name in hugopipe-workspace.toml (taskfile/sites.py checks it);
+    #: absent: ``params.site_path``, else the default site
+    site: str | None = None
     context: TaskContext = Field(default_factory=TaskContext)
     params: TaskParams = Field(default_factory=TaskParams)
     expected_outputs: list[ExpectedOutput] = Field(default_factory=list)

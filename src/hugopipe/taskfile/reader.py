@@ -18,6 +18,13 @@ from pydantic import ValidationError
 
 from hugopipe.taskfile.expected import ExpectedOutput, parse_expected
 from hugopipe.taskfile.model import TASK_TYPES, Problem, TaskFileError, TaskRequest
+from hugopipe.taskfile.sites import (
+    default_site,
+    environment_is_production,
+    named_folder,
+    site_environments,
+    site_problems,
+)
 
 _FRONT_MATTER = frontmatter.YAMLHandler()  # `---` fences, YAML's safe loader
 
@@ -278,7 +285,8 @@ def _semantic_problems(
     raw_params = data.get("params")
     params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
     env = params.get("environment")
-    site = params.get("site_path")
+    out += site_problems(data, lambda loc: _line_for(loc, lines))
+    site = named_folder(data)  # params.site_path, or the folder of the listed `site:`
     implied = TASK_TYPES.get(task_type, (None, None))[1] if isinstance(task_type, str) else None
     if implied and isinstance(env, str) and env != implied:
         out.append(
@@ -386,43 +394,6 @@ def _semantic_problems(
             )
         )
     return out
-
-
-def default_site() -> Path:
-    """The site a task without ``params.site_path`` means (the deployment's default, too)."""
-    import os
-
-    from hugopipe.flows_registry import DEFAULT_SITE
-
-    return Path(os.environ.get("HUGOPIPE_SITE", DEFAULT_SITE))
-
-
-def site_environments(site: Path) -> list[str] | None:
-    """Environment names from the site's hugopipe.toml, or None when it cannot be read."""
-    from hugopipe.config import CONFIG_NAME, ProjectConfig
-    from hugopipe.errors import HugopipeError
-
-    if not (site / CONFIG_NAME).is_file():
-        return None
-    try:
-        return sorted(ProjectConfig.load(site).environments)
-    except HugopipeError:
-        return None
-
-
-def environment_is_production(env: str, site: Path | None) -> bool:
-    """The one production rule over the task's site (the default site when none is named);
-    a site whose hugopipe.toml cannot be read is judged by the default environments."""
-    from hugopipe import projectfile
-    from hugopipe.errors import HugopipeError
-
-    try:
-        raw = projectfile.read(site or default_site())
-    except HugopipeError:
-        raw = {}
-    return projectfile.is_production(
-        env, projectfile.environments(raw), site=site or default_site()
-    )
 
 
 def _notices(req: TaskRequest) -> list[str]:

@@ -100,6 +100,8 @@ class ValidationReport(BaseModel):
     env: str | None = None
     production: bool = False
     site_dir: str | None = None
+    #: the site's name (hugopipe.sites: its name in hugopipe-workspace.toml, else its folder's)
+    site_name: str | None = None
     public_dir: str | None = None
     base_url: str | None = None
     base_url_from: str | None = Field(
