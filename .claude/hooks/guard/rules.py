@@ -3,8 +3,10 @@
 - ``approve RUN`` only for a run the Prefect API shows to be clearly not production
   (``prefect.check_run``); naming a production environment anywhere blocks it outright.
 - ``deploy``/``rollback`` naming production (or with arguments computed at run time).
-- ``run FLOW`` for production: only ``run publish --env production``, plain, because
-  that run pauses for the human's DEPLOY TO PRODUCTION; no ``--deployment``/``--param``.
+- ``run FLOW`` for production: only the flows that wait for the human's DEPLOY TO
+  PRODUCTION before they write: ``run publish --env production``, plain (no
+  ``--deployment``/``--param``), and ``run rollback --env production`` (no
+  ``--deployment``; ``--param`` only ``to_release=…``, the release to restore).
 
 Which names are production comes from ``config.Knowledge`` (hugopipe's own rule, from
 ``hugopipe.projectfile``). Everything else (``validate``, ``status``, ``runs``, ``reject``,
@@ -52,13 +54,40 @@ def check(rest: list[Word], shown: str, know: Knowledge) -> None:
         flow = words[1].text if len(words) > 1 else ""
         if DYN in text and flow != "publish":
             raise Block(f"`{shown}`: arguments computed at run time")
-        if names_prod and flow != "publish":
-            raise Block(f"`{shown}`: only the publish flow may be started for production")
-        if names_prod and re.search(r"--deployment|--param", text):
+        if names_prod and flow not in WAITING_FLOWS:
+            raise Block(
+                f"`{shown}`: only the publish and rollback flows (which wait for a person) may "
+                "be started for production"
+            )
+        if names_prod and flow == "rollback":
+            if "--deployment" in text or any(not p.startswith("to_release=") for p in params(rest)):
+                raise Block(
+                    f"`{shown}`: start a production rollback with `uv run hugopipe run rollback "
+                    "--env production [--param to_release=ID]` (no --deployment, no other --param)"
+                )
+        elif names_prod and re.search(r"--deployment|--param", text):
             raise Block(
                 f"`{shown}`: start production with plain `uv run hugopipe run publish --env production` "
                 "(no --deployment/--param)"
             )
+
+
+#: the flows whose production runs wait for the human's approval before they write
+WAITING_FLOWS = ("publish", "rollback")
+
+
+def params(rest: list[Word]) -> list[str]:
+    """The values of ``--param`` (``--param K=V`` and ``--param=K=V``)."""
+    out, take = [], False
+    for w in rest:
+        if take:
+            out.append(w.text)
+            take = False
+        elif w.text == "--param":
+            take = True
+        elif w.text.startswith("--param="):
+            out.append(w.text.removeprefix("--param="))
+    return out + ([""] if take else [])
 
 
 def run_ids(args: list[Word]) -> list[Word]:
