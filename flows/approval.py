@@ -153,7 +153,12 @@ def first_asked() -> datetime | None:
                 flow_run_id=flow_run.id, key_prefix=prefix, limit=1000, exclude_keys=set()
             )
             times += [f.created for f in found if f.created is not None]
-    return min(times).astimezone(UTC) if times else None
+    # plain datetimes in UTC (the client hands back pendulum's, which refuse to mix)
+    plain = [
+        datetime.fromtimestamp((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp(), UTC)
+        for t in times
+    ]
+    return min(plain) if plain else None
 
 
 def expires_line(ends: datetime, now: datetime) -> str:
