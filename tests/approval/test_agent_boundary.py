@@ -550,7 +550,12 @@ def test_a_wrong_code_asks_again_within_the_first_questions_expiry(secure: Secur
 
         key1, ends1, at1, form1 = asked()
         assert says_expiry(form1, ends1), form1[-300:]
-        r = agent.resume({"confirmation": PHRASE, "code": wrong_code(secure.secret)})
+
+        def resumed() -> httpx.Response | None:  # a busy SQLite server answers 503 now and then
+            r = agent.resume({"confirmation": PHRASE, "code": wrong_code(secure.secret)})
+            return None if r.status_code >= 500 else r
+
+        r = wait_until(resumed, 120, "the server to take the answer", interval=2)
         assert _resumed(r) == "ACCEPTED"
         assert _after_flow(agent, run, key1) == "flow: wrong code, asks again"
         key2, ends2, at2, form2 = asked()
