@@ -14,7 +14,11 @@ bucket as it is then) and each ``suspend_flow_run`` already answered returns its
 stored answer at once, keyed by a fixed name per question. A run called directly
 (no deployment: tests, ``python flows/publish.py``) cannot suspend and *pauses* in
 its process instead. Either way the wait expires after the site's
-``approval_expires_after`` (``hugopipe.approval_rules``) without deploying.
+``approval_expires_after`` (``hugopipe.approval_rules``) without deploying, counted from
+the first question the run asked (the earliest of its question inputs on the server,
+``first_asked``): a wrong authenticator code asks again, and a card followed by the
+production form asks twice, but neither starts a new wait of its own, so three tries cannot
+stretch 24 h to 72 h. Every form says when it expires.
 
 Before it waits, a run emits the event ``hugopipe.run.waiting`` with the one-line
 verdict and the ``/v2`` link; the automation made by ``deployments/automations.py``
@@ -23,8 +27,9 @@ turns it into a notification.
 
 from __future__ import annotations
 
+import math
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from prefect import get_run_logger
@@ -146,6 +151,36 @@ def announce(kind: str, verdict: str, key: str) -> None:
     )
 
 
+def first_asked() -> datetime | None:
+    """When this run first asked a person anything: the earliest of its question inputs
+    (``suspended-…``/``paused-…``, written by Prefect as each question is asked; the server
+    sets their time, the sender cannot). None before the first question."""
+    from prefect.client.orchestration import get_client
+
+    times: list[datetime] = []
+    with get_client(sync_client=True) as client:
+        for prefix in ("suspended-", "paused-"):
+            found = client.filter_flow_run_input(
+                flow_run_id=flow_run.id, key_prefix=prefix, limit=1000, exclude_keys=set()
+            )
+            times += [f.created for f in found if f.created is not None]
+    # plain datetimes in UTC (the client hands back pendulum's, which refuse to mix)
+    plain = [
+        datetime.fromtimestamp((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp(), UTC)
+        for t in times
+    ]
+    return min(plain) if plain else None
+
+
+def expires_line(ends: datetime, now: datetime) -> str:
+    """The form's last line: when the question expires (UTC, the day too when not today)."""
+    day = "" if ends.date() == now.date() else f" ({ends.day} {ends:%b})"
+    return (
+        f"\n\n⏳ This question expires at {ends:%H:%M} UTC{day}: after that the run ends "
+        "and nothing is deployed."
+    )
+
+
 def wait_for_person(
     form: type[T],
     description_md: str,
@@ -158,38 +193,47 @@ def wait_for_person(
     """Wait until a person answers ``form`` (its description above it); return the answer.
 
     ``key`` names the question: fixed per question, so a suspended run started again
-    gets the stored answer back. Raises ``ApprovalExpired`` when nobody answered in
-    ``expires_after`` (a run called directly; a suspended run is failed by the server's
-    pause expiry instead, and ``hugopipe.suspended`` records why)."""
-    timeout = expiry_seconds(expires_after)
-    filled = form.with_initial_data(description=description_md)
+    gets the stored answer back. The wait ends ``expires_after`` after the run's first
+    question (``first_asked``), whichever question this is. Raises ``ApprovalExpired``
+    when nobody answered in time (a run called directly, or a new question asked after
+    the deadline; a suspended run is failed by the server's pause expiry instead, and
+    ``hugopipe.suspended`` records why)."""
+    total = expiry_seconds(expires_after)
+    now = datetime.now(UTC)
+    ends = (first_asked() or now) + timedelta(seconds=total)
+    left = math.ceil((ends - now).total_seconds())
+    filled = form.with_initial_data(description=description_md + expires_line(ends, now))
     if deployment.id:
         from prefect.flow_runs import suspend_flow_run
 
         if not _answered(key):
+            if left <= 0:
+                raise expired(total)
             announce(kind, verdict, key)
         # raises prefect's Pause (the process exits) unless the question was answered
-        return suspend_flow_run(wait_for_input=filled, timeout=timeout, key=key)
+        return suspend_flow_run(wait_for_input=filled, timeout=max(left, 1), key=key)
     from prefect.exceptions import FlowPauseTimeout
     from prefect.flow_runs import pause_flow_run
 
+    if left <= 0:
+        raise expired(total)
     announce(kind, verdict, key)
     try:
         answer = pause_flow_run(
             wait_for_input=filled,
-            timeout=timeout,
+            timeout=left,
             poll_interval=int(os.environ.get("HUGOPIPE_APPROVAL_POLL_SECONDS", 5)),
             key=key,
         )
     except FlowPauseTimeout:
-        raise expired(timeout) from None
+        raise expired(total) from None
     return answer
 
 
 def expired(seconds: int) -> ApprovalExpired:
     return ApprovalExpired(
-        f"nobody answered within {describe_duration(seconds)}: the approval expired and "
-        "nothing was deployed",
+        f"nobody answered within {describe_duration(seconds)} of the run's first question: "
+        "the approval expired and nothing was deployed",
         hint="start the publish again when someone can approve it",
         failure_class=FailureClass.UNKNOWN,
     )

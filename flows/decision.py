@@ -10,6 +10,12 @@ UI (menu ⋮ → Resume) or, outside production, with ``hugopipe decide RUN OPTI
 First use: validation that finds only warnings (``warnings_card``): proceed, abort,
 or proceed and accept these warnings into the site's baseline
 (``hugopipe.validate.baseline``), so the same warnings do not ask again.
+
+A card has no second factor, and anything with API access can answer it. Its answer
+therefore never weakens production: on production ``accept`` is only *recorded* here
+(``accept_now=False``); the flow writes the baseline once the production approval that
+follows (phrase, and code when the factor is on) is recorded, and that form says so.
+``proceed`` changes nothing the production approval would not, and ``abort`` only stops.
 """
 
 from __future__ import annotations
@@ -92,11 +98,13 @@ def warnings_card(
     *,
     verdict: str,
     expires_after: str | int | None = None,
+    accept_now: bool = True,
 ) -> Decision:
     """Ask proceed / accept / abort about ``warnings`` (findings not in the baseline).
 
-    ``accept`` writes them to the site's baseline; ``abort`` raises ``Rejected`` (the run
-    ends Cancelled, nothing deployed)."""
+    ``accept`` writes them to the site's baseline, unless ``accept_now`` is False (a
+    production run: the caller writes them with ``accept_warnings`` after the production
+    approval); ``abort`` raises ``Rejected`` (the run ends Cancelled, nothing deployed)."""
     shown = "\n".join(f"- [{w.rule}] {w.file} {w.message}" for w in list(warnings)[:50])
     more = f"\n- … and {len(warnings) - 50} more" if len(warnings) > 50 else ""
     decision = ask(
@@ -109,11 +117,16 @@ def warnings_card(
     )
     if decision.choice == "abort":
         raise Rejected(decision.note or "aborted on the validation warnings card")
-    if decision.choice == "accept":
-        from pathlib import Path
-
-        from hugopipe.validate.baseline import accept
-
-        path = accept(Path(site), list(warnings), note=decision.note, by="decision card")
-        get_run_logger().info("accepted %d warning(s) into %s", len(warnings), path)
+    if decision.choice == "accept" and accept_now:
+        accept_warnings(site, warnings, note=decision.note, by="decision card")
     return decision
+
+
+def accept_warnings(site: str, warnings: Sequence[Any], *, note: str, by: str) -> None:
+    """Write ``warnings`` to the site's baseline (``hugopipe.validate.baseline``)."""
+    from pathlib import Path
+
+    from hugopipe.validate.baseline import accept
+
+    path = accept(Path(site), list(warnings), note=note, by=by)
+    get_run_logger().info("accepted %d warning(s) into %s", len(warnings), path)

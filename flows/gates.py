@@ -5,12 +5,15 @@ validation-warnings card (only warnings, some not in the site's baseline, per th
 environment's ``ask_about_warnings``), then the approve/reject card of a
 non-production change above ``approve_automatically_up_to_pages`` or of a task file
 with ``requires_approval: true``. Production's typed approval stays in
-``flows/publish.py``; its warnings card is asked here too, before it.
+``flows/publish.py``; its warnings card is asked here too, before it. On production the
+card's ``accept`` is held back (``Asked.accept_after_approval``): the baseline is written
+only after the production approval is recorded (``flows/decision.py`` says why).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,19 @@ def new_warnings(site: str, findings: Any) -> list[Any]:
     return [w for w in findings.warnings if not w.accepted and base.match(w) is None]
 
 
+@dataclass
+class Asked:
+    """What the questions before production's form decided."""
+
+    #: stage lines for the result file
+    stages: dict[str, str] = field(default_factory=dict)
+    #: warnings a person chose to accept on a production run's card: written to the
+    #: baseline only once the production approval is recorded
+    accept_after_approval: list[Any] = field(default_factory=list)
+    #: the card's note, for the baseline entries
+    note: str = ""
+
+
 def ask_first(
     site: str,
     env: str,
@@ -52,8 +68,9 @@ def ask_first(
     requires_approval: bool,
     waiting: Callable[[str], None],
     approval_md: Callable[[], str],
-) -> dict[str, str]:
-    """Ask what the rules say must be asked; returns stage lines for the result file.
+) -> Asked:
+    """Ask what the rules say must be asked; returns stage lines for the result file and,
+    on production, the warnings accepted subject to the production approval.
 
     ``waiting(text)`` is called before each wait (the flow records a "paused" result
     file); ``approval_md()`` builds the approval card's description only when needed.
@@ -72,20 +89,28 @@ def ask_first(
     )
     asks_anyway = production or reason is not None
     verdict = verdict_line(env, plan, findings)
-    stages: dict[str, str] = {}
+    asked = Asked()
+    stages = asked.stages
     fresh = new_warnings(site, findings) if findings.warnings else []
     if asks_about_warnings(
         env_cfg.ask_about_warnings, len(fresh), len(findings.errors), asks_anyway
     ):
         waiting("Waiting for a person to decide about validation warnings in the Prefect UI")
         decision = warnings_card(
-            site, fresh, verdict=verdict, expires_after=env_cfg.approval_expires_after
+            site,
+            fresh,
+            verdict=verdict,
+            expires_after=env_cfg.approval_expires_after,
+            accept_now=not production,
         )
         stages["warnings"] = f"{len(fresh)} warning(s): {decision.choice} (decision card)"
+        if production and decision.choice == "accept":
+            asked.accept_after_approval, asked.note = list(fresh), decision.note
+            stages["warnings"] += "; accepted once production is approved"
     if reason is None:
         if not production:
             get_run_logger().info("no approval needed for %s: %s", env, verdict)
-        return stages
+        return asked
     waiting(f"Waiting for a person to approve ({reason})")
     answer = request_staging_approval(
         f"**{verdict}**\n\nAsked because {reason}.\n\n{approval_md()}",
@@ -96,4 +121,4 @@ def ask_first(
     stages["approval"] = "approved on the approval card" + (
         f" ({answer.note})" if answer.note else ""
     )
-    return stages
+    return asked

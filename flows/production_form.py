@@ -4,7 +4,8 @@ The form itself is ``hugopipe.approval.form`` (pure, table-tested); this module 
 collects its inputs (page titles from ``public/``, the source commit, staging's release
 record), publishes the full list of changes as a Prefect artifact the form links to, and
 passes the form and the plan's hash to ``flows.approval``. The hash it returns is what
-``tasks.deploy.apply_deploy`` holds the deploy to.
+``tasks.deploy.apply_deploy`` holds the deploy to. ``staging_gate`` runs first, before any
+question, so ``require_staging_match`` refuses a run nobody has been asked about.
 """
 
 from __future__ import annotations
@@ -84,6 +85,23 @@ def describe_change(
     return approval_form.approval_form(env, plan, **inputs).description
 
 
+def staging_gate(
+    site: str, env: str, cfg: ProjectConfig, plan: DeployPlan
+) -> approval_form.StagingMatch | None:
+    """Staging's state for the production form; refused here when the environment sets
+    ``require_staging_match`` and staging does not serve the same sources. The publish flow
+    calls it before it asks anyone anything (the warnings card included), so nobody answers
+    a question for a run that then stops anyway."""
+    staging = staging_state(site, cfg, plan, source_commit(site))
+    if cfg.environment(env).require_staging_match and (staging is None or staging.state != "same"):
+        raise ProductionRefused(
+            f"{env} requires staging to serve the build first: "
+            + (staging.detail if staging else "there is no staging environment"),
+            hint="publish the same commit to staging, check it, then start the production run again",
+        )
+    return staging
+
+
 def ask_production(
     site: str,
     env: str,
@@ -93,21 +111,18 @@ def ask_production(
     plan: DeployPlan,
     context: dict[str, Any] | None,
     review: str = "",
+    *,
+    staging: approval_form.StagingMatch | None,
+    accepting_warnings: int = 0,
 ) -> tuple[str, dict[str, Any]]:
     """Pause for a person's approval of exactly ``plan``; return the approved plan hash and
     the approval record (the approvals log entry: who, second factor, note, time).
 
-    Refused before asking when the environment sets ``require_staging_match`` and staging
-    does not serve the same sources.
+    ``staging`` is what ``staging_gate`` found (it refuses before anyone is asked);
+    ``accepting_warnings`` how many warnings the approval also accepts into the site's
+    baseline (the warnings card's ``accept``, written only once this approval is recorded).
     """
     commit = source_commit(site)
-    staging = staging_state(site, cfg, plan, commit)
-    if cfg.environment(env).require_staging_match and (staging is None or staging.state != "same"):
-        raise ProductionRefused(
-            f"{env} requires staging to serve the build first: "
-            + (staging.detail if staging else "there is no staging environment"),
-            hint="publish the same commit to staging, check it, then start the production run again",
-        )
     staging_env = cfg.environments.get("staging")
     plan_md = plan.to_markdown()
     warnings_md = "\n".join(f"- [{f.rule}] {f.file} {f.message}" for f in findings.warnings)
@@ -129,6 +144,7 @@ def ask_production(
         staging=staging,
         changes_url=changes_url,
         plain_words=summarize_changes(plan_md, warnings_md),
+        accepting_warnings=accepting_warnings,
     )
     get_run_logger().info("approval form: %s; plan %s", done.verdict, digest)
     entry = request_production_approval(

@@ -16,10 +16,12 @@ from prefect.runtime import flow_run
 from prefect.states import Cancelled, State
 
 from flows.approval import Rejected, approval_line, approval_link, first_start
-from flows.gates import ask_first
+from flows.decision import accept_warnings
+from flows.gates import Asked, ask_first
 from flows.outcome import Progress, recorded
-from flows.production_form import ask_production, describe_change
+from flows.production_form import ask_production, describe_change, staging_gate
 from flows.single_run import yielded
+from hugopipe.approval.form import StagingMatch
 from hugopipe.config import ProjectConfig
 from hugopipe.deploy.models import ApplyStatus
 from hugopipe.errors import HugopipeError
@@ -141,34 +143,55 @@ def publish(
                 run.waiting = True
                 get_run_logger().info("stage waiting: %s", text.lower())
 
+            asked = Asked()
+            staging: StagingMatch | None = None
             if production and plan.empty and plan.remote_source != "full-check":
                 stages["approval"] = "not asked: nothing to deploy"
             else:
+                # require_staging_match refuses before anyone is asked anything
+                staging = staging_gate(site, env, cfg, plan) if production else None
                 # the warnings card, and a non-production change's approve/reject card
-                stages.update(
-                    ask_first(
-                        site,
-                        env,
-                        env_cfg,
-                        production,
-                        plan,
-                        findings,
-                        requires_approval=ask_a_person,
-                        waiting=waiting,
-                        approval_md=lambda: describe_change(
-                            site, env, report, findings, plan, context, review.to_markdown()
-                        ),
-                    )
+                asked = ask_first(
+                    site,
+                    env,
+                    env_cfg,
+                    production,
+                    plan,
+                    findings,
+                    requires_approval=ask_a_person,
+                    waiting=waiting,
+                    approval_md=lambda: describe_change(
+                        site, env, report, findings, plan, context, review.to_markdown()
+                    ),
                 )
+                stages.update(asked.stages)
                 run.waiting = False
             if production and "approval" not in stages:
                 waiting("Waiting for a human to approve in the Prefect UI")
                 approved, approval = ask_production(
-                    site, env, cfg, report, findings, plan, context, review.to_markdown()
+                    site,
+                    env,
+                    cfg,
+                    report,
+                    findings,
+                    plan,
+                    context,
+                    review.to_markdown(),
+                    staging=staging,
+                    accepting_warnings=len(asked.accept_after_approval),
                 )
                 run.waiting = False
                 outputs["approval"] = approval
                 stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"
+                if (
+                    asked.accept_after_approval
+                ):  # the card's accept, now that production is approved
+                    accept_warnings(
+                        site,
+                        asked.accept_after_approval,
+                        note=asked.note,
+                        by=f"decision card, approvals log entry {approval.get('seq')}",
+                    )
             run.deploying = True
             applied = apply_deploy(
                 site,

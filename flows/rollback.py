@@ -1,8 +1,13 @@
 """Flow ``rollback``: restore the previous (or a named) release of an environment.
 
-Production pauses for the same typed approval as ``publish`` (``DEPLOY TO
-PRODUCTION`` in the Prefect UI) with the rollback plan as the form's
-description, before anything is written. There is no parameter to skip it.
+Production (by name, or a target whose bucket or distribution production uses) waits for
+the same approval as ``publish``: the typed ``DEPLOY TO PRODUCTION`` in the Prefect UI, and
+the authenticator code when the serving process holds an approval key. The form shows the
+rollback plan (what it restores and deletes) and its hash; the apply task writes only a
+rollback that plans to that hash again (``hugopipe.deploy.binding``), and the approvals log
+entry goes into the new release record and the result file. There is no parameter to skip
+it; ``hugopipe rollback`` (the agent's shell) refuses production, so a production rollback
+runs only here, in the process that holds production's credentials.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from flows.approval import approval_line, approval_link, first_start, request_pr
 from flows.outcome import Progress, recorded
 from flows.single_run import yielded
 from hugopipe.config import ProjectConfig
+from hugopipe.deploy.binding import rollback_plan_hash
 from hugopipe.results import ResultFile
 from hugopipe.sites import of_param
 from hugopipe.summary import result_summary, rollback_approval_markdown
@@ -57,7 +63,14 @@ def rollback(
             f"from {plan.current_release_id} to {plan.to_release_id}: {len(plan.restores)} to "
             f"restore, {len(plan.deletes)} to delete, {plan.unchanged} unchanged"
         )
+        # production is a bucket, not a name: a target re-pointed at production's bucket asks
+        production = production or plan.production_bucket
+        run.outputs["production"] = production
+        approved: str | None = None
+        approval: dict | None = None
         if production:
+            approved = rollback_plan_hash(plan)
+            run.outputs["plan_hash"] = approved
             run.waiting = True
             waiting = f"Waiting for a human to approve in the Prefect UI: {result.flow_run_url}"
             record_result(  # what Claude Code reads while the run waits (suspended: no process)
@@ -71,17 +84,26 @@ def rollback(
                 )
             )
             approval = request_production_approval(
-                rollback_approval_markdown(env, plan.to_markdown()),
+                rollback_approval_markdown(env, plan.to_markdown(), approved),
+                plan_hash=approved,
+                commit=plan.to_release.git_commit,
                 environment=env,
                 verdict=f"Rollback of {env}: {run.stages['plan']}",
                 expires_after=env_cfg.approval_expires_after,
             )
             run.waiting = False
             run.outputs["approval"] = approval
-            run.stages["approval"] = approval_line(approval)
+            run.stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"
         run.deploying = True
         report = apply_rollback(
-            site, env, env_cfg.target, env_cfg.credentials_block, plan, production
+            site,
+            env,
+            env_cfg.target,
+            env_cfg.credentials_block,
+            plan,
+            production,
+            approved,
+            approval,
         )
         run.deployed = True
         run.outputs.update(

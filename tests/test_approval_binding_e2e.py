@@ -151,3 +151,107 @@ def test_require_staging_match(served: dict) -> None:
         assert "requires staging to serve the build first" in result.render()
         assert "Staging serves different sources" in result.render()
         assert _etags(s3) == before
+
+
+def _inputs(api: str, run_id: str) -> list[str]:
+    """The keys of every question input the run has on the server."""
+    r = httpx.post(
+        f"{api}/flow_runs/{run_id}/input/filter",
+        json={"prefix": "suspended-", "limit": 100, "exclude_keys": []},
+    )
+    r.raise_for_status()
+    return [i["key"] for i in r.json()]
+
+
+WARN_EVERY_TITLE = "\n[validate]\ntitle_max = 12\n"  # every page's title: a warning, no error
+
+
+def test_require_staging_match_refuses_before_the_warnings_card(served: dict) -> None:
+    """Validation finds warnings (production would show the warnings card first), and staging
+    does not serve this build: the run stops before anyone is asked anything."""
+    site, api, s3 = served["site"], served["api"], served["s3"]
+    page = site / "content" / "services" / "_index.md"
+    page.write_text(page.read_text() + "\nWritten for the staging-match-first test.\n")
+    toml = site / "hugopipe.toml"
+    text = toml.read_text()
+    strict = "production = true\nrequire_staging_match = true\n"
+    toml.write_text(text.replace("production = true\n", strict, 1) + WARN_EVERY_TITLE)
+    try:
+        before = _etags(s3)
+        code, out = publish(site, "production")
+    finally:
+        toml.write_text(text)
+    assert code == 1, out  # refused, never paused
+    run_id = out["flow_run_id"]
+    result = find_result(run_id)
+    assert "requires staging to serve the build first" in result.render()
+    assert result.outputs["validation_warnings"] > 0  # the card would have asked
+    assert "decision card" not in result.summary
+    assert _inputs(api, run_id) == []  # no question was put to anyone
+    assert _etags(s3) == before
+
+
+def _question(api: str, run_id: str) -> str:
+    """The schema key of the question the run waits on ('' when it does not wait)."""
+    state = httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]
+    if state["type"] != "PAUSED":
+        return ""
+    return ((state.get("state_details") or {}).get("run_input_keyset") or {}).get("schema", "")
+
+
+def test_a_warnings_card_cannot_weaken_production(served: dict) -> None:
+    """The card has no second factor: anything with API access can answer it. On production
+    its ``accept`` writes the baseline only once the production approval is given; an accept
+    followed by a rejected approval leaves the baseline as it was, and the next run asks
+    again."""
+    site, api = served["site"], served["api"]
+    baseline = site / "validation-baseline.json"
+    assert not baseline.exists()
+    page = site / "content" / "contact.md"
+    page.write_text(page.read_text() + "\nWritten for the warnings-card test.\n")
+    toml = site / "hugopipe.toml"
+    text = toml.read_text()
+    toml.write_text(text + WARN_EVERY_TITLE)
+    try:
+        code, out = publish(site, "production")
+        assert code == 5, out
+        run_id = out["flow_run_id"]
+        assert "decision-warnings" in _question(api, run_id)
+        # the agent answers the card through the API, as anything with API access can
+        assert _resume(api, run_id, {"choice": "accept"})["status"] == "ACCEPT"
+        wait_until(
+            lambda: "production-approval" in _question(api, run_id),
+            240,
+            "the run to come back to the production approval",
+        )
+        assert "validation warning(s) into the site's baseline" in _form(api, run_id)
+        assert not baseline.exists()  # accepted on the card, not yet written
+        rej = hugopipe("reject", run_id, "--reason", "not these warnings")
+        assert rej.returncode == 0, rej.stderr
+        wait_until(
+            lambda: httpx.get(f"{api}/flow_runs/{run_id}").json()["state"]["type"] == "CANCELLED",
+            120,
+            "the rejected run to end",
+        )
+        assert not baseline.exists()  # the rejected approval accepted nothing
+
+        code, out = publish(site, "production")  # the same warnings ask again
+        assert code == 5, out
+        run_id = out["flow_run_id"]
+        assert "decision-warnings" in _question(api, run_id)
+        assert _resume(api, run_id, {"choice": "accept", "note": "known"})["status"] == "ACCEPT"
+        wait_until(
+            lambda: "production-approval" in _question(api, run_id),
+            240,
+            "the run to come back to the production approval",
+        )
+        resp = _resume(api, run_id, {"confirmation": "DEPLOY TO PRODUCTION", "approver": "Ada"})
+        assert resp["status"] == "ACCEPT", resp
+        assert _wait(run_id)["state_type"] == "COMPLETED"
+        entries = json.loads(baseline.read_text())["entries"]  # written after the approval
+        assert entries and all(e["note"] == "known" for e in entries)
+        seq = find_result(run_id).outputs["approval"]["seq"]
+        assert all(e["by"] == f"decision card, approvals log entry {seq}" for e in entries)
+    finally:
+        toml.write_text(text)
+        baseline.unlink(missing_ok=True)

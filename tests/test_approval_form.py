@@ -241,3 +241,14 @@ def test_the_form_shows_titles_without_the_site_name_and_the_artifact_with_it() 
     f = form.approval_form("production", plan, plan_hash="a" * 64, titles=titles)
     assert "**About** `/a/`" in f.description and "**Acme \\| Home** `/`" in f.description
     assert "**About \\| Acme**" in f.changes
+
+
+def test_the_form_says_when_the_approval_also_accepts_warnings() -> None:
+    """A production run's warnings card answered ``accept`` writes the baseline only once the
+    production approval is given; that form says it covers the baseline too."""
+    plain = form.approval_form("production", FIRST, plan_hash="a" * 64).description
+    assert "baseline" not in plain
+    d = form.approval_form("production", FIRST, plan_hash="a" * 64, accepting_warnings=3)
+    line = "Approving also accepts 3 validation warning(s) into the site's baseline"
+    assert line in d.description
+    assert d.description.index(line) < d.description.index("DEPLOY TO PRODUCTION")

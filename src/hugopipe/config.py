@@ -51,10 +51,10 @@ class EnvironmentConfig(BaseModel):
     require_staging_match: bool = Field(
         False,
         strict=True,
-        description="Production only: refuse to ask for approval unless staging serves the same "
-        "source commit and content as the build being approved",
+        description="Production only: stop before asking anyone anything (the warnings card "
+        "included) unless staging serves the same source commit and content as the build",
     )
-    # -- who says yes (hugopipe.approvals reads these; production always asks) ----------------
+    # -- who says yes (hugopipe.approval_rules reads these; production always asks) -----------
     approve_automatically_up_to_pages: int | None = Field(
         None,
         ge=0,
@@ -70,8 +70,9 @@ class EnvironmentConfig(BaseModel):
     )
     approval_expires_after: str | int = Field(
         "24h",
-        description="How long a run waits for a person (approval or decision) before it "
-        "expires without deploying: seconds, or a number with s, m, h or d",
+        description="How long a run waits for a person (approval or decision), counted from "
+        "its first question, before it expires without deploying: seconds, or a number "
+        "with s, m, h or d",
     )
     ask_about_warnings: Literal["never", "when-approving", "always"] = Field(
         "when-approving",

@@ -46,7 +46,7 @@ ENVIRONMENT_KEYS = frozenset(
         "credentials_block",
         "base_url",
         "require_staging_match",
-        # who must say yes before a publish writes (hugopipe.approvals)
+        # who must say yes before a publish writes (hugopipe.approval_rules)
         "approve_automatically_up_to_pages",
         "approve_automatically_with_deletes",
         "approval_expires_after",

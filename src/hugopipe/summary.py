@@ -17,8 +17,15 @@ def _confirm(action: str) -> list[str]:
     ]
 
 
-def rollback_approval_markdown(env: str, plan_md: str) -> str:
-    """The form for rolling production back: the same typed phrase, over the rollback plan."""
+def rollback_approval_markdown(env: str, plan_md: str, plan_hash: str | None = None) -> str:
+    """The form for rolling production back: the same typed phrase, over the rollback plan
+    and its hash (what the approval covers: ``hugopipe.deploy.binding.rollback_plan_hash``)."""
+    covers = (
+        [f"Your approval covers rollback plan `{plan_hash[:12]}`: if the bucket changes "
+         "before it is applied, nothing is written.", ""]
+        if plan_hash
+        else []
+    )  # fmt: skip
     return "\n".join(
         [
             f"## ⚠️ Roll back **{env}** (customer-facing)",
@@ -27,6 +34,7 @@ def rollback_approval_markdown(env: str, plan_md: str) -> str:
             "",
             plan_md.strip(),
             "",
+            *covers,
             *_confirm("roll back exactly as planned above"),
         ]
     )

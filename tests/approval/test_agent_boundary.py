@@ -517,6 +517,59 @@ def test_the_agent_cannot_reach_production(secure: Secure, tmp_path: Path) -> No
         Path(report).write_text(json.dumps(attempts, indent=2))
 
 
+def test_a_wrong_code_asks_again_within_the_first_questions_expiry(secure: Secure) -> None:
+    """Each wrong code asks again with a new question, but the wait still ends when the first
+    question's did (``approval_expires_after`` after it), and every form says when: three
+    tries cannot stretch 24 h to 72 h."""
+    from datetime import datetime, timedelta
+
+    agent = Agent(secure)
+    page_md = secure.site / "content" / "contact.md"
+    page_md.write_text(page_md.read_text() + f"\nExpiry test {time.time():.0f}.\n")
+    agent.run_id = None
+    run = agent.paused()
+    try:
+
+        def asked() -> tuple[str, datetime, datetime, str]:
+            state = agent.api.get(f"/flow_runs/{run}").json()["state"]
+            key = input_base(state)
+            details = state["state_details"]
+            form = agent.api.get(f"/flow_runs/{run}/input/{key}-description").json()
+            return (
+                key,
+                datetime.fromisoformat(details["pause_timeout"]),
+                datetime.fromisoformat(state["timestamp"]),
+                form,
+            )
+
+        def says_expiry(form: str, ends: datetime) -> bool:  # HH:MM of the deadline, ±2 s
+            return any(
+                f"This question expires at {ends + timedelta(seconds=d):%H:%M} UTC" in form
+                for d in (-2, 0, 2)
+            )
+
+        key1, ends1, at1, form1 = asked()
+        assert says_expiry(form1, ends1), form1[-300:]
+
+        def resumed() -> httpx.Response | None:  # a busy SQLite server answers 503 now and then
+            r = agent.resume({"confirmation": PHRASE, "code": wrong_code(secure.secret)})
+            return None if r.status_code >= 500 else r
+
+        r = wait_until(resumed, 120, "the server to take the answer", interval=2)
+        assert _resumed(r) == "ACCEPTED"
+        assert _after_flow(agent, run, key1) == "flow: wrong code, asks again"
+        key2, ends2, at2, form2 = asked()
+        assert key2 != key1 and "The code was wrong (1 of 3 tries" in form2
+        # the second question was asked later (the run started again and planned again) ...
+        assert (at2 - at1).total_seconds() > 2, (at1, at2)
+        # ... and still ends when the first one did
+        assert abs((ends2 - ends1).total_seconds()) <= 2, (ends1, ends2)
+        assert says_expiry(form2, ends1), form2[-300:]
+    finally:
+        _cancel(agent, run)
+        agent.run_id = None
+
+
 @pytest.mark.browser
 @pytest.mark.server
 def test_a_person_with_the_code_approves_in_the_ui_and_a_wrong_code_deploys_nothing(

@@ -74,6 +74,9 @@ def run(project, command: str, cwd: Path | None = None, env_target: str | None =
         "prefect server start",
         "hugopipe validate --site site --json",
         "hugopipe run publish --env live --wait",  # pauses for the person
+        # a production rollback run waits for the same approval as a publish
+        "hugopipe run rollback --env live --wait",
+        "hugopipe run rollback --env live --param to_release=r0123456789abcde --wait",
         "hugopipe deploy --site site --env staging --dry-run",
         f"hugopipe approve {RUN} --note ok",  # the CLI refuses a production run itself
         "hugopipe plan --env live --json",
@@ -105,7 +108,10 @@ def test_allowed(project, root: Path, command: str) -> None:
         ("hugopipe deploy --site site --env live", "outside the approval flow"),
         ("hugopipe deploy --site site --target LIVE", "outside the approval flow"),
         ("hugopipe rollback --env production", "outside the approval flow"),
-        ("hugopipe run rollback --env live", "outside the approval flow"),
+        ("hugopipe run maintenance --env live", "outside the approval flow"),
+        ("hugopipe run rollback --env live --deployment x", "plain `uv run hugopipe run rollback"),
+        ("hugopipe run rollback --env live --param skip=1", "plain `uv run hugopipe run rollback"),
+        ("hugopipe run rollback --env live --param", "plain `uv run hugopipe run rollback"),
         ("hugopipe run publish --env live --param skip_approval=true", "plain `uv run hugopipe"),
         ("hugopipe run publish --env canary --deployment x", "plain `uv run hugopipe"),
     ],

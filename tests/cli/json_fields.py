@@ -237,6 +237,8 @@ ROLLBACK_PLAN = {
     "target",
     "bucket",
     "prefix",
+    "endpoint",
+    "production_bucket",
     "current_release_id",
     "current_manifest_etag",
     "to_release_id",

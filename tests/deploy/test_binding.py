@@ -77,3 +77,61 @@ def test_apply_refuses_a_plan_for_another_endpoint(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not dev"):
         apply_plan(plan, public, moved, store)
     assert not [c for c in store.calls if c[0] in {"put", "delete"}]
+
+
+def _two_releases(tmp_path: Path):
+    """A bucket with two releases (the second changed index.html and deleted robots.txt)."""
+    from hugopipe.deploy import plan_deploy as plan
+
+    public, target, store = _setup(tmp_path)
+    first = {"seq": 1, "approver": "whoever approved release one"}
+    apply_plan(plan(public, target, store), public, target, store, approval=first)
+    (public / "index.html").write_text("<html>release two</html>")
+    (public / "robots.txt").unlink()
+    apply_plan(plan(public, target, store), public, target, store)
+    return public, target, store
+
+
+def test_a_rollback_plan_has_a_hash_and_a_change_after_the_approval_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A production rollback is bound like a deploy: planned again at apply time, it must
+    hash to what the person approved; another release landing in between writes nothing."""
+    from hugopipe.deploy import apply_rollback, plan_rollback
+    from hugopipe.deploy.binding import check_rollback_approved, rollback_plan_hash
+
+    public, target, store = _two_releases(tmp_path)
+    approved = plan_rollback(target, store)
+    digest = rollback_plan_hash(approved)
+    assert len(digest) == 64 and digest == rollback_plan_hash(plan_rollback(target, store))
+    check_rollback_approved(approved, digest, plan_rollback(target, store))  # unchanged: passes
+    with pytest.raises(ApprovalMismatch, match="not the approved one"):
+        check_rollback_approved(approved, "0" * 64, approved)
+    # the same rollback to another bucket or endpoint is another plan
+    moved = approved.model_copy(update={"bucket": "other"})
+    assert rollback_plan_hash(moved) != digest
+    with pytest.raises(ApprovalMismatch, match="the target changed from s3://prod/ to s3://other/"):
+        check_rollback_approved(approved, digest, moved)
+    assert (
+        rollback_plan_hash(approved.model_copy(update={"endpoint": "https://x.example"})) != digest
+    )
+
+    # a third release lands after the approval: the same rollback, planned again, differs
+    (public / "index.html").write_text("<html>release three</html>")
+    apply_plan(plan_deploy(public, target, store), public, target, store)
+    store.calls.clear()
+    again = plan_rollback(target, store, approved.to_release_id)
+    with pytest.raises(ApprovalMismatch, match="the bucket's release changed") as exc:
+        check_rollback_approved(approved, digest, again)
+    assert "nothing was written" in (exc.value.hint or "")
+    assert not [c for c in store.calls if c[0] in {"put", "delete", "restore"}]
+
+    # the approval record is the rollback's own, not the one of the release it restores
+    assert again.to_release.approval == {"seq": 1, "approver": "whoever approved release one"}
+    entry = {"seq": 7, "plan_hash": rollback_plan_hash(again), "approver": "Ada"}
+    apply_rollback(again, target, store, approval=entry)
+    from hugopipe.deploy.state import read_manifest
+
+    manifest, _ = read_manifest(store, target)
+    assert manifest is not None and manifest.approval == entry
+    assert manifest.release_id == again.new_release_id

@@ -206,3 +206,24 @@ def test_installed_command_flushes_everything_before_its_quick_exit(
     assert proc.returncode == 1 and "max-deletes" in proc.stderr
     proc = hugopipe("deploy", "--site", str(site), "--target", "production")
     assert proc.returncode == 3 and "DEPLOY TO PRODUCTION" in proc.stderr
+
+
+def test_cli_rollback_refuses_a_target_re_pointed_at_the_production_bucket(
+    tmp_path, s3, bucket, moto_endpoint, capsys
+):
+    """Production is a bucket, not a name: a dev target that Hugo's merged configuration
+    points at production's bucket (here through a YAML file, which the fast file reader
+    does not read) is refused (exit 3) before anything is planned or written."""
+    site = _hugo_site(tmp_path / "site", moto_endpoint, bucket)
+    s3.create_bucket(Bucket=f"{bucket}-prod")
+    (site / "config/dev").mkdir(parents=True)
+    (site / "config/dev/hugo.yaml").write_text(
+        "deployment:\n  targets:\n    - name: dev\n"
+        f"      url: s3://{bucket}-prod?endpoint={moto_endpoint}&use_path_style=true\n"
+    )
+    assert load_target(site, "dev", environment="dev").bucket == f"{bucket}-prod"
+    before = s3.list_object_versions(Bucket=f"{bucket}-prod").get("Versions", [])
+    assert main(["rollback", "--site", str(site), "--env", "dev"]) == 3
+    err = capsys.readouterr().err
+    assert "a production environment writes to" in err and "rollback flow" in err
+    assert s3.list_object_versions(Bucket=f"{bucket}-prod").get("Versions", []) == before

@@ -6,7 +6,8 @@
   through ``prefect api`` (reads and ``/filter``/``/count`` queries pass), and
   ``prefect deployment run`` naming production.
 - ``hugopipe deploy``/``rollback`` naming production, ``hugopipe run FLOW`` for production
-  other than a plain ``run publish`` (which pauses for the person), ``hugopipe approve``
+  other than a plain ``run publish`` or ``run rollback [--param to_release=ID]`` (both wait
+  for the person before they write), ``hugopipe approve``
   naming production. ``hugopipe approve RUN`` itself asks the Prefect API and refuses a
   production run (exit 3), so the guard does not look the run up.
 
@@ -110,9 +111,18 @@ def hugopipe(rest: list[Word], shown: str, project: Project) -> None:
         raise Block(
             f"`{shown}` approves a production run; only a human approves production, in the Prefect UI"
         )
-    if sub in ("deploy", "rollback") or flow != "publish":
+    if sub in ("deploy", "rollback") or flow not in ("publish", "rollback"):
         raise Block(f"`{shown}` touches production ({name}) outside the approval flow")
-    if any(w.text.startswith(("--param", "--deployment")) or DYN in w.text for w in rest):
+    # run publish / run rollback: both wait for the person's approval before they write; a
+    # rollback may name the release to restore (--param to_release=ID), nothing else
+    texts = [w.text for w in rest]
+    params = [t.removeprefix("--param=") for t in texts if t.startswith("--param=")]
+    params += [
+        texts[i + 1] if i + 1 < len(texts) else "" for i, t in enumerate(texts) if t == "--param"
+    ]
+    allowed = flow == "rollback" and all(p.startswith("to_release=") for p in params)
+    if any(t.startswith("--deployment") or DYN in t for t in texts) or (params and not allowed):
         raise Block(
-            f"`{shown}`: start production with plain `uv run hugopipe run publish --env {name}`"
+            f"`{shown}`: start production with plain `uv run hugopipe run {flow} --env {name}`"
+            + (" [--param to_release=ID]" if flow == "rollback" else "")
         )

@@ -200,10 +200,13 @@ def approval_form(
     changes_url: str | None = None,
     plain_words: str = "",
     review: str = "",
+    accepting_warnings: int = 0,
 ) -> ApprovalForm:
     """The form's Markdown and the full list of changes (see the module docstring).
 
-    ``review`` is the second-pass review's warnings (``hugopipe.llm.review``), Markdown."""
+    ``review`` is the second-pass review's warnings (``hugopipe.llm.review``), Markdown.
+    ``accepting_warnings``: how many warnings this approval also accepts into the site's
+    baseline (the warnings card answered ``accept``; written only once it is approved)."""
     warnings = warnings or []
     line = verdict(plan, errors, len(warnings))
     pages, assets = classify(plan, titles or {})
@@ -213,6 +216,11 @@ def approval_form(
         top.append(f"Requested: “{_md(str(context['user_request']))}”")
     if staging is not None:
         top.append(("✅ " if staging.state == "same" else "⚠️ ") + staging.detail)
+    if accepting_warnings:
+        top.append(
+            f"⚠️ Approving also accepts {accepting_warnings} validation warning(s) into the "
+            "site's baseline: they will not ask again."
+        )
     top.append("")
     body = [
         f"**Pages** at {origin or 'the site'}" + (f" ({len(pages)})" if pages else ": none"),

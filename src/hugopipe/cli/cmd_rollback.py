@@ -1,7 +1,10 @@
 """``hugopipe rollback``: restore the previous (or a named) release of a non-production environment.
 
-Production is refused here: the ``rollback`` flow restores production, after
-the same typed approval in the Prefect UI as a publish.
+Production is refused here, by name and by bucket (a target whose bucket or distribution
+a production environment writes to, as Hugo's merged configuration names it): the
+``rollback`` flow restores production, in the process that holds production's
+credentials, after the same approval in the Prefect UI as a publish, bound to the
+rollback plan's hash.
 """
 
 from __future__ import annotations
@@ -60,6 +63,14 @@ def run(args: argparse.Namespace) -> int:
         )
     env = project.environment(args.env)
     target = load_target(args.site, env.target, environment=args.env)
+    from hugopipe.deploy import binding
+
+    if binding.target_resources(target) & binding.production_resources(args.site):
+        raise ProductionRefused(
+            f"hugopipe rollback refuses {args.env!r}: its target s3://{target.bucket} is a "
+            "bucket (or distribution) a production environment writes to",
+            hint=ROLLBACK_HINT,
+        )
     from hugopipe import credentials
     from hugopipe.cli.aws_block import load_block
 

@@ -13,6 +13,11 @@ pause writes nothing.
 its endpoint) and distribution a production environment writes to, by the site's config
 files (``projectfile``, the rule every caller shares) and by Hugo's own merged
 configuration (which also sees YAML files and ``HUGO_*`` overrides).
+
+A production rollback is bound the same way: :func:`rollback_plan_hash` covers every
+object it restores (key and S3 version), every delete, the release it starts from and
+the one it restores, and where it writes; :func:`check_rollback_approved` compares the
+rollback planned again at apply time.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hugopipe import projectfile, sitetargets
 from hugopipe.deploy.models import DeployPlan
 from hugopipe.deploy.targets import DeployTarget
 from hugopipe.errors import ConfigError, ProductionRefused
+
+if TYPE_CHECKING:  # only its fields are read here; the module pulls in the apply machinery
+    from hugopipe.deploy.releases import RollbackPlan
 
 #: How many hex digits of the hash the form shows (the full hash is in the run's record).
 SHORT = 12
@@ -128,3 +137,63 @@ def what_changed(before: DeployPlan, after: DeployPlan) -> str:
         more = f" and {len(moved) - 3} more" if len(moved) > 3 else ""
         return f"the built output changed ({', '.join(moved[:3])}{more})"
     return "the plan changed (headers or invalidation paths)"
+
+
+def rollback_canonical(plan: RollbackPlan) -> dict[str, object]:
+    """What an approval of a rollback covers, as plain data."""
+    return {
+        "rollback": True,  # never the hash of a deploy plan
+        "bucket": plan.bucket,
+        "endpoint": sitetargets.endpoint_key(plan.endpoint),
+        "prefix": plan.prefix,
+        "distribution": plan.cloudfront_distribution_id,
+        "from_release": [plan.current_release_id, plan.current_manifest_etag],
+        "to_release": plan.to_release_id,
+        "restores": sorted([i.key, i.version_id] for i in plan.restores),
+        "deletes": sorted(plan.deletes),
+        "invalidate": sorted(plan.invalidation_paths),
+    }
+
+
+def rollback_plan_hash(plan: RollbackPlan) -> str:
+    """SHA-256 (hex) of :func:`rollback_canonical`, keys sorted, no whitespace."""
+    text = json.dumps(rollback_canonical(plan), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def rollback_resources(plan: RollbackPlan) -> set[str]:
+    """The bucket and distribution the rollback writes to (``sitetargets`` keys)."""
+    out = {sitetargets.bucket_key(plan.bucket, plan.endpoint)}
+    if plan.cloudfront_distribution_id:
+        out.add(f"cloudfront:{plan.cloudfront_distribution_id}")
+    return out
+
+
+def check_rollback_approved(approved: RollbackPlan, approved_hash: str, now: RollbackPlan) -> None:
+    """Refuse unless ``now`` (the rollback planned again at apply time) is the approved one."""
+    if rollback_plan_hash(approved) != approved_hash:
+        raise ApprovalMismatch(
+            "the rollback handed to apply is not the approved one (approved "
+            f"{approved_hash[:SHORT]}, got {rollback_plan_hash(approved)[:SHORT]})",
+            hint="nothing was written; start the rollback again and approve the new plan",
+        )
+    got = rollback_plan_hash(now)
+    if got == approved_hash:
+        return
+    if rollback_resources(approved) != rollback_resources(now) or approved.prefix != now.prefix:
+        what = (
+            f"the target changed from s3://{approved.bucket}/{approved.prefix} to "
+            f"s3://{now.bucket}/{now.prefix}"
+        )
+    elif approved.current_release_id != now.current_release_id:
+        what = (
+            f"the bucket's release changed from {approved.current_release_id} "
+            f"to {now.current_release_id}"
+        )
+    else:
+        what = "the rollback plan changed"
+    raise ApprovalMismatch(
+        f"{what} since the approval (approved rollback {approved_hash[:SHORT]}, it would now "
+        f"be {got[:SHORT]})",
+        hint="nothing was written; start the rollback again and approve the new plan",
+    )

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -39,9 +40,14 @@ class RestoreItem(BaseModel):
 
 
 class RollbackPlan(BaseModel):
+    """What a rollback will restore and delete: a value, so an approval can cover exactly it
+    (``hugopipe.deploy.binding.rollback_plan_hash``)."""
+
     target: str
     bucket: str
     prefix: str = ""
+    #: the S3 endpoint written to (None: AWS); part of what an approval covers
+    endpoint: str | None = None
     current_release_id: str
     current_manifest_etag: str
     to_release_id: str
@@ -51,6 +57,9 @@ class RollbackPlan(BaseModel):
     unchanged: int = 0
     invalidation_paths: list[str] = Field(default_factory=list)
     cloudfront_distribution_id: str | None = None
+    #: the bucket or distribution is one a production environment writes to (set by the
+    #: flow's plan task from the site's configuration: production is a bucket, not a name)
+    production_bucket: bool = False
     to_release: ReleaseManifest
 
     def to_markdown(self) -> str:
@@ -154,6 +163,7 @@ def plan_rollback(
         target=target.name,
         bucket=target.bucket,
         prefix=target.prefix,
+        endpoint=target.endpoint,
         current_release_id=current.release_id,
         current_manifest_etag=etag,
         to_release_id=to_id,
@@ -177,11 +187,14 @@ def apply_rollback(
     progress: Callable[[int, int], None] | None = None,
     dry_run: bool = False,
     wait_invalidation: bool = False,
+    approval: dict[str, Any] | None = None,
 ) -> ApplyReport:
     """Restore every object of ``plan.to_release`` from its recorded version; delete what it did not have.
 
     With ``dry_run`` nothing is written (a ``DryRunStore``): the versions are checked and
-    the report lists what would have been restored and deleted.
+    the report lists what would have been restored and deleted. The new release record
+    carries ``approval`` (the approvals log entry of *this* rollback; None when nobody was
+    asked), never the approval of the release it restores.
     """
     started = time.monotonic()
     report = ApplyReport(
@@ -222,6 +235,7 @@ def apply_rollback(
             "release_id": plan.new_release_id,
             "previous_release_id": plan.current_release_id,
             "rolled_back_from": plan.current_release_id,
+            "approval": approval,
             "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "files": dict(sorted(files.items())),
         }
