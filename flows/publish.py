@@ -156,6 +156,7 @@ def publish(
                         approval_md=lambda: describe_change(
                             site, env, report, findings, plan, context, review.to_markdown()
                         ),
+                        review=review,
                     )
                 )
                 run.waiting = False

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from hugopipe.llm.settings import LLMSettings
@@ -22,3 +23,17 @@ def settings_for(fake: FakeOllama, **extra: object) -> LLMSettings:
     return LLMSettings.model_validate(
         {"host": fake.url, "model": "llama3.2:3b", "timeout_seconds": 2, **extra}
     )
+
+
+@pytest.fixture
+def llm_variable(served: dict) -> Iterator[Callable[[dict], None]]:
+    """Set the ``hugopipe_llm`` variable on the test server; removed afterwards."""
+    api = served["api"]
+
+    def put(value: dict) -> None:
+        httpx.delete(f"{api}/variables/name/hugopipe_llm")
+        resp = httpx.post(f"{api}/variables/", json={"name": "hugopipe_llm", "value": value})
+        assert resp.status_code == 201, resp.text
+
+    yield put
+    httpx.delete(f"{api}/variables/name/hugopipe_llm")
