@@ -27,13 +27,18 @@ def settings_for(fake: FakeOllama, **extra: object) -> LLMSettings:
 
 @pytest.fixture
 def llm_variable(served: dict) -> Iterator[Callable[[dict], None]]:
-    """Set the ``hugopipe_llm`` variable on the test server; removed afterwards."""
+    """Set the ``hugopipe_llm`` variable on the test server; removed afterwards. Patched
+    when it exists (a delete the loaded test server did not finish must not fail the set),
+    with a timeout that outlasts a busy SQLite server."""
     api = served["api"]
+    http = httpx.Client(timeout=60)
 
     def put(value: dict) -> None:
-        httpx.delete(f"{api}/variables/name/hugopipe_llm")
-        resp = httpx.post(f"{api}/variables/", json={"name": "hugopipe_llm", "value": value})
-        assert resp.status_code == 201, resp.text
+        resp = http.post(f"{api}/variables/", json={"name": "hugopipe_llm", "value": value})
+        if resp.status_code == 409:
+            resp = http.patch(f"{api}/variables/name/hugopipe_llm", json={"value": value})
+        assert resp.status_code in (201, 204), resp.text
 
     yield put
-    httpx.delete(f"{api}/variables/name/hugopipe_llm")
+    http.delete(f"{api}/variables/name/hugopipe_llm")
+    http.close()
