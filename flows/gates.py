@@ -4,10 +4,12 @@
 validation-warnings card (only warnings, some not in the site's baseline, per the
 environment's ``ask_about_warnings``), then the approve/reject card of a
 non-production change above ``approve_automatically_up_to_pages`` or of a task file
-with ``requires_approval: true``. Production's typed approval stays in
-``flows/publish.py``; its warnings card is asked here too, before it. On production the
-card's ``accept`` is held back (``Asked.accept_after_approval``): the baseline is written
-only after the production approval is recorded (``flows/decision.py`` says why).
+with ``requires_approval: true`` — or, when nothing else asks and the second-pass
+review scored pages low, the review card (``flows/review_card.py``,
+``ask_about_review``). Production's typed approval stays in ``flows/publish.py``; its
+warnings card is asked here too, before it. On production the card's ``accept`` is held
+back (``Asked.accept_after_approval``): the baseline is written only after the production
+approval is recorded (``flows/decision.py`` says why).
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from prefect import get_run_logger
 
 from flows.approval import request_staging_approval
 from flows.decision import warnings_card
-from hugopipe.approval_rules import Change, asks_about_warnings, non_production_reason
+from flows.review_card import review_card
+from hugopipe.approval_rules import (
+    Change,
+    asks_about_review,
+    asks_about_warnings,
+    non_production_reason,
+)
 from hugopipe.config import EnvironmentConfig
 from hugopipe.deploy.binding import plan_hash
 
@@ -68,12 +76,14 @@ def ask_first(
     requires_approval: bool,
     waiting: Callable[[str], None],
     approval_md: Callable[[], str],
+    review: Any = None,
 ) -> Asked:
     """Ask what the rules say must be asked; returns stage lines for the result file and,
     on production, the warnings accepted subject to the production approval.
 
     ``waiting(text)`` is called before each wait (the flow records a "paused" result
-    file); ``approval_md()`` builds the approval card's description only when needed.
+    file); ``approval_md()`` builds the approval card's description only when needed;
+    ``review`` is the second-pass review (``hugopipe.llm.review.Review``) or None.
     Raises ``flows.approval.Rejected`` on reject/abort (nothing deployed)."""
     s = plan.summary
     change = Change(s.pages_added, s.pages_changed, s.pages_deleted, s.deletes)
@@ -107,6 +117,15 @@ def ask_first(
         if production and decision.choice == "accept":
             asked.accept_after_approval, asked.note = list(fresh), decision.note
             stages["warnings"] += "; accepted once production is approved"
+    flagged = len(review.warnings) if review is not None else 0
+    if asks_about_review(env_cfg.ask_about_review, flagged, asks_anyway):
+        waiting(f"Waiting for a person to decide about {flagged} page(s) the review flagged")
+        decision = review_card(
+            review, verdict=verdict, expires_after=env_cfg.approval_expires_after
+        )
+        stages["review card"] = (
+            f"{flagged} page(s) under score {review.threshold}: {decision.choice} (decision card)"
+        )
     if reason is None:
         if not production:
             get_run_logger().info("no approval needed for %s: %s", env, verdict)

@@ -163,6 +163,7 @@ def publish(
                     approval_md=lambda: describe_change(
                         site, env, report, findings, plan, context, review.to_markdown()
                     ),
+                    review=review,
                 )
                 stages.update(asked.stages)
                 run.waiting = False

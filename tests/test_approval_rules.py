@@ -6,6 +6,7 @@ import pytest
 
 from hugopipe.approval_rules import (
     Change,
+    asks_about_review,
     asks_about_warnings,
     describe_duration,
     expiry_seconds,
@@ -95,3 +96,28 @@ def test_the_keys_load_and_a_bad_duration_names_its_line(tmp_path) -> None:
     with pytest.raises(ConfigError) as info:
         ProjectConfig.load(tmp_path)
     assert info.value.line == 3 and "approval_expires_after" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("setting", "flagged", "anyway", "asks"),
+    [
+        ("always", 1, False, True),  # a publish that would go on its own: the review card
+        ("always", 0, False, False),  # nothing under the score: nothing to ask
+        ("always", 3, True, False),  # an approval asked anyway shows the pages in its form
+        ("when-approving", 2, False, False),
+        ("when-approving", 2, True, False),
+    ],
+)
+def test_when_the_review_card_asks(setting: str, flagged: int, anyway: bool, asks: bool) -> None:
+    assert asks_about_review(setting, flagged, anyway) is asks
+
+
+def test_ask_about_review_defaults_to_always_and_a_bad_value_names_its_line(tmp_path) -> None:
+    (tmp_path / "hugopipe.toml").write_text('[environments.staging]\ntarget = "staging"\n')
+    assert ProjectConfig.load(tmp_path).environment("staging").ask_about_review == "always"
+    (tmp_path / "hugopipe.toml").write_text(
+        '[environments.staging]\ntarget = "staging"\nask_about_review = "never"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        ProjectConfig.load(tmp_path)
+    assert info.value.line == 3 and "ask_about_review" in str(info.value)

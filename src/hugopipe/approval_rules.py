@@ -5,8 +5,10 @@ environment asks with an approve/reject card when its ``hugopipe.toml`` sets
 ``approve_automatically_up_to_pages`` and the change is larger than that (or deletes
 files, unless ``approve_automatically_with_deletes``), and always when the task file
 said ``requires_approval: true``. Validation that finds only warnings nobody accepted
-yet asks proceed / abort / accept per ``ask_about_warnings``. Whatever waits for a
-person expires after ``approval_expires_after`` (default 24 h) without deploying.
+yet asks proceed / abort / accept per ``ask_about_warnings``; changed pages the
+second-pass review scores low ask proceed / abort per ``ask_about_review``. Whatever
+waits for a person expires after ``approval_expires_after`` (default 24 h) without
+deploying.
 
 Kept apart from the flows so the rules are table-tested without a server.
 """
@@ -104,3 +106,10 @@ def asks_about_warnings(setting: str, new_warnings: int, errors: int, asks_anywa
     if errors or not new_warnings or setting == "never":
         return False
     return setting == "always" or asks_anyway
+
+
+def asks_about_review(setting: str, flagged_pages: int, asks_anyway: bool) -> bool:
+    """Whether the review card is shown: pages under the review's score, a run that would
+    otherwise go on its own (an approval it asks anyway shows the pages in its form), and
+    ``ask_about_review = "always"`` (the default)."""
+    return bool(flagged_pages) and not asks_anyway and setting == "always"

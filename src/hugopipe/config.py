@@ -79,6 +79,12 @@ class EnvironmentConfig(BaseModel):
         description="When validation finds only warnings not yet accepted: ask proceed / abort / "
         "accept before deploying — never, only when the run asks a person anyway, or always",
     )
+    ask_about_review: Literal["when-approving", "always"] = Field(
+        "always",
+        description="When the second-pass review scores changed pages under review_min_score "
+        "(hugopipe.llm.review): always — a publish that would go on its own asks proceed / "
+        "abort first; when-approving — the pages show only in an approval the run asks anyway",
+    )
 
     @field_validator("approval_expires_after")
     @classmethod

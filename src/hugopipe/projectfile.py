@@ -51,6 +51,7 @@ ENVIRONMENT_KEYS = frozenset(
         "approve_automatically_with_deletes",
         "approval_expires_after",
         "ask_about_warnings",
+        "ask_about_review",
     }
 )
 #: Keys of the ``[validate]`` table, checked here so a misspelled key fails when the file is

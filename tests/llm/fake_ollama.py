@@ -4,11 +4,13 @@
 It counts every request (so a test can prove a cached or refused request sent nothing)
 and answers by the schema the client sent as ``format``, the way a real model obeying
 structured output would: a page review scores placeholder text 1, a release summary is
-low risk, an unknown error gets a guess. ``mode`` makes it misbehave on purpose.
+low risk, an unknown error gets a guess. ``mode`` makes it misbehave on purpose;
+``delay`` makes it a slow model (seconds before each chat or generate answer).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +23,7 @@ class FakeOllama:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.requests: list[dict[str, Any]] = []
         self.mode = "ok"  # ok | not-json | wrong-schema | hang
+        self.delay = 0.0  # seconds each chat/generate answer takes (a slow model)
         self.release = threading.Event()  # ends a "hang" (set at shutdown)
         self.lock = threading.Lock()
         fake = self
@@ -28,6 +31,11 @@ class FakeOllama:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
+
+            def handle(self) -> None:
+                # the client may give up waiting (a timeout, a used-up budget)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
 
             def do_GET(self) -> None:
                 fake._record("GET", self.path, {})
@@ -56,6 +64,8 @@ class FakeOllama:
                 if fake.mode == "hang":
                     fake.release.wait(60)
                     return
+                if fake.delay:
+                    fake.release.wait(fake.delay)
                 content = fake.answer(body)
                 chat = self.path == "/api/chat"
 

@@ -107,3 +107,23 @@ def test_a_delegated_task_with_a_bad_host_is_a_failed_result(
     result = run_delegated(LLMSettings.load, "t1", "classify_log", {"log": "x", "categories": "a"})
     assert result.status == "failed" and result.failure_class == "configuration"
     assert "is not a host" in result.next_step
+
+
+def test_every_interface_host_is_probed_as_this_machine_and_the_budget_shown(
+    ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{ollama.port}")
+    monkeypatch.setenv("HUGOPIPE_OLLAMA_MODEL", "llama3.2:3b")
+    rows = _rows(ollama_checks(None))
+    ok, detail, fix = rows["ollama"]
+    assert ok and fix == "", detail
+    assert detail.startswith(
+        f"http://127.0.0.1:{ollama.port} (from 0.0.0.0:{ollama.port}: this machine)"
+    )
+    assert "waits 60 s per request, 120 s per job and run" in detail
+    assert rows["ollama reviewer"][:2] == (True, "llama3.2:3b present")
+    monkeypatch.delenv("HUGOPIPE_OLLAMA_MODEL")
+    [unconfigured] = ollama_checks({"host": f"[::]:{free_port()}"})
+    assert "Ollama at http://[::1]:" in unconfigured["detail"]
+    assert "this machine)" in unconfigured["detail"] and "not probed" not in unconfigured["detail"]
+    assert [r["path"] for r in ollama.calls()] == ["/api/tags"]

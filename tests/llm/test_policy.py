@@ -120,3 +120,54 @@ def test_environment_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.role("reviewer").host == "127.0.0.1:5555"
     v = LLMSettings.load({"model": "a", "roles": {"reviewer": {"model": "b"}}})
     assert v.role("reviewer").model == "b" and v.role("worker").model == "a"
+
+
+# How people write "this machine" when the Ollama *server* listens on every interface
+# (OLLAMA_HOST=0.0.0.0): a client reaches this machine through it, as the ollama command does.
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:11434"),
+        ("0.0.0.0:11434", "http://127.0.0.1:11434"),
+        (" 0.0.0.0:8080 ", "http://127.0.0.1:8080"),
+        ("http://0.0.0.0", "http://127.0.0.1:80"),
+        ("https://0.0.0.0:11434", "https://127.0.0.1:11434"),
+        ("::", "http://[::1]:11434"),
+        ("[::]", "http://[::1]:11434"),
+        ("[::]:11434", "http://[::1]:11434"),
+        ("http://[::]:8080", "http://[::1]:8080"),
+        ("http://[0:0:0:0:0:0:0:0]:8080", "http://[::1]:8080"),
+        ("::1", "http://[::1]:11434"),
+        ("[::ffff:127.0.0.1]:11434", "http://[::ffff:7f00:1]:11434"),
+    ],
+)
+def test_every_interface_is_this_machine(given: str, url: str) -> None:
+    assert normalise_host(given) == url
+    assert host_kind(url, []) == "loopback"
+    assert _settings(given).check_host("worker", given, privacy="local-only") == url
+
+
+def test_every_interface_urls_are_loopback_as_written() -> None:
+    for url in ("http://0.0.0.0:11434", "http://[::]:11434", "http://[0::0]:1"):
+        assert host_kind(url, []) == "loopback", url
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["0.0.0.1", "0", "0.0.0.0.nip.io", "http://[::2]:11434", "[::ffff:10.0.0.1]", "1.0.0.0"],
+)
+def test_look_alikes_of_every_interface_are_still_refused(given: str) -> None:
+    assert host_kind(normalise_host(given), []) == "remote"
+    with pytest.raises(HostRefused):
+        _settings(given).check_host("worker", given)
+
+
+def test_ollama_host_0000_reaches_the_local_server(
+    ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The common set-up: the server's OLLAMA_HOST=0.0.0.0 exported in the same shell."""
+    monkeypatch.setenv("OLLAMA_HOST", f"0.0.0.0:{ollama.port}")
+    monkeypatch.setenv("HUGOPIPE_OLLAMA_MODEL", "llama3.2:3b")
+    result = run_delegated(LLMSettings.load, "t", "classify_log", VALUES, "local-only")
+    assert result.status == "success", result.outputs
+    assert len(ollama.calls("/api/generate")) == 1

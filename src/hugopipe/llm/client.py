@@ -4,21 +4,26 @@
 ``ModelFailure`` whose message is the note the pipeline shows instead (the jobs
 are advisory: the caller falls back to its deterministic result). The host check
 (``LLMSettings.check_host``) runs before the client is even created, so a refused
-host sees no request at all.
+host sees no request at all. A ``Budget`` bounds all of one job's requests in a run
+together (``job_budget_seconds``): each request's timeout is cut to what is left of it,
+and once it is used up the job asks nothing more.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from hugopipe.errors import FailureClass, HugopipeError
 from hugopipe.llm.prompts import load_prompt
 from hugopipe.llm.settings import LLMSettings, Privacy
+
+P = TypeVar("P")
 
 
 class ModelFailure(HugopipeError):
@@ -38,6 +43,9 @@ class Request:
     role: str
     text: str  # the rendered prompt
     privacy: Privacy = "any"
+    #: ``time.monotonic()`` by which the answer must be complete (the job's ``Budget``);
+    #: not part of the cache key: it bounds the wait, not what is answered
+    deadline: float | None = None
 
     def cache_key(self) -> str:
         import hashlib
@@ -84,8 +92,13 @@ def ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
     schema = prompt.spec.answer_schema
     options = {"temperature": prompt.spec.temperature}
     who = f"local model {req.model} at {host}"
+    timeout = settings.timeout_seconds
+    if req.deadline is not None:
+        timeout = min(timeout, req.deadline - time.monotonic())
+        if timeout <= 0:
+            raise ModelFailure(f"{who} was not asked: the job's time budget is used up")
     try:
-        with ollama.Client(host=host, timeout=settings.timeout_seconds) as client:
+        with ollama.Client(host=host, timeout=timeout) as client:
             if prompt.spec.api == "generate":
                 gen = client.generate(
                     model=req.model,
@@ -94,7 +107,7 @@ def ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
                     options=options,
                     stream=settings.stream,
                 )
-                pieces = gen if settings.stream else [gen]
+                pieces = _until(gen, req.deadline) if settings.stream else [gen]
                 content = "".join(p.response or "" for p in pieces)
             else:
                 chat = client.chat(
@@ -104,10 +117,10 @@ def ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
                     options=options,
                     stream=settings.stream,
                 )
-                parts = chat if settings.stream else [chat]
+                parts = _until(chat, req.deadline) if settings.stream else [chat]
                 content = "".join(p.message.content or "" for p in parts)
     except httpx.TimeoutException:
-        raise ModelFailure(f"{who} did not answer within {settings.timeout_seconds:g} s") from None
+        raise ModelFailure(f"{who} did not answer within {timeout:g} s") from None
     except ConnectionError:
         raise ModelFailure(f"{who} is not reachable (connection refused)") from None
     except ollama.ResponseError as exc:
@@ -133,7 +146,39 @@ def ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
     return answer.model_dump(mode="json")
 
 
+def _until(pieces: Iterable[P], deadline: float | None) -> Iterator[P]:
+    """A streamed answer's pieces, cut off (as a timeout) once ``deadline`` has passed:
+    streaming bounds the wait for each piece, the budget the whole answer."""
+    import httpx
+
+    for piece in pieces:
+        yield piece
+        if deadline is not None and time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the job's time budget ran out while the answer streamed")
+
+
 Asker = Callable[[LLMSettings, Request], dict[str, Any]]
+
+
+@dataclass
+class Budget:
+    """One job's time with its model in one run, all requests together.
+
+    Made when the job starts; every request the job sends carries its deadline
+    (``Request.deadline``), so no request outlasts it, and once it is used up the job
+    sends nothing more and keeps its deterministic result."""
+
+    seconds: float
+    deadline: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def used_up(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def note(self) -> str:
+        return f"time budget used up ({self.seconds:g} s per job and run, job_budget_seconds)"
 
 
 @dataclass
@@ -168,18 +213,25 @@ def consult(
     privacy: Privacy = "any",
     asker: Asker | None = None,
     strict: bool = False,
+    budget: Budget | None = None,
 ) -> Consulted:
     """Ask, never raise (unless ``strict``: a delegated task's own prompt errors are the
-    task's failure). No model configured for the role → no answer and no note."""
+    task's failure). No model configured for the role → no answer and no note. With a
+    ``budget`` the request ends by its deadline, and is not sent once it is used up."""
     out = Consulted(prompt=prompt_name)
     try:
         req = prepare(settings, prompt_name, values, privacy)
         if req is None:
             return out
         out.model, out.digest = req.model, req.digest
+        if budget is not None:
+            if budget.used_up():
+                out.note = budget.note()
+                return out
+            req = replace(req, deadline=budget.deadline)
         out.answer = (asker or ask)(settings, req)
     except ModelFailure as exc:
-        out.note = exc.message
+        out.note = budget.note() if budget is not None and budget.used_up() else exc.message
     except HugopipeError as exc:  # a refused host, a bad prompt
         if strict:
             raise

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hugopipe.errors import FailureClass
-from hugopipe.llm.client import Asker, consult
+from hugopipe.llm.client import Asker, Budget, consult
 from hugopipe.llm.rules import explain_known
 from hugopipe.llm.settings import LLMSettings
 from hugopipe.retries import classify
@@ -65,7 +65,13 @@ def explain_failure(
     ruled = explain_by_rules(text, known)
     if ruled is not None:
         return ruled
-    asked = consult(settings, "explain_failure", {"error": text[:4000]}, asker=asker)
+    asked = consult(
+        settings,
+        "explain_failure",
+        {"error": text[:4000]},
+        asker=asker,
+        budget=Budget(settings.job_budget_seconds),
+    )
     if asked.answer:
         guess = asked.answer.get("failure_class", "unknown")
         return Explanation(

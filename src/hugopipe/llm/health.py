@@ -10,7 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from hugopipe.errors import HugopipeError
-from hugopipe.llm.settings import ROLES, VARIABLE, LLMSettings, host_kind, normalise_host
+from hugopipe.llm.settings import (
+    ROLES,
+    VARIABLE,
+    LLMSettings,
+    every_interface,
+    host_kind,
+    normalise_host,
+)
 
 #: the model ``doctor`` suggests pulling when none is configured (README: Local models)
 SUGGESTED_MODEL = "llama3.2:3b"
@@ -62,12 +69,14 @@ def ollama_checks(
                 {
                     "name": "ollama",
                     "ok": have is not None,
-                    "detail": f"{host}: "
+                    "detail": f"{host}{_this_machine(rs.host or '')}: "
                     + (
                         f"{len(have)} models ({', '.join(sorted(have)[:6])})"
                         if have is not None
                         else "not answering"
-                    ),
+                    )
+                    + f"; waits {settings.timeout_seconds:g} s per request, "
+                    f"{settings.job_budget_seconds:g} s per job and run",
                     "fix": ""
                     if have is not None
                     else "install and start Ollama (https://ollama.com/download): `ollama serve`",
@@ -94,20 +103,27 @@ def ollama_checks(
     return rows
 
 
+def _this_machine(written: str) -> str:
+    """Said beside a host written as ``0.0.0.0`` or ``::`` (the server's "every interface"),
+    which the rows show as the loopback address requests go to."""
+    return f" (from {written.strip()}: this machine)" if every_interface(written) else ""
+
+
 def _unconfigured(settings: LLMSettings, timeout: float, suffix: str) -> dict[str, Any]:
     """No model configured: still say whether Ollama answers at the host a model would use,
     so the next step is the right one (start it, pull a model, or only configure one)."""
-    host = normalise_host(settings.host)
+    url = normalise_host(settings.host)
+    host = url + _this_machine(settings.host)
     rules = "no local model configured: reviews and explanations use rules only"
     configure = f"set HUGOPIPE_OLLAMA_MODEL or the {VARIABLE} variable (README: Local models)"
-    if host_kind(host, settings.private_networks) == "remote":  # no consent to contact it
+    if host_kind(url, settings.private_networks) == "remote":  # no consent to contact it
         return {
             "name": "ollama",
             "ok": True,
             "detail": f"{rules}; {host} not probed (not this machine){suffix}",
             "fix": f"optional: {configure}",
         }
-    have = _models(host, timeout)
+    have = _models(url, timeout)
     if have is None:
         return {
             "name": "ollama",

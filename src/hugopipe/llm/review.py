@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hugopipe.llm.client import Asker, consult
+from hugopipe.llm.client import Asker, Budget, consult
 from hugopipe.llm.settings import LLMSettings
 from hugopipe.mdtext import inline
 
@@ -156,9 +156,12 @@ def review_pages(
     *,
     asker: Asker | None = None,
 ) -> Review:
-    """Rules on every page, then the model on up to ``review_max_pages`` of them."""
+    """Rules on every page, then the model on up to ``review_max_pages`` of them, all
+    within ``job_budget_seconds``: what is left unasked keeps the rules' score."""
     out = Review(threshold=settings.review_min_score)
     notes: list[str] = []
+    budget = Budget(settings.job_budget_seconds)
+    asked_pages = 0
     for i, (key, path) in enumerate(pages):
         try:
             html = path.read_text(encoding="utf-8", errors="replace")
@@ -177,12 +180,19 @@ def review_pages(
             "review_page",
             {"url": page_url(key), "text": text[:6000], "found": "; ".join(page.issues) or "none"},
             asker=asker,
+            budget=budget,
         )
         if asked.model:  # a role without a model: the rules alone, and nothing to record
             out.model = {k: v for k, v in asked.record().items() if k != "note"}
         if asked.note:
+            if budget.used_up():
+                asked.note += (
+                    f" after {asked_pages} page(s) had the model's score; the rest have "
+                    "the rules' score only"
+                )
             notes.append(asked.note)
         if asked.answer:
+            asked_pages += 1
             page.source = "rules+model"
             page.score = max(1, min(page.score, int(asked.answer["score"])))
             page.issues += [
@@ -190,6 +200,8 @@ def review_pages(
             ]
     if notes:
         out.model["note"] = notes[0] + (f" (and {len(notes) - 1} more)" if len(notes) > 1 else "")
+    if out.model:
+        out.model["pages_asked"] = asked_pages
     return out
 
 

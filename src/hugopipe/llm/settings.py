@@ -10,10 +10,14 @@ Local only by default: a request goes to a loopback host or to an address inside
 of ``private_networks``; any other host needs ``allow_remote: true`` on that role, and
 a ``local-only`` request goes to loopback or nowhere. The check is on the host as
 written — no DNS lookup is made before it, so a name cannot smuggle a request out.
+``0.0.0.0`` and ``::`` (how Ollama's *server* is told to listen on every interface, so
+``OLLAMA_HOST`` often holds them) mean this machine to a client, as they do to the
+``ollama`` command: they are loopback, and requests go to ``127.0.0.1`` / ``::1``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 from typing import Any, Literal
@@ -78,6 +82,10 @@ class LLMSettings(BaseModel):
     review_max_pages: int = Field(20, ge=0)
     #: the rules call a page with fewer words than this very short
     review_min_words: int = Field(40, ge=0)
+    #: the most one job (review, summary, explanation) waits for the model in one run, all
+    #: requests together: a slow model on many pages delays a publish by this, not by
+    #: pages × ``timeout_seconds``; what is left unasked gets the deterministic result
+    job_budget_seconds: float = Field(120.0, gt=0, le=86400)
 
     _host = field_validator("host")(_valid_host)
 
@@ -141,10 +149,39 @@ class LLMSettings(BaseModel):
         return url
 
 
+#: "every interface" addresses a client reaches as this machine (``OLLAMA_HOST=0.0.0.0``)
+_UNSPECIFIED = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
 def normalise_host(host: str) -> str:
-    """``host[:port]`` or a URL → ``scheme://host:port`` (Ollama's defaults: http, 11434)."""
+    """``host[:port]`` or a URL → ``scheme://host:port`` (Ollama's defaults: http, 11434).
+
+    A bare IPv6 address (``::1``) is a host without a port, and ``0.0.0.0`` / ``::``
+    become ``127.0.0.1`` / ``::1``: a client connecting to them reaches this machine
+    (which is why the ``ollama`` command works with the server's own ``OLLAMA_HOST``),
+    and the URL then says where requests go."""
+    scheme, name, port = _split(host)
+    name = _UNSPECIFIED.get(name, name)
+    shown = f"[{name}]" if ":" in name else name
+    return f"{scheme}://{shown}:{port}"
+
+
+def every_interface(host: str) -> bool:
+    """Whether ``host`` is written as ``0.0.0.0`` or ``::`` (a server's "listen on every
+    interface"), so ``doctor`` can say it was taken as this machine."""
+    try:
+        return _split(host)[1] in _UNSPECIFIED
+    except ValueError:
+        return False
+
+
+def _split(host: str) -> tuple[str, str, int]:
+    """(scheme, host name or canonical IP address, port); ValueError saying what is wrong."""
     text = host.strip() or DEFAULT_HOST
     explicit = "://" in text
+    if not explicit and text.count(":") > 1 and not text.startswith("["):
+        with contextlib.suppress(ValueError):  # not an address: urllib below says what is wrong
+            text = f"[{ipaddress.IPv6Address(text)}]"  # "::" or "::1": not host:port
     try:
         parts = urlsplit(text if explicit else "http://" + text)
         port = parts.port or (({"https": 443}.get(parts.scheme, 80)) if explicit else 11434)
@@ -154,9 +191,15 @@ def normalise_host(host: str) -> str:
         ) from None
     if parts.scheme not in ("http", "https"):
         raise ValueError(f"{host!r} is not a host: the URL scheme must be http or https")
-    name = parts.hostname or "127.0.0.1"
-    shown = f"[{name}]" if ":" in name else name
-    return f"{parts.scheme}://{shown}:{port}"
+    return parts.scheme, _canonical(parts.hostname or "127.0.0.1"), port
+
+
+def _canonical(name: str) -> str:
+    """An IP address in its one spelling (``0:0::0`` → ``::``); a name as it is."""
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return name
 
 
 def host_kind(url: str, private_networks: list[str]) -> Literal["loopback", "private", "remote"]:
@@ -167,7 +210,8 @@ def host_kind(url: str, private_networks: list[str]) -> Literal["loopback", "pri
         addr = ipaddress.ip_address(name)
     except ValueError:
         return "remote"  # a name: not resolved here, so not trusted
-    if addr.is_loopback:
+    mapped = getattr(addr, "ipv4_mapped", None)  # ::ffff:127.0.0.1 is 127.0.0.1
+    if addr.is_loopback or addr.is_unspecified or (mapped is not None and mapped.is_loopback):
         return "loopback"
     if any(addr in ipaddress.ip_network(n, strict=False) for n in private_networks):
         return "private"

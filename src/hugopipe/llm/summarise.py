@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from hugopipe.llm.client import Asker, consult
+from hugopipe.llm.client import Asker, Budget, consult
 from hugopipe.llm.settings import LLMSettings
 from hugopipe.mdtext import inline
 
@@ -41,6 +41,7 @@ def summarise_release(
         "summarize_changes",
         {"plan": plan_md, "warnings": warnings_md or "(none)"},
         asker=asker,
+        budget=Budget(settings.job_budget_seconds),
     )
     if asked.answer:
         return ChangeSummary.model_validate(asked.answer), None
