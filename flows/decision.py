@@ -28,7 +28,7 @@ from prefect import get_run_logger
 from prefect.input import RunInput
 from pydantic import Field, create_model
 
-from flows.approval import Rejected, wait_for_person
+from flows.approval import Rejected, bound_key, wait_for_person
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,11 @@ def warnings_card(
     verdict: str,
     expires_after: str | int | None = None,
     accept_now: bool = True,
+    plan_hash: str | None = None,
 ) -> Decision:
-    """Ask proceed / accept / abort about ``warnings`` (findings not in the baseline).
+    """Ask proceed / accept / abort about ``warnings`` (findings not in the baseline); the
+    question is keyed by ``plan_hash``, so a run started again after its resume that now
+    plans something else asks again instead of replaying the answer.
 
     ``accept`` writes them to the site's baseline, unless ``accept_now`` is False (a
     production run: the caller writes them with ``accept_warnings`` after the production
@@ -110,7 +113,7 @@ def warnings_card(
     decision = ask(
         f"Validation found {len(warnings)} warning(s) and no errors. Deploy anyway?",
         WARNING_OPTIONS,
-        key="warnings",
+        key=bound_key("warnings", plan_hash),
         details_md=shown + more,
         verdict=verdict,
         expires_after=expires_after,

@@ -112,6 +112,7 @@ def ask_first(
             verdict=verdict,
             expires_after=env_cfg.approval_expires_after,
             accept_now=not production,
+            plan_hash=plan_hash(plan),
         )
         stages["warnings"] = f"{len(fresh)} warning(s): {decision.choice} (decision card)"
         if production and decision.choice == "accept":
@@ -121,7 +122,10 @@ def ask_first(
     if asks_about_review(env_cfg.ask_about_review, flagged, asks_anyway):
         waiting(f"Waiting for a person to decide about {flagged} page(s) the review flagged")
         decision = review_card(
-            review, verdict=verdict, expires_after=env_cfg.approval_expires_after
+            review,
+            verdict=verdict,
+            expires_after=env_cfg.approval_expires_after,
+            plan_hash=plan_hash(plan),
         )
         stages["review card"] = (
             f"{flagged} page(s) under score {review.threshold}: {decision.choice} (decision card)"

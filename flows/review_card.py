@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.approval import Rejected
+from flows.approval import Rejected, bound_key
 from flows.decision import Decision, Option, ask
 
 REVIEW_OPTIONS = (
@@ -21,15 +21,22 @@ REVIEW_OPTIONS = (
 )
 
 
-def review_card(review: Any, *, verdict: str, expires_after: str | int | None = None) -> Decision:
+def review_card(
+    review: Any,
+    *,
+    verdict: str,
+    expires_after: str | int | None = None,
+    plan_hash: str | None = None,
+) -> Decision:
     """Ask proceed / abort about ``review``'s warnings (a ``hugopipe.llm.review.Review``);
-    ``abort`` raises ``Rejected`` (the run ends Cancelled, nothing deployed)."""
+    ``abort`` raises ``Rejected`` (the run ends Cancelled, nothing deployed). Keyed by
+    ``plan_hash``: an answer covers the pages of the plan it was given for."""
     flagged = len(review.warnings)
     decision = ask(
         f"The second-pass review scored {flagged} changed page(s) under "
         f"{review.threshold}/5. Deploy anyway?",
         REVIEW_OPTIONS,
-        key="review",
+        key=bound_key("review", plan_hash),
         details_md=review.to_markdown(),
         verdict=f"{verdict}; {flagged} page(s) under review score {review.threshold}",
         expires_after=expires_after,

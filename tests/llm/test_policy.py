@@ -171,3 +171,26 @@ def test_ollama_host_0000_reaches_the_local_server(
     result = run_delegated(LLMSettings.load, "t", "classify_log", VALUES, "local-only")
     assert result.status == "success", result.outputs
     assert len(ollama.calls("/api/generate")) == 1
+
+
+def test_a_proxy_in_the_environment_is_never_used(
+    ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ollama client is an httpx client, which reads HTTP(S)_PROXY: a local-only prompt
+    would go to the proxy (off the machine, with a real one). hugopipe's client does not."""
+    proxy = FakeOllama()  # stands in for a proxy: it records whatever reaches it
+    try:
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(name, proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = run_delegated(_settings(ollama.url), "t", "classify_log", VALUES, "local-only")
+        assert result.status == "success"
+        assert len(ollama.calls()) == 1 and proxy.calls() == []
+    finally:
+        proxy.stop()
+
+
+def test_a_private_network_that_is_not_one_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="'nonsense' is not a network"):
+        LLMSettings.model_validate({"private_networks": ["192.168.1.0/24", "nonsense"]})

@@ -54,6 +54,13 @@ class Request:
         return f"llm-{self.prompt}-{hashlib.sha256(raw.encode()).hexdigest()[:32]}"
 
 
+def client_options(host: str, timeout: float | None) -> dict[str, Any]:
+    """The ``ollama.Client`` (an httpx client) for ``host`` and nothing else: no proxy from
+    ``HTTP(S)_PROXY`` (a local-only prompt would reach the proxy) and no redirects (the
+    policy checked the first host only)."""
+    return {"host": host, "timeout": timeout, "trust_env": False, "follow_redirects": False}
+
+
 def prepare(
     settings: LLMSettings, prompt_name: str, values: dict[str, Any], privacy: Privacy = "any"
 ) -> Request | None:
@@ -98,7 +105,7 @@ def ask(settings: LLMSettings, req: Request) -> dict[str, Any]:
         if timeout <= 0:
             raise ModelFailure(f"{who} was not asked: the job's time budget is used up")
     try:
-        with ollama.Client(host=host, timeout=timeout) as client:
+        with ollama.Client(**client_options(host, timeout)) as client:
             if prompt.spec.api == "generate":
                 gen = client.generate(
                     model=req.model,

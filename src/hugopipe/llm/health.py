@@ -145,7 +145,9 @@ def _models(host: str, timeout: float) -> set[str] | None:
     try:
         import ollama
 
-        with ollama.Client(host=host, timeout=timeout) as client:
+        from hugopipe.llm.client import client_options
+
+        with ollama.Client(**client_options(host, timeout)) as client:
             return {_tagged(m.model or "") for m in client.list().models}
     except Exception:  # not answering, or not Ollama: the row says so
         return None

@@ -192,9 +192,14 @@ def review_pages(
                 )
             notes.append(asked.note)
         if asked.answer:
+            try:
+                score = int(asked.answer["score"])
+            except (KeyError, TypeError, ValueError):  # an edited prompt's schema: advisory
+                notes.append("an answer had no whole-number score; the rules' score stands")
+                continue
             asked_pages += 1
             page.source = "rules+model"
-            page.score = max(1, min(page.score, int(asked.answer["score"])))
+            page.score = max(1, min(page.score, score))
             page.issues += [
                 f"model: {str(i)[:ISSUE_CHARS]}" for i in asked.answer.get("issues", [])[:3]
             ]

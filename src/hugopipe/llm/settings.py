@@ -75,6 +75,17 @@ class LLMSettings(BaseModel):
     stream: bool = False
     #: addresses (CIDR) that count as this machine's private network, e.g. ``192.168.1.0/24``
     private_networks: list[str] = Field(default_factory=list)
+
+    @field_validator("private_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for n in value:
+            try:
+                ipaddress.ip_network(n, strict=False)
+            except ValueError:
+                raise ValueError(f"{n!r} is not a network (CIDR such as 192.168.1.0/24)") from None
+        return value
+
     roles: dict[Role, RoleSettings] = Field(default_factory=dict)
     #: pages the review scores below this (1–5) are warnings in the approval form
     review_min_score: int = Field(3, ge=1, le=5)

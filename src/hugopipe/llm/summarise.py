@@ -44,7 +44,10 @@ def summarise_release(
         budget=Budget(settings.job_budget_seconds),
     )
     if asked.answer:
-        return ChangeSummary.model_validate(asked.answer), None
+        try:
+            return ChangeSummary.model_validate(asked.answer), None
+        except ValueError as exc:  # an edited prompt's schema wider than the model: advisory
+            return None, f"the answer did not fit the summary ({str(exc).splitlines()[0]})"
     return None, asked.note
 
 
