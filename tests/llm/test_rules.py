@@ -95,6 +95,11 @@ WORDS = " ".join(["word"] * 50)
         (f"<h1>T</h1><h2>Empty</h2><h2>Next</h2><p>{WORDS}</p>", 4, "empty section “Empty”"),
         ("<h1>T</h1><p>Too short.</p>", 4, "very short (3 words)"),
         (f"<h1>T</h1><p>{WORDS} todo list of tasks</p>", 5, None),  # lower-case "todo" is a word
+        # code shown on the page is the sample's, not the page's; a phone-number mask is text
+        (f"<h1>T</h1><p>{WORDS}</p><pre><code>// TODO: retry</code></pre>", 5, None),
+        (f"<h1>T</h1><p>{WORDS} Call XXX-XXX-XXXX.</p>", 5, None),
+        (f"<h1>T</h1><p>{WORDS} TODO: the real story.</p>", 1, "placeholder text: “TODO”"),
+        (f"<h1>T</h1><p>{WORDS} Price: XXX.</p>", 1, "placeholder text: “XXX”"),
     ],
 )
 def test_page_checks(body: str, score: int, issue: str | None) -> None:

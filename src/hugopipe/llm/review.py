@@ -28,13 +28,15 @@ MAX_ISSUES = 6
 _SPACES = re.compile(r"\s+")
 
 PLACEHOLDER = re.compile(
-    r"\blorem ipsum\b|\bipsum dolor\b|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b|\bXXX\b)|"
+    r"\blorem ipsum\b|\bipsum dolor\b|(?-i:\bTODO\b|\bTBD\b|\bFIXME\b|(?<![\w-])XXX(?![\w-]))|"
     r"placeholder text|coming soon|\[insert [^\]]*\]",
     re.I,
 )
 _HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)
 _DROP = re.compile(r"<(script|style|nav|header|footer|noscript)\b.*?</\1>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+#: code shown on the page (a "// TODO" in a sample is the sample's, not the page's)
+_CODE = re.compile(r"<(pre|code|kbd|samp)\b.*?</\1>", re.I | re.S)
 _REFRESH = re.compile(r"<meta\s+http-equiv=[\"']?refresh", re.I)
 _DESCRIPTION = re.compile(
     r"<meta\s+[^>]*name=[\"']?description[\"']?[^>]*content=[\"']\s*[^\"'\s][^\"']*[\"']"
@@ -122,7 +124,8 @@ def check_page(key: str, html: str, min_words: int = 40) -> PageReview:
     text, part = page_text(html)
     issues: list[str] = []
     score = 5
-    found = sorted({m.group(0).strip()[:60] for m in PLACEHOLDER.finditer(text)}, key=str.lower)
+    prose = _TAG.sub(" ", _CODE.sub(" ", part))
+    found = sorted({m.group(0).strip()[:60] for m in PLACEHOLDER.finditer(prose)}, key=str.lower)
     if found:
         issues.append("placeholder text: " + ", ".join(f"“{f}”" for f in found[:3]))
         score = 1
