@@ -219,6 +219,20 @@ def test_a_bucket_that_is_production_in_one_site_is_production_in_every_site(
     assert projectfile.is_production("production", envs_a, site=a)
 
 
+def test_a_folder_the_workspace_does_not_list_still_knows_its_production_buckets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy of a site beside the listed ones, its staging target re-pointed at a listed
+    site's production bucket: production, listed or not."""
+    _, b = _two_sites(tmp_path)
+    _repoint(b, "hugopipe-docs-staging", "hugopipe-example-production")
+    f = tmp_path / sitesfile.FILE_NAME
+    f.write_text('[sites.www]\npath = "a"\n')  # b is not listed
+    monkeypatch.setenv(sitesfile.ENV, str(f))
+    envs_b = projectfile.environments(projectfile.read(b))
+    assert projectfile.is_production("staging", envs_b, site=b)
+
+
 def test_a_malformed_workspace_file_stops_the_production_rule(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

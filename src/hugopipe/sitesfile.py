@@ -235,13 +235,11 @@ def site_folders() -> list[Path]:
 
 
 def other_sites(site: Path | str) -> list[Path]:
-    """The listed sites other than ``site`` (for the workspace-wide production rule); none
-    when ``site`` is not one of them (a site the workspace file does not list is not part
-    of that workspace, wherever the command runs)."""
+    """The listed sites other than ``site`` (for the workspace-wide production rule). A
+    folder the file does not list still gets them: a copy of a site whose staging target
+    names a listed site's production bucket is production too."""
     ws = load()
     if ws is None:
         return []
     me = str(Path(site).expanduser().resolve())
-    if all(str(s.path) != me for s in ws.sites):
-        return []
     return [s.path for s in ws.sites if str(s.path) != me]

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.claude.support import HUGO_TOML, HUGOPIPE_TOML, guard_module, make_project
 
 config = guard_module("config")
+
+
+@pytest.fixture(autouse=True)
+def _no_workspace_in_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These projects are their own: the repository's hugopipe-workspace.toml (found from
+    the working directory) would add the example sites' production buckets."""
+    monkeypatch.setenv("HUGOPIPE_WORKSPACE_FILE", "")
 
 
 def know_of(root: Path):
@@ -93,8 +102,8 @@ def test_sites_listed_in_the_workspace_file_count_even_outside_the_project(
 ) -> None:
     """hugopipe-workspace.toml may list a site outside the project: its production bucket
     is production for the guard too; a malformed file blocks storage writes."""
-    monkeypatch.delenv("HUGOPIPE_WORKSPACE_FILE", raising=False)
     root = make_project(tmp_path / "project")
+    monkeypatch.setenv("HUGOPIPE_WORKSPACE_FILE", str(root / "hugopipe-workspace.toml"))
     other = tmp_path / "elsewhere" / "docs"
     (other / "content").mkdir(parents=True)
     (other / "hugo.toml").write_text(

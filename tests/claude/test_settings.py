@@ -65,7 +65,8 @@ def test_routine_commands_are_allowed_and_production_writes_are_not() -> None:
     ):
         assert any(f"uv run hugopipe {needed}" in r for r in allow), needed
     assert not any("production" in r or "approve" in r for r in allow)
-    assert any("hugo deploy" in r for r in deny) and any("prefect api" in r for r in deny)
+    ask = SETTINGS["permissions"]["ask"]
+    assert any("hugo deploy" in r for r in ask) and any("prefect api" in r for r in deny)
     assert "Edit(/.claude/hooks/**)" in deny and "Edit(/.claude/settings.json)" in deny
 
 
@@ -138,3 +139,25 @@ def test_claude_md_is_short_and_imports_exist() -> None:
         "template",
     ):
         assert needed in text
+
+
+def test_no_deny_rule_blocks_a_routine_command() -> None:
+    """Permission rules match a command's text, not what it does: a rule like
+    ``Bash(*s3://<production bucket>*)`` blocks reading a production object, one like
+    ``Bash(*DEPLOY TO PRODUCTION*)`` a grep of the README. The guard hook judges those; the
+    deny list keeps only rules that start with the writing command itself."""
+    import fnmatch
+    import json as _json
+
+    routine = _json.loads((ROOT / "tests/claude/corpus/routine.json").read_text())
+    commands = [c["command"] for c in routine if "command" in c]
+    commands += [
+        "aws s3 cp s3://hugopipe-example-production/index.html -",
+        'grep -n "DEPLOY TO PRODUCTION" README.md',
+        'grep -rn "hugo deploy" docs',
+        "prefect api GET /flow_runs/abc",
+    ]
+    rules = [r[5:-1] for r in SETTINGS["permissions"]["deny"] if r.startswith("Bash(")]
+    for command in commands:
+        for rule in rules:
+            assert not fnmatch.fnmatchcase(command, rule), (rule, command)
