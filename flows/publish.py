@@ -184,15 +184,6 @@ def publish(
                 run.waiting = False
                 outputs["approval"] = approval
                 stages["approval"] = f"{approval_line(approval)}; plan {approved[:12]}"
-                if (
-                    asked.accept_after_approval
-                ):  # the card's accept, now that production is approved
-                    accept_warnings(
-                        site,
-                        asked.accept_after_approval,
-                        note=asked.note,
-                        by=f"decision card, approvals log entry {approval.get('seq')}",
-                    )
             run.deploying = True
             applied = apply_deploy(
                 site,
@@ -206,6 +197,15 @@ def publish(
                 approval,
             )
             run.deployed = True
+            if asked.accept_after_approval and approval:
+                # the card's accept, once production is approved *and* the approved plan is
+                # what was written (apply refuses another plan before any write)
+                accept_warnings(
+                    site,
+                    asked.accept_after_approval,
+                    note=asked.note,
+                    by=f"decision card, approvals log entry {approval.get('seq')}",
+                )
             stages["deploy"] = (
                 "nothing to deploy: the bucket already matches the build"
                 if applied.status == ApplyStatus.NOTHING_TO_DO
