@@ -62,3 +62,17 @@ def find_result(run_id: str):
         if result.flow_run_id == run_id:
             return result
     raise AssertionError(f"no result file for run {run_id} under {root}")
+
+
+def process_of(run_id: str) -> int:
+    """The flow-run process the runner started (its environment names the run)."""
+    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes():
+                return int(entry.name)
+        except OSError:
+            continue
+    return 0

@@ -20,7 +20,7 @@ import yaml
 from hugopipe.exchange import Exchange
 from hugopipe.results import ResultFile
 from tests.cli.conftest import run_cli
-from tests.support import ROOT, wait_until
+from tests.support import ROOT, process_of, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -97,20 +97,6 @@ def test_dropped_task_files_run_and_land_with_their_results(served: dict) -> Non
     assert ResultFile.parse(Path(meta["result_path"]).read_text()).expectations_passed
 
 
-def _process_of(run_id: str) -> int:
-    """The flow-run process the runner started (its environment names the run)."""
-    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if needle in (entry / "environ").read_bytes():
-                return int(entry.name)
-        except OSError:
-            continue
-    return 0
-
-
 def test_production_template_pauses_then_a_killed_worker_is_swept(
     served: dict, tmp_path: Path
 ) -> None:
@@ -131,7 +117,7 @@ def test_production_template_pauses_then_a_killed_worker_is_swept(
             return api.flow_run(run_id)["state"]["type"]
 
         wait_until(lambda: state() == "PAUSED", 240, "the production run to pause")
-        pid = wait_until(lambda: _process_of(run_id), 30, "the flow run's process")
+        pid = wait_until(lambda: process_of(run_id), 30, "the flow run's process")
         os.kill(pid, signal.SIGKILL)
         wait_until(lambda: state() == "CRASHED", 60, "the runner to mark the run Crashed")
         assert (ex.root / "in-progress" / name).is_file()  # nobody else moves it

@@ -16,7 +16,7 @@ import pytest
 
 from hugopipe.results import ResultFile
 from tests.lifecycle.conftest import Life, life_site
-from tests.support import wait_until
+from tests.support import process_of, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -86,7 +86,10 @@ def test_staging_above_the_threshold_asks_survives_a_restart_and_is_approved_fro
         note = _notified(life, run_id, f"/v2/runs/flow-run/{run_id}")
         assert "pages added" in json.dumps(note)
 
-        # the serving process restarts; the approval is still pending and still answerable
+        # the serving process restarts; the approval is still pending and still answerable.
+        # Once the run's own process has exited: a stop while it is still winding down
+        # marks the run Crashed (Prefect 3.8's runner; README, "Restarts and expiry")
+        wait_until(lambda: not process_of(run_id), 60, "the suspended run's process to exit")
         life.stop_serve()
         assert life.state(run_id) == ("PAUSED", "Suspended")
         life.start_serve(site)
