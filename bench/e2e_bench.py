@@ -163,7 +163,12 @@ def run_cli(api_env: dict[str, str], site: Path, api: str) -> dict[str, float]:
         cwd=ROOT,
     )
     t1 = time.time()
-    out = json.loads(proc.stdout)
+    try:
+        out = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(
+            f"cli publish printed no JSON (exit {proc.returncode}): {proc.stderr[-2000:]}"
+        ) from None
     if proc.returncode != 0:
         raise SystemExit(f"cli publish failed ({proc.returncode}): {out} {proc.stderr[-2000:]}")
     return split_cli_run(api, out["flow_run_id"], t0, t1)
