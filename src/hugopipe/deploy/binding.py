@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hugopipe import projectfile, sitetargets
 from hugopipe.deploy.models import DeployPlan
@@ -60,25 +60,32 @@ def canonical(plan: DeployPlan) -> dict[str, object]:
     }
 
 
+def _digest(value: dict[str, Any]) -> str:
+    """SHA-256 (hex) of ``value`` as JSON, keys sorted, no whitespace."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _resources(bucket: str, endpoint: str | None, distribution: str | None) -> set[str]:
+    """A bucket and distribution as ``sitetargets`` keys (what "is production" compares)."""
+    out = {sitetargets.bucket_key(bucket, endpoint)}
+    if distribution:
+        out.add(f"cloudfront:{distribution}")
+    return out
+
+
 def plan_hash(plan: DeployPlan) -> str:
     """SHA-256 (hex) of :func:`canonical`, keys sorted, no whitespace."""
-    text = json.dumps(canonical(plan), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _digest(canonical(plan))
 
 
 def plan_resources(plan: DeployPlan) -> set[str]:
     """The bucket and distribution the plan writes to (``sitetargets`` keys)."""
-    out = {sitetargets.bucket_key(plan.bucket, plan.endpoint)}
-    if plan.cloudfront_distribution_id:
-        out.add(f"cloudfront:{plan.cloudfront_distribution_id}")
-    return out
+    return _resources(plan.bucket, plan.endpoint, plan.cloudfront_distribution_id)
 
 
 def target_resources(target: DeployTarget) -> set[str]:
-    out = {sitetargets.bucket_key(target.bucket, target.endpoint)}
-    if target.cloudfront_distribution_id:
-        out.add(f"cloudfront:{target.cloudfront_distribution_id}")
-    return out
+    return _resources(target.bucket, target.endpoint, target.cloudfront_distribution_id)
 
 
 def production_resources(site: Path | str) -> set[str]:
@@ -157,16 +164,12 @@ def rollback_canonical(plan: RollbackPlan) -> dict[str, object]:
 
 def rollback_plan_hash(plan: RollbackPlan) -> str:
     """SHA-256 (hex) of :func:`rollback_canonical`, keys sorted, no whitespace."""
-    text = json.dumps(rollback_canonical(plan), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _digest(rollback_canonical(plan))
 
 
 def rollback_resources(plan: RollbackPlan) -> set[str]:
     """The bucket and distribution the rollback writes to (``sitetargets`` keys)."""
-    out = {sitetargets.bucket_key(plan.bucket, plan.endpoint)}
-    if plan.cloudfront_distribution_id:
-        out.add(f"cloudfront:{plan.cloudfront_distribution_id}")
-    return out
+    return _resources(plan.bucket, plan.endpoint, plan.cloudfront_distribution_id)
 
 
 def check_rollback_approved(approved: RollbackPlan, approved_hash: str, now: RollbackPlan) -> None:
