@@ -160,17 +160,20 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
     assert data["waiting_for"] == run_id and data["started"] is False, data
     assert data["task_file"] == str(ex.root / "pending" / later)
     assert run_id in out.stderr and "waits in pending/" in out.stderr
-    # the intake claims it and puts it back on every tick while the first run goes on, so
-    # it is out of pending/ for a moment now and then
+    # the intake asks before it claims: the waiting file stays in pending/, untouched, on
+    # every tick while the first run goes on
+    # every tick while the first run goes on (checked at each look until the intake has
+    # logged that the task waits, i.e. a tick judged it)
     waiting = ex.root / "pending" / later
+    as_submit_left_it = waiting.read_text()
+    assert front(waiting)["status"] == "pending"
 
-    def waiting_front() -> dict | None:
-        try:
-            return front(waiting)
-        except FileNotFoundError:
-            return None
+    def intake_said_it_waits() -> bool:
+        # there at every look, as `submit` put it back: never claimed, stamped and returned
+        assert waiting.read_text() == as_submit_left_it
+        return f"task {later} waits:" in served["log"].read_text()
 
-    assert wait_until(waiting_front, 30, "the waiting task")["status"] == "pending"
+    wait_until(intake_said_it_waits, 30, "the intake to see the task waits", interval=0.1)
 
     approve(api, run_id)
     done = wait_until(lambda: landed(ex, name), 240, "the production task to land")

@@ -27,7 +27,7 @@ from typing import Any
 
 from hugopipe.errors import HugopipeError, RunBusy
 from hugopipe.exchange.folders import Exchange, claim, finish, requeue
-from hugopipe.exchange.lifecycle import PRIORITY_QUEUES, settle, start_run
+from hugopipe.exchange.lifecycle import PRIORITY_QUEUES, busy_with, settle, start_run
 from hugopipe.prefect_rest import ApiUnavailable, PrefectApi
 
 log = logging.getLogger("hugopipe.exchange")
@@ -63,12 +63,38 @@ class Tick:
 _told_waiting: set[str] = set()
 
 
+def _tell_waiting(path: Path, exc: RunBusy) -> None:
+    if path.name not in _told_waiting:  # once per file, not every tick
+        _told_waiting.add(path.name)
+        log.info("task %s waits: %s", path.name, exc.message)
+
+
+def _waits(api: Any, path: Path) -> bool:
+    """True when the pending file must wait behind a going run: asked before the file is
+    claimed, so a waiting file stays in pending/, untouched. A file that does not load is
+    not judged here: claiming it moves it to failed/ with the reason."""
+    from hugopipe.taskfile import TaskFileError, load_task
+
+    try:
+        request, _ = load_task(path)
+        busy = busy_with(api, path, request)
+    except (TaskFileError, FileNotFoundError, HugopipeError):
+        return False  # the claim below reports it (or finds the file gone)
+    if busy is None:
+        return False
+    _tell_waiting(path, busy)
+    return True
+
+
 def intake_once(api: Any, exchange: Exchange) -> Tick:
     """One pass: pick up every pending file, then finish every in-progress one whose run ended."""
     from hugopipe.taskfile import TaskFileError, load_task
 
     tick = Tick()
     for path in pending_in_order(exchange):
+        if _waits(api, path):
+            tick.waiting.append(str(path))
+            continue
         claimed = claim(path, exchange)
         if claimed is None:
             continue  # another intake (or submit) took it
@@ -86,11 +112,9 @@ def intake_once(api: Any, exchange: Exchange) -> Tick:
             claimed.rename(path)
             raise
         except RunBusy as exc:
-            # an earlier run of the same site and environment is going: wait behind it
+            # a run of the same site and environment started since _waits looked: wait behind it
             requeue(claimed, path)
-            if path.name not in _told_waiting:  # once per file, not every tick
-                _told_waiting.add(path.name)
-                log.info("task %s waits: %s", path.name, exc.message)
+            _tell_waiting(path, exc)
             tick.waiting.append(str(path))
             continue
         except HugopipeError as exc:

@@ -61,36 +61,63 @@ def run_parameters(request: TaskRequest, task_file: Path) -> tuple[str, dict[str
     return "task", {"task_file": str(task_file.resolve()), **params}
 
 
-def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
-    """Start the run for the in-progress file ``path`` and write its id into the file.
-
-    The idempotency key includes the pickup time: a retried POST cannot start a
-    second run, and the same task id picked up again later (after a failure) can.
-    """
-    from hugopipe.run_control import check_environment, deployment_names, earlier_run
-    from hugopipe.sites import TAG_PREFIX, name_of
+def _target(
+    api: Any, path: Path, request: TaskRequest
+) -> tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The deployment's "flow/name", the deployment, the run's own parameters and those
+    merged over the deployment's."""
+    from hugopipe.run_control import check_environment, deployment_names
 
     name, params = run_parameters(request, path)
     flow_name, dep_name = deployment_names(name)
     dep = api.deployment_by_name(flow_name, dep_name)
     merged = {**(dep.get("parameters") or {}), **params}
     check_environment(merged)
-    # A run of the same deployment, site and environment is going (e.g. a production run
-    # waiting for its approval): a new run would only yield to it and the task would end
-    # "failed". Start nothing; the task waits in pending/ until that run ends.
+    return f"{flow_name}/{dep_name}", dep, params, merged
+
+
+def _busy(
+    api: Any, path: Path, deployment: str, dep: dict[str, Any], merged: dict[str, Any]
+) -> RunBusy | None:
+    from hugopipe.run_control import earlier_run
+
     probe = {"id": "", "deployment_id": dep["id"], "parameters": merged, "created": "~"}
-    if (other := earlier_run(api, probe)) is not None:
-        _, sname = state_of(other)
-        raise RunBusy(
-            f"{flow_name}/{dep_name} run {other.get('name')} ({other['id']}) of the same site "
-            f"and environment is {sname}; {path.name} waits in pending/ until it ends",
-            run=other,
-            hint=(
-                f"approve or reject it at {ui_url(other['id'])}; the intake then starts this task"
-                if sname == "Paused" or (other.get("state") or {}).get("type") == "PAUSED"
-                else "the intake starts this task when that run ends"
-            ),
-        )
+    if (other := earlier_run(api, probe)) is None:
+        return None
+    _, sname = state_of(other)
+    return RunBusy(
+        f"{deployment} run {other.get('name')} ({other['id']}) of the same site "
+        f"and environment is {sname}; {path.name} waits in pending/ until it ends",
+        run=other,
+        hint=(
+            f"approve or reject it at {ui_url(other['id'])}; the intake then starts this task"
+            if sname == "Paused" or (other.get("state") or {}).get("type") == "PAUSED"
+            else "the intake starts this task when that run ends"
+        ),
+    )
+
+
+def busy_with(api: Any, path: Path, request: TaskRequest) -> RunBusy | None:
+    """Why the task must wait, or None: a run of the same deployment, site and environment
+    is going (e.g. a production run waiting for its approval). A new run would only yield
+    to it and the task would end "failed"; instead the task waits in pending/ until it ends.
+    The intake asks this before it claims a file, so a waiting file stays in pending/."""
+    deployment, dep, _, merged = _target(api, path, request)
+    return _busy(api, path, deployment, dep, merged)
+
+
+def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
+    """Start the run for the in-progress file ``path`` and write its id into the file.
+    Raises RunBusy when it would only wait behind another run (``busy_with``).
+
+    The idempotency key includes the pickup time: a retried POST cannot start a
+    second run, and the same task id picked up again later (after a failure) can.
+    """
+    from hugopipe.sites import TAG_PREFIX, name_of
+
+    deployment, dep, params, merged = _target(api, path, request)
+    if (busy := _busy(api, path, deployment, dep, merged)) is not None:
+        raise busy
     queue = PRIORITY_QUEUES[request.priority][0] if dep.get("work_pool_name") else None
     picked = request.picked_up_at.isoformat() if request.picked_up_at else str(now())
     tags = ["task-file", f"priority:{request.priority}"]
@@ -104,7 +131,7 @@ def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
         work_queue_name=queue,
     )
     update_file(path, {"flow_run_id": run["id"], "flow_run_url": ui_url(run["id"])})
-    return Started(run, f"{flow_name}/{dep_name}")
+    return Started(run, deployment)
 
 
 def check_expectations(result: ResultFile, request: TaskRequest) -> ResultFile:
