@@ -17,7 +17,6 @@ automations (deployments/automations.py).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import logging
 import os
@@ -27,17 +26,6 @@ from pathlib import Path
 from hugopipe.flows_registry import DEFAULT_SITE, FLOWS
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def ensure_production_limit() -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists
-
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(
-            GlobalConcurrencyLimitCreate(name="deploy-production", limit=1)
-        )
 
 
 def deployments(site: str, timezone: str, sites: list[str] | None = None) -> list:
@@ -119,7 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
     from prefect import serve
 
-    ensure_production_limit()
+    from tasks.serialise import PRODUCTION_SLOT, ensure_limit
+
+    ensure_limit(PRODUCTION_SLOT)
     try:  # the automations that notify a person (deployments/automations.py)
         from deployments.automations import ensure_notifications
 

@@ -21,13 +21,23 @@ PRODUCTION_SLOT = "deploy-production"
 
 def ensure_limit(name: str) -> None:
     """The global concurrency limit ``name`` (1), created on first use: a site can name any
-    environment, so the limits cannot all be made ahead of time."""
+    environment, so the limits cannot all be made ahead of time.
+
+    Read first, created only when missing: a create of a name that exists fails inside the
+    server (a UNIQUE violation, logged as an error and answered 409), and on SQLite one
+    such failed write was followed by the database staying locked for a minute."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
-    with get_client(sync_client=True) as client, contextlib.suppress(ObjectAlreadyExists):
-        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+            return
+        except ObjectNotFound:
+            pass
+        with contextlib.suppress(ObjectAlreadyExists):  # another run made it just now
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
 
 
 def write_slot(production: bool, bucket: str | None = None) -> AbstractContextManager[object]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from hugopipe.run_control import earlier_run, yield_message
+import pytest
+
+from hugopipe.run_control import earlier_run, production_run, work_queue_for, yield_message
+from tests.support import ROOT
 
 NOW = datetime.now(UTC)
 
@@ -80,3 +84,71 @@ def test_a_run_outside_a_deployment_is_never_held_back() -> None:
     me = {**run("z", "RUNNING", 0), "deployment_id": None}
     api = Api([run("a", "RUNNING", -1)])
     assert earlier_run(api, me) is None and api.asked == []
+
+
+class Pool:
+    """A server whose work pool has the queues named."""
+
+    def __init__(self, *queues: str) -> None:
+        self.queues = set(queues)
+
+    def has_work_queue(self, pool: str, queue: str) -> bool:
+        assert pool == "hugopipe"
+        return queue in self.queues
+
+
+SITE = str(ROOT / "examples" / "site")
+POOLED = {"id": "dep", "work_pool_name": "hugopipe"}
+
+
+@pytest.mark.parametrize(
+    ("dep", "queues", "params", "wanted", "queue"),
+    [
+        # production goes to the production workers' queue when the pool has one ...
+        (
+            POOLED,
+            ("default", "production"),
+            {"site": SITE, "env": "production"},
+            None,
+            "production",
+        ),
+        (POOLED, ("production",), {"site": SITE, "env": "production"}, "urgent", "production"),
+        # ... whatever the environment is called: a site on another machine, by its name
+        (
+            POOLED,
+            ("production",),
+            {"site": "/srv/not-here", "env": "production"},
+            None,
+            "production",
+        ),
+        # ... else where it would have gone (no production queue: the deployment's own)
+        (POOLED, ("default",), {"site": SITE, "env": "production"}, "high", "high"),
+        (POOLED, ("default",), {"site": SITE, "env": "production"}, None, None),
+        # other environments never go there
+        (POOLED, ("production",), {"site": SITE, "env": "staging"}, None, None),
+        (POOLED, ("production",), {"site": SITE, "env": "dev"}, "low", "low"),
+        (POOLED, ("production",), {"site": SITE}, None, None),
+        # a served deployment has no pool: its serving process runs it
+        ({"id": "dep"}, ("production",), {"site": SITE, "env": "production"}, "urgent", None),
+    ],
+)
+def test_a_production_run_goes_to_the_production_queue(
+    dep: dict, queues: tuple[str, ...], params: dict, wanted: str | None, queue: str | None
+) -> None:
+    assert work_queue_for(Pool(*queues), dep, params, wanted) == queue  # type: ignore[arg-type]
+
+
+def test_production_is_the_bucket_not_the_name(tmp_path: Path) -> None:
+    """A staging environment whose target writes the production bucket is production."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "examples" / "site", site, ignore=shutil.ignore_patterns("public"))
+    assert not production_run({"site": str(site), "env": "staging"})
+    cfg = site / "config" / "_default" / "hugo.toml"
+    text = cfg.read_text()
+    assert "s3://hugopipe-example-staging?" in text
+    cfg.write_text(
+        text.replace("s3://hugopipe-example-staging?", "s3://hugopipe-example-production?")
+    )
+    assert production_run({"site": str(site), "env": "staging"})

@@ -73,6 +73,15 @@ def ui_url(flow_run_id: str) -> str:
     return f"{base}/v2/runs/flow-run/{flow_run_id}"
 
 
+def _repeatable(method: str, path: str, body: Any) -> bool:
+    """Can this request be sent again after it got no answer? Reads can, and so can a run's
+    creation with an idempotency key (the server starts one run per key); a state change or
+    a resume cannot, since the first one may have been applied."""
+    if method == "GET" or path.endswith(("/filter", "/count")):
+        return True
+    return isinstance(body, dict) and bool(body.get("idempotency_key"))
+
+
 class PrefectApi:
     def __init__(self, url: str | None = None, timeout: float = 10.0) -> None:
         self.url = (url or api_url()).rstrip("/")
@@ -133,10 +142,23 @@ class PrefectApi:
         target = self._base_path + path + (f"?{urlencode(params)}" if params else "")
         body = jsonlib.dumps(json).encode() if json is not None else None
         delays = (0.5, 1.0, 2.0, 4.0, 8.0)
+        # A server that answers nothing in time is up but stalled (a SQLite write lock held
+        # for a minute was seen): a request safe to repeat waits for it a while longer
+        repeatable = _repeatable(method, path, json)
         for attempt in range(len(delays) + 1):
             try:
                 status, data = self._send(method, target, body)
-            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            except TimeoutError:
+                self.close()
+                if repeatable and attempt < len(delays):
+                    time.sleep(delays[attempt])
+                    continue
+                raise ApiUnavailable(
+                    f"the Prefect API at {self.url} did not answer within {self.timeout:.0f} s",
+                    hint="the server is up but stalled (a busy SQLite database?); try again, "
+                    'or move the server to PostgreSQL (README, "Growing beyond one machine")',
+                ) from None
+            except (OSError, http.client.HTTPException) as exc:
                 self.close()  # a server that is down stays down: report at once, don't spin
                 raise ApiUnavailable(
                     f"cannot reach the Prefect API at {self.url}: {exc.__class__.__name__}",
@@ -203,6 +225,14 @@ class PrefectApi:
                 f"no deployment {flow_name}/{deployment_name}",
                 hint="serve the deployments first: `uv run python deployments/serve.py` (the demo does this)",
             ) from None
+
+    def has_work_queue(self, pool: str, queue: str) -> bool:
+        """Does the work pool ``pool`` have a queue named ``queue``?"""
+        try:
+            self.request("GET", f"/work_pools/{pool}/queues/{queue}")
+        except NotFound:
+            return False
+        return True
 
     def deployment_label(self, run: dict[str, Any]) -> str | None:
         """``flow/deployment`` of the deployment a run was started from; None for a run

@@ -183,8 +183,50 @@ def trigger(
         site = name_of(merged.get("site"))
         if site and not any(t.startswith(TAG_PREFIX) for t in tags or []):
             tags = [*(tags or []), f"{TAG_PREFIX}{site}"]
-        run = api.create_run(dep["id"], params, idempotency_key=idempotency_key, tags=tags)
+        run = api.create_run(
+            dep["id"],
+            params,
+            idempotency_key=idempotency_key,
+            tags=tags,
+            work_queue_name=work_queue_for(api, dep, merged),
+        )
     return run, f"{flow_name}/{dep_name}"
+
+
+#: the work queue that only the production workers poll (README "Growing beyond one machine")
+PRODUCTION_QUEUE = "production"
+
+
+def work_queue_for(
+    api: PrefectApi, dep: dict[str, Any], params: dict[str, Any], wanted: str | None = None
+) -> str | None:
+    """The work queue a new run of ``dep`` goes to: a production run to the pool's
+    ``production`` queue when the pool has one, so only the workers that hold production
+    credentials pick it up; any other run to ``wanted`` (a task's priority queue), else the
+    deployment's own. None for a served deployment (no pool: the serving process runs it)."""
+    pool = dep.get("work_pool_name")
+    if not pool:
+        return None
+    if production_run(params) and api.has_work_queue(pool, PRODUCTION_QUEUE):
+        return PRODUCTION_QUEUE
+    return wanted
+
+
+def production_run(params: dict[str, Any]) -> bool:
+    """Does a run with these parameters deploy production? Decided by the site's own rule
+    (``ProjectConfig.is_production``: its bucket and distribution) when the site is on this
+    machine; for a site only the workers have, by the environment's name."""
+    site, env = params.get("site"), params.get("env")
+    if not isinstance(env, str):
+        return False
+    from hugopipe.sites import local_folder
+
+    folder = local_folder(site) if isinstance(site, str) else None
+    if folder is None:
+        return env == "production"
+    from hugopipe.config import ProjectConfig
+
+    return ProjectConfig.load(folder).is_production(env)
 
 
 def check_environment(params: dict[str, Any]) -> None:

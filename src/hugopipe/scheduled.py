@@ -63,7 +63,7 @@ def start_due_publish(api: Any, site: str, env: str, now: datetime | None = None
     pages create one run between them.
     """
     from hugopipe.maintenance.history import active_publish, last_publish
-    from hugopipe.run_control import deployment_names
+    from hugopipe.run_control import deployment_names, work_queue_for
 
     since = last_publish(api, env, site)
     if since is None:
@@ -88,10 +88,16 @@ def start_due_publish(api: Any, site: str, env: str, now: datetime | None = None
     flow_name, dep_name = deployment_names("publish")
     dep = api.deployment_by_name(flow_name, dep_name)
     key = "scheduled:" + "|".join([site, env, *sorted(f"{d['page']}@{d['at']}" for d in due)])
+    params = {
+        "env": env,
+        "site": site,
+        "context": {"user_request": "scheduled publish", "due": due},
+    }
     run = api.create_run(
         dep["id"],
-        {"env": env, "site": site, "context": {"user_request": "scheduled publish", "due": due}},
+        params,
         idempotency_key=key[:1000],
         tags=["scheduled-publish"],
+        work_queue_name=work_queue_for(api, dep, params),
     )
     return {"env": env, "started": run["id"], "due": due, "reason": f"{len(due)} page(s) due"}

@@ -104,12 +104,16 @@ class FakeApi:
     """The calls the intake makes to start a run; counts them. Its runs are the going
     runs the intake asks about (``/flow_runs/filter``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *queues: str) -> None:
         self.created: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.queues = set(queues or ("urgent", "high", "normal", "low"))
 
     def deployment_by_name(self, flow: str, dep: str) -> dict[str, Any]:
         return {"id": f"{flow}/{dep}", "parameters": {}, "work_pool_name": "hugopipe"}
+
+    def has_work_queue(self, pool: str, queue: str) -> bool:
+        return queue in self.queues
 
     def create_run(self, dep_id: str, params: dict, **kw: Any) -> dict[str, Any]:
         with self.lock:
@@ -160,6 +164,21 @@ def test_two_intakes_start_one_run_per_file(tmp_path: Path) -> None:
     for path in ex.files("in-progress"):
         text = path.read_text()
         assert "flow_run_id: run-" in text and "status: in-progress" in text
+
+
+def test_a_production_task_goes_to_the_production_workers_queue(tmp_path: Path) -> None:
+    """Whatever its priority, when the pool has a ``production`` queue (the one only the
+    workers with production credentials poll); its priority's queue when it has none."""
+    for queues, expected in [(("urgent", "production"), "production"), (("urgent",), "urgent")]:
+        ex = Exchange(tmp_path / "-".join(queues))
+        (ex.folder("pending") / "p.md").write_text(
+            TASK.format(priority="urgent", site=ROOT / "examples" / "site").replace(
+                "task_type: hugo-build", "task_type: hugo-deploy-production"
+            )
+        )
+        api = FakeApi(*queues)
+        intake_once(api, ex)
+        assert [c["work_queue_name"] for c in api.created] == [expected]
 
 
 def test_a_task_behind_a_going_run_waits_in_pending(tmp_path: Path) -> None:

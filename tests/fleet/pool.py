@@ -127,8 +127,10 @@ class PoolServer:
         )
         self.prefect("deploy", *([f"--name={n}" for n in names] or ["--all"]))
 
-    def start_worker(self, name: str, **env: str) -> subprocess.Popen:
+    def start_worker(self, name: str, *queues: str, **env: str) -> subprocess.Popen:
+        """A ``prefect worker`` polling ``queues`` of the pool (every queue when none)."""
         cmd = [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", name]
+        cmd += [arg for q in queues for arg in ("--work-queue", q)]
         return self._spawn(name, cmd, self.env(PREFECT_WORKER_QUERY_SECONDS="1", **env))
 
     def log(self, name: str) -> str:

@@ -4,7 +4,8 @@ prefect.yaml is deployed to a PostgreSQL-backed server the way the README says; 
 sites publish to staging at once, then both ask for production, both are approved at
 the same moment through the API (the typed phrase), and the ``deploy-production``
 global concurrency limit (tasks/serialise.py) must still let one production write
-through at a time. Each site's runs stay its own: the runs of one site name that site,
+through at a time. `hugopipe run` puts the production runs on the ``production`` queue,
+which only the production worker polls. Each site's runs stay its own: the runs of one site name that site,
 and its buckets hold only its pages.
 """
 
@@ -49,9 +50,13 @@ def _keys(s3, bucket: str) -> set[str]:
 
 @pytest.fixture(scope="session")
 def pool(pool_server: PoolServer) -> PoolServer:
+    """The README's set-up: two workers for everything but production, and a production
+    queue that only the production worker (the one with production credentials) polls."""
     pool_server.deploy_pool("publish/site")
+    pool_server.prefect("work-queue", "create", "production", "--pool", "hugopipe", "--limit", "1")
     for name in ("worker-a", "worker-b"):
-        pool_server.start_worker(name)
+        pool_server.start_worker(name, "default")
+    pool_server.start_worker("worker-production", "production")
     return pool_server
 
 
@@ -98,6 +103,12 @@ def test_two_sites_publish_through_two_workers_and_production_stays_serialised(
         json={"flows": {"name": {"any_": ["publish"]}}, "limit": 50, "sort": "START_TIME_ASC"},
     ).json()
     assert len(publishes) == 4 and {r["work_pool_name"] for r in publishes} == {"hugopipe"}
+    # `hugopipe run` put each production run on the production queue, and only there
+    queues = {(r["parameters"]["env"], r["work_queue_name"]) for r in publishes}
+    assert queues == {("staging", "default"), ("production", "production")}, queues
+    for run_id in run_ids:  # run by the production worker (the only one polling that queue)
+        assert run_id in pool.log("worker-production")
+        assert run_id not in pool.log("worker-a") + pool.log("worker-b")
 
     # each site's history is its own: two runs (staging, production) name it as their site
     for site in sites:

@@ -113,12 +113,13 @@ def start_run(api: Any, path: Path, request: TaskRequest) -> Started:
     The idempotency key includes the pickup time: a retried POST cannot start a
     second run, and the same task id picked up again later (after a failure) can.
     """
+    from hugopipe.run_control import work_queue_for
     from hugopipe.sites import TAG_PREFIX, name_of
 
     deployment, dep, params, merged = _target(api, path, request)
     if (busy := _busy(api, path, deployment, dep, merged)) is not None:
         raise busy
-    queue = PRIORITY_QUEUES[request.priority][0] if dep.get("work_pool_name") else None
+    queue = work_queue_for(api, dep, merged, PRIORITY_QUEUES[request.priority][0])
     picked = request.picked_up_at.isoformat() if request.picked_up_at else str(now())
     tags = ["task-file", f"priority:{request.priority}"]
     if merged.get("site"):  # the run names its site: `hugopipe runs --site` filters on it

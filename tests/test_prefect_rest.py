@@ -1,0 +1,96 @@
+"""``PrefectApi`` against a server that stalls: a read waits for it, a state change does not
+repeat itself."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from hugopipe.prefect_rest import ApiUnavailable, PrefectApi
+
+
+class Stalling(BaseHTTPRequestHandler):
+    """Answers every request, but the first ``stalls`` of them only after ``release`` is set."""
+
+    stalls: ClassVar[int] = 0
+    seen: ClassVar[list[str]] = []
+    release: ClassVar[threading.Event] = threading.Event()
+
+    def _answer(self) -> None:
+        cls = type(self)
+        cls.seen.append(f"{self.command} {self.path}")
+        if len(cls.seen) <= cls.stalls:
+            cls.release.wait(10)
+        body = json.dumps({"id": "r1", "path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    Stalling.seen = []
+    Stalling.release = threading.Event()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/api"
+    Stalling.release.set()
+    httpd.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/flow_runs/r1", None),
+        ("POST", "/flow_runs/filter", {"limit": 1}),
+        ("POST", "/deployments/d/create_flow_run", {"idempotency_key": "k"}),
+    ],
+)
+def test_a_request_safe_to_repeat_outlasts_a_stall(
+    server: str, method: str, path: str, body: dict | None
+) -> None:
+    Stalling.stalls = 2  # two attempts get no answer in time, the third is answered
+    with PrefectApi(server, timeout=0.3) as api:
+        assert api.request(method, path, json=body)["id"] == "r1"
+    assert len(Stalling.seen) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/flow_runs/r1/set_state", {"state": {"type": "CANCELLED"}, "force": True}),
+        ("/flow_runs/r1/resume", {"run_input": {"confirmation": "DEPLOY TO PRODUCTION"}}),
+    ],
+)
+def test_a_change_is_never_sent_twice(server: str, path: str, body: dict) -> None:
+    Stalling.stalls = 1
+    with PrefectApi(server, timeout=0.3) as api, pytest.raises(ApiUnavailable) as err:
+        api.request("POST", path, json=body)
+    assert "did not answer within" in err.value.message and err.value.hint
+    assert Stalling.seen == [f"POST /api{path}"]
+
+
+def test_a_server_that_is_down_is_reported_at_once() -> None:
+    with (
+        PrefectApi("http://127.0.0.1:9/api", timeout=5) as api,
+        pytest.raises(ApiUnavailable) as err,
+    ):
+        api.request("GET", "/health")
+    assert "cannot reach the Prefect API" in err.value.message
