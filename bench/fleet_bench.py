@@ -154,6 +154,11 @@ def wave(api: str, deployment_ids: dict[str, str], sites: list[Path], history_da
             pending = [i for i in ids if i not in done]
             body = {"flow_runs": {"id": {"any_": pending}}, "limit": len(pending)}
             for r in client.post("/flow_runs/filter", json=body).json():
+                if r["state"]["type"] == "PAUSED":  # nobody answers here: say which and why
+                    raise SystemExit(
+                        f"run {r['name']} ({r['id']}, {r['parameters'].get('site')}) waits for "
+                        f"a person: {r['state'].get('message') or r['state']['name']}"
+                    )
                 if r["state"]["type"] not in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                     continue
                 trs = client.post(

@@ -87,7 +87,8 @@ def _environment(
         sections.append(f"### Due posts ({env})\n\n" + "\n".join(f"- {d}" for d in due))
 
     def build_step() -> dict:
-        return {"report": build(site, env, base_url=env_cfg.base_url)}
+        # its own folder: a publish of the site may be reading .hugopipe/public/<env> now
+        return {"report": build(site, env, base_url=env_cfg.base_url, purpose="maintenance")}
 
     built = _step(f"build {env}", build_step, sections, attention)
     if "report" not in built:

@@ -24,7 +24,9 @@ _ERRORS: dict[FailureClass, type[HugopipeError]] = {
 
 
 @task(name="build", task_run_name="build-{env}", retries=0)
-def build(site: str, env: str, base_url: str | None = None) -> core.BuildReport:
+def build(
+    site: str, env: str, base_url: str | None = None, purpose: core.Purpose = "publish"
+) -> core.BuildReport:
     """Build with the pinned Hugo; a progress artifact shows where a long build is.
 
     Progress is reported at the points a build's progress is actually known, at no
@@ -44,7 +46,7 @@ def build(site: str, env: str, base_url: str | None = None) -> core.BuildReport:
     def progress(percent: float, line: str) -> None:
         update_progress_artifact(progress_id, percent, description=f"Hugo build for {env}: {line}")
 
-    report = core.build_site(Path(site), env, base_url=base_url, progress=progress)
+    report = core.build_site(Path(site), env, base_url=base_url, progress=progress, purpose=purpose)
     if report.success:
         progress(
             100.0,

@@ -209,3 +209,21 @@ def test_build_task_leaves_a_progress_artifact_read_over_the_api(
     assert bar["data"] == 100.0
     assert bar["description"].startswith(f"Hugo build for staging: {pages} pages, ")
     assert any(a["key"] == "build-staging" for a in arts)  # the report is still there
+
+
+def test_no_other_build_empties_the_folder_a_publish_reads(tmp_path: Path) -> None:
+    """Maintenance, `hugopipe plan` and local tasks build elsewhere: a publish that is
+    reviewing or uploading ``.hugopipe/public/<env>`` never sees it emptied under it."""
+    site = copy_site(tmp_path)
+    publish = build_site(site, "staging")
+    assert Path(publish.public_dir) == site / ".hugopipe" / "public" / "staging"
+    in_use = Path(publish.public_dir) / "index.html"
+    before = in_use.stat()
+    folders = {publish.public_dir}
+    for purpose in ("maintenance", "plan", "local"):
+        other = build_site(site, "staging", purpose=purpose)  # type: ignore[arg-type]
+        assert other.success and other.content_hash == publish.content_hash
+        folders.add(other.public_dir)
+        now = in_use.stat()  # the same file, never rewritten (Hugo's clean would remove it)
+        assert (now.st_ino, now.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), purpose
+    assert len(folders) == 4

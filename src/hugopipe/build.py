@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -215,9 +216,22 @@ def _hash_tree_plain(root: Path) -> tuple[str, int, int]:
     return digest.hexdigest(), files, size
 
 
-def default_destination(site: Path, env: str) -> Path:
-    """Per-environment output folder, so a staging and a production build never share files."""
-    return site / ".hugopipe" / "public" / env
+#: who builds: a publish (the flows' build), nightly maintenance's check, `hugopipe plan`, a
+#: local task file. Each has its own output folder per environment, because Hugo's
+#: ``--cleanDestinationDir`` empties the folder first: a maintenance build of the folder a
+#: publish was reviewing and uploading from made the publish read half a site (seen with
+#: ten sites publishing beside their nightly runs: "could not read the built page").
+Purpose = Literal["publish", "maintenance", "plan", "local"]
+
+
+def default_destination(site: Path, env: str, purpose: Purpose = "publish") -> Path:
+    """The output folder of ``purpose``'s builds of ``env``: per environment, so a staging
+    and a production build never share files, and per purpose, so no two kinds of run
+    rebuild one folder under each other (one run per site, environment and purpose at a
+    time: flows/single_run.py for the flows)."""
+    if purpose == "publish":
+        return site / ".hugopipe" / "public" / env
+    return site / ".hugopipe" / "builds" / purpose / env
 
 
 def build_site(
@@ -229,6 +243,7 @@ def build_site(
     minify: bool = True,
     extra_args: list[str] | None = None,
     progress: Callable[[float, str], None] | None = None,
+    purpose: Purpose = "publish",
 ) -> BuildReport:
     """Build ``site`` for ``env`` with the pinned Hugo into a clean ``destination``.
 
@@ -236,7 +251,7 @@ def build_site(
     Hugo has rendered (with its page count; half way) and the output is hashed (done).
     """
     site = Path(site).resolve()
-    dest = (Path(destination) if destination else default_destination(site, env)).resolve()
+    dest = (Path(destination) if destination else default_destination(site, env, purpose)).resolve()
     args = ["--environment", env, "--cleanDestinationDir", "--destination", str(dest)]
     if minify:
         args.append("--minify")

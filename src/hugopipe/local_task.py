@@ -49,7 +49,9 @@ def run_local_task(request: TaskRequest, site: Path) -> ResultFile:
 
     started = datetime.now(UTC)
     env = request.environment
-    report = build_site(site, env, base_url=request.params.base_url, minify=request.params.minify)
+    report = build_site(
+        site, env, base_url=request.params.base_url, minify=request.params.minify, purpose="local"
+    )
     outputs = build_outputs(report) | {
         "duration_seconds": report.duration_seconds,
         "public_dir": report.public_dir,

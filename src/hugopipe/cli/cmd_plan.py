@@ -42,7 +42,7 @@ def plan_cmd(args: argparse.Namespace) -> int:
         build_hash = None
     else:
         info(f"building {site} for {args.env} …")
-        report = build_site(site, args.env, base_url=env_cfg.base_url)
+        report = build_site(site, args.env, base_url=env_cfg.base_url, purpose="plan")
         if not report.success:
             raise_if_config_failed(report, site, args.env)
             first = report.errors[0]
