@@ -34,7 +34,8 @@ def external_links(site: str = "examples/site", env: str | None = None) -> dict 
     started = datetime.now(UTC)
     cfg = ProjectConfig.load(Path(site))
     env = env or next((n for n in cfg.environments if cfg.is_production(n)), "staging")
-    report = build(site, env, base_url=cfg.environment(env).base_url)
+    # its own folder: a production publish may be reading .hugopipe/public/<env> now
+    report = build(site, env, base_url=cfg.environment(env).base_url, purpose="links")
     ext = checks.check_external(
         Path(report.public_dir), cache_dir=Path(site) / ".hugopipe" / "lychee"
     )

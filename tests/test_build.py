@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from hugopipe.build import build_site, hash_tree, parse_messages
+from hugopipe.build import PURPOSES, build_site, hash_tree, parse_messages
 from hugopipe.errors import FailureClass
 from tests.conftest import copy_site
-from tests.support import EXAMPLE_SITE
+from tests.support import EXAMPLE_SITE, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -212,18 +212,36 @@ def test_build_task_leaves_a_progress_artifact_read_over_the_api(
 
 
 def test_no_other_build_empties_the_folder_a_publish_reads(tmp_path: Path) -> None:
-    """Maintenance, `hugopipe plan` and local tasks build elsewhere: a publish that is
-    reviewing or uploading ``.hugopipe/public/<env>`` never sees it emptied under it."""
+    """Maintenance, the links check, `hugopipe plan` and local tasks build elsewhere: a
+    publish that is reviewing or uploading ``.hugopipe/public/<env>`` never sees it emptied
+    under it."""
     site = copy_site(tmp_path)
     publish = build_site(site, "staging")
     assert Path(publish.public_dir) == site / ".hugopipe" / "public" / "staging"
     in_use = Path(publish.public_dir) / "index.html"
     before = in_use.stat()
     folders = {publish.public_dir}
-    for purpose in ("maintenance", "plan", "local"):
-        other = build_site(site, "staging", purpose=purpose)  # type: ignore[arg-type]
+    others = [p for p in PURPOSES if p != "publish"]
+    for purpose in others:
+        other = build_site(site, "staging", purpose=purpose)
         assert other.success and other.content_hash == publish.content_hash
         folders.add(other.public_dir)
         now = in_use.stat()  # the same file, never rewritten (Hugo's clean would remove it)
         assert (now.st_ino, now.st_mtime_ns) == (before.st_ino, before.st_mtime_ns), purpose
-    assert len(folders) == 4
+    assert len(folders) == len(PURPOSES)
+
+
+def test_every_flow_build_names_its_purpose() -> None:
+    """Only the publish flow builds into the publish folder: every other flow's build call
+    names its purpose (a missed one rebuilt the folder under a waiting publish)."""
+    import ast
+
+    calls = 0
+    for path in sorted((ROOT / "flows").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "build":
+                calls += 1
+                purpose = {k.arg: k.value for k in node.keywords}.get("purpose")
+                named = purpose.value if isinstance(purpose, ast.Constant) else "publish"
+                assert (named == "publish") == (path.name == "publish.py"), (path.name, named)
+    assert calls >= 3  # publish, maintenance, links

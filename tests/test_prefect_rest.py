@@ -83,14 +83,41 @@ def test_a_change_is_never_sent_twice(server: str, path: str, body: dict) -> Non
     Stalling.stalls = 1
     with PrefectApi(server, timeout=0.3) as api, pytest.raises(ApiUnavailable) as err:
         api.request("POST", path, json=body)
-    assert "did not answer within" in err.value.message and err.value.hint
+    assert "did not answer POST" in err.value.message
+    assert "may have been made" in (err.value.hint or "")
     assert Stalling.seen == [f"POST /api{path}"]
 
 
-def test_a_server_that_is_down_is_reported_at_once() -> None:
+def test_a_server_that_is_down_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for a server that is down")
+
+    monkeypatch.setattr("hugopipe.prefect_rest.time.sleep", no_waiting)
     with (
         PrefectApi("http://127.0.0.1:9/api", timeout=5) as api,
         pytest.raises(ApiUnavailable) as err,
     ):
         api.request("GET", "/health")
+    assert "cannot reach the Prefect API" in err.value.message
+
+
+def test_an_address_that_never_answers_a_connection_is_not_a_stalled_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A connect timeout (packets dropped) is "cannot reach", at once, not retried as a stall."""
+    import http.client
+
+    def dropped(self: http.client.HTTPConnection) -> None:
+        raise TimeoutError("timed out")
+
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for an address that does not answer")
+
+    monkeypatch.setattr(http.client.HTTPConnection, "connect", dropped)
+    monkeypatch.setattr("hugopipe.prefect_rest.time.sleep", no_waiting)
+    with (
+        PrefectApi("http://10.255.255.1/api", timeout=1) as api,
+        pytest.raises(ApiUnavailable) as err,
+    ):
+        api.request("GET", "/flow_runs/r1")
     assert "cannot reach the Prefect API" in err.value.message

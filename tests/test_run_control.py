@@ -113,7 +113,7 @@ POOLED = {"id": "dep", "work_pool_name": "hugopipe"}
             "production",
         ),
         (POOLED, ("production",), {"site": SITE, "env": "production"}, "urgent", "production"),
-        # ... whatever the environment is called: a site on another machine, by its name
+        # ... a site on another machine: by the environment's name alone
         (
             POOLED,
             ("production",),
@@ -145,6 +145,10 @@ def test_production_is_the_bucket_not_the_name(tmp_path: Path) -> None:
     site = tmp_path / "site"
     shutil.copytree(ROOT / "examples" / "site", site, ignore=shutil.ignore_patterns("public"))
     assert not production_run({"site": str(site), "env": "staging"})
+    pool = Pool("default", "production")
+    # the flow's default environment counts when the run names none (publish: staging)
+    dep = {**POOLED, "parameter_openapi_schema": {"properties": {"env": {"default": "staging"}}}}
+    assert work_queue_for(pool, dep, {"site": str(site)}) is None  # type: ignore[arg-type]
     cfg = site / "config" / "_default" / "hugo.toml"
     text = cfg.read_text()
     assert "s3://hugopipe-example-staging?" in text
@@ -152,3 +156,4 @@ def test_production_is_the_bucket_not_the_name(tmp_path: Path) -> None:
         text.replace("s3://hugopipe-example-staging?", "s3://hugopipe-example-production?")
     )
     assert production_run({"site": str(site), "env": "staging"})
+    assert work_queue_for(pool, dep, {"site": str(site)}) == "production"  # type: ignore[arg-type]

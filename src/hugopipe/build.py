@@ -216,19 +216,23 @@ def _hash_tree_plain(root: Path) -> tuple[str, int, int]:
     return digest.hexdigest(), files, size
 
 
-#: who builds: a publish (the flows' build), nightly maintenance's check, `hugopipe plan`, a
-#: local task file. Each has its own output folder per environment, because Hugo's
-#: ``--cleanDestinationDir`` empties the folder first: a maintenance build of the folder a
-#: publish was reviewing and uploading from made the publish read half a site (seen with
-#: ten sites publishing beside their nightly runs: "could not read the built page").
-Purpose = Literal["publish", "maintenance", "plan", "local"]
+#: who builds: a publish (the flows' build), nightly maintenance's check, the weekly
+#: external-links check, `hugopipe plan`, a local task file. Each has its own output folder
+#: per environment, because Hugo's ``--cleanDestinationDir`` empties the folder first: a
+#: maintenance build of the folder a publish was reviewing and uploading from made the
+#: publish read half a site (seen with ten sites publishing beside their nightly runs:
+#: "could not read the built page").
+Purpose = Literal["publish", "maintenance", "links", "plan", "local"]
+#: every purpose (tests build each one beside a publish)
+PURPOSES: tuple[Purpose, ...] = ("publish", "maintenance", "links", "plan", "local")
 
 
 def default_destination(site: Path, env: str, purpose: Purpose = "publish") -> Path:
     """The output folder of ``purpose``'s builds of ``env``: per environment, so a staging
     and a production build never share files, and per purpose, so no two kinds of run
-    rebuild one folder under each other (one run per site, environment and purpose at a
-    time: flows/single_run.py for the flows)."""
+    rebuild one folder under each other. The flows run one at a time per site and
+    environment (flows/single_run.py); two `hugopipe plan` commands, or two local task
+    files, of one site and environment at once still share their folder."""
     if purpose == "publish":
         return site / ".hugopipe" / "public" / env
     return site / ".hugopipe" / "builds" / purpose / env

@@ -73,6 +73,10 @@ def ui_url(flow_run_id: str) -> str:
     return f"{base}/v2/runs/flow-run/{flow_run_id}"
 
 
+class _NoConnection(OSError):
+    """A connection attempt that timed out: the address does not answer at all."""
+
+
 def _repeatable(method: str, path: str, body: Any) -> bool:
     """Can this request be sent again after it got no answer? Reads can, and so can a run's
     creation with an idempotency key (the server starts one run per key); a state change or
@@ -123,6 +127,13 @@ class PrefectApi:
         # One retry on a fresh connection: a kept-alive socket may have been closed by the server.
         for attempt in (1, 2):
             conn = self._connection()
+            if conn.sock is None:
+                try:
+                    conn.connect()
+                except TimeoutError as exc:  # nothing answers at that address: not "stalled"
+                    raise _NoConnection(
+                        f"no answer to a connection in {self.timeout:.0f} s"
+                    ) from exc
             try:
                 conn.request(method, target, body=body, headers=self._headers)
                 resp = conn.getresponse()
@@ -154,9 +165,15 @@ class PrefectApi:
                     time.sleep(delays[attempt])
                     continue
                 raise ApiUnavailable(
-                    f"the Prefect API at {self.url} did not answer within {self.timeout:.0f} s",
-                    hint="the server is up but stalled (a busy SQLite database?); try again, "
-                    'or move the server to PostgreSQL (README, "Growing beyond one machine")',
+                    f"the Prefect API at {self.url} did not answer {method} {path} within "
+                    f"{self.timeout:.0f} s",
+                    hint=(
+                        "the server is up but stalled (a busy SQLite database?); try again, or "
+                        'move the server to PostgreSQL (README, "Growing beyond one machine")'
+                        if repeatable
+                        else "the server is up but stalled, and the change may have been made: "
+                        "look before you repeat it (`hugopipe status <run id>`)"
+                    ),
                 ) from None
             except (OSError, http.client.HTTPException) as exc:
                 self.close()  # a server that is down stays down: report at once, don't spin

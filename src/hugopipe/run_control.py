@@ -207,23 +207,34 @@ def work_queue_for(
     pool = dep.get("work_pool_name")
     if not pool:
         return None
-    if production_run(params) and api.has_work_queue(pool, PRODUCTION_QUEUE):
+    if production_run(with_defaults(dep, params)) and api.has_work_queue(pool, PRODUCTION_QUEUE):
         return PRODUCTION_QUEUE
     return wanted
+
+
+def with_defaults(dep: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` over the deployment's and then the flow's own defaults (its parameter
+    schema): a run started without ``env`` gets the flow's default environment, and that
+    is the one whose production rule counts."""
+    schema = (dep.get("parameter_openapi_schema") or {}).get("properties") or {}
+    flow_defaults = {k: v["default"] for k, v in schema.items() if "default" in v}
+    return {**flow_defaults, **(dep.get("parameters") or {}), **params}
 
 
 def production_run(params: dict[str, Any]) -> bool:
     """Does a run with these parameters deploy production? Decided by the site's own rule
     (``ProjectConfig.is_production``: its bucket and distribution) when the site is on this
-    machine; for a site only the workers have, by the environment's name."""
+    machine; for a site only the workers have, by the environment's name or mark alone
+    (``projectfile.is_production`` without the site's files)."""
     site, env = params.get("site"), params.get("env")
     if not isinstance(env, str):
         return False
+    from hugopipe import projectfile
     from hugopipe.sites import local_folder
 
     folder = local_folder(site) if isinstance(site, str) else None
     if folder is None:
-        return env == "production"
+        return projectfile.is_production(env, None)
     from hugopipe.config import ProjectConfig
 
     return ProjectConfig.load(folder).is_production(env)

@@ -181,6 +181,23 @@ def test_a_production_task_goes_to_the_production_workers_queue(tmp_path: Path) 
         assert [c["work_queue_name"] for c in api.created] == [expected]
 
 
+def test_an_unreachable_api_leaves_a_pending_file_as_it_was(tmp_path: Path) -> None:
+    """Nothing claimed, nothing stamped: the tick says the API is down, the next retries."""
+    from hugopipe.prefect_rest import ApiUnavailable
+
+    class Down(FakeApi):
+        def deployment_by_name(self, flow: str, dep: str) -> dict[str, Any]:
+            raise ApiUnavailable("cannot reach the Prefect API at http://127.0.0.1:9/api")
+
+    ex = Exchange(tmp_path)
+    path = ex.folder("pending") / "p.md"
+    path.write_text(TASK.format(priority="normal", site=ROOT / "examples" / "site"))
+    before = path.read_text()
+    with pytest.raises(ApiUnavailable):
+        intake_once(Down(), ex)
+    assert path.read_text() == before and not list(ex.folder("in-progress").iterdir())
+
+
 def test_a_task_behind_a_going_run_waits_in_pending(tmp_path: Path) -> None:
     """Two publish tasks for one site and environment: the second would only yield to the
     first (paused for its approval), so it starts nothing and stays pending, every tick."""

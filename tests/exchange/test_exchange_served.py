@@ -161,7 +161,6 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
     assert data["task_file"] == str(ex.root / "pending" / later)
     assert run_id in out.stderr and "waits in pending/" in out.stderr
     # the intake asks before it claims: the waiting file stays in pending/, untouched, on
-    # every tick while the first run goes on
     # every tick while the first run goes on (checked at each look until the intake has
     # logged that the task waits, i.e. a tick judged it)
     waiting = ex.root / "pending" / later

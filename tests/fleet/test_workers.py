@@ -26,6 +26,8 @@ from tests.support import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.workers]
 
+#: the README's queues for task files, in priority order (step 4 of "Growing beyond one machine")
+PRIORITY_QUEUES = ("urgent", "high", "normal", "low")
 PHRASE = {"confirmation": "DEPLOY TO PRODUCTION", "note": "approved by the work-pool test"}
 
 
@@ -54,8 +56,12 @@ def pool(pool_server: PoolServer) -> PoolServer:
     queue that only the production worker (the one with production credentials) polls."""
     pool_server.deploy_pool("publish/site")
     pool_server.prefect("work-queue", "create", "production", "--pool", "hugopipe", "--limit", "1")
+    for priority, queue in enumerate(PRIORITY_QUEUES, start=1):
+        pool_server.prefect(
+            "work-queue", "create", queue, "--pool", "hugopipe", "--priority", str(priority)
+        )
     for name in ("worker-a", "worker-b"):
-        pool_server.start_worker(name, "default")
+        pool_server.start_worker(name, "default", *PRIORITY_QUEUES)
     pool_server.start_worker("worker-production", "production")
     return pool_server
 

@@ -214,8 +214,9 @@ def adopt(path: Path, exchange: Exchange) -> Path | None:
 
 def requeue(claimed: Path, pending: Path) -> Path:
     """``in-progress/x.md`` back to ``pending/`` (a run it needs to wait for is going):
-    nothing was started, so the file is as it was, status ``pending``. The status is
-    written before the move: a file in pending/ never says it is in progress."""
+    nothing was started, so the file goes back with status ``pending`` (its
+    ``picked_up_at`` says when it was last looked at). The status is written before the
+    move: a file in pending/ never says it is in progress."""
     update_file(claimed, {"status": "pending"})
     os.rename(claimed, pending)
     return pending

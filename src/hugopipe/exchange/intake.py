@@ -73,13 +73,17 @@ def _waits(api: Any, path: Path) -> bool:
     """True when the pending file must wait behind a going run: asked before the file is
     claimed, so a waiting file stays in pending/, untouched. A file that does not load is
     not judged here: claiming it moves it to failed/ with the reason."""
-    from hugopipe.taskfile import TaskFileError, load_task
+    from hugopipe.taskfile import load_task
 
     try:
         request, _ = load_task(path)
         busy = busy_with(api, path, request)
-    except (TaskFileError, FileNotFoundError, HugopipeError):
-        return False  # the claim below reports it (or finds the file gone)
+    except ApiUnavailable:
+        raise  # nothing is claimed yet: the file stays as it is, the next tick tries again
+    except Exception:
+        # judged again after the claim, which fails the file with the reason (a bad file, an
+        # unknown environment) or finds it gone
+        return False
     if busy is None:
         return False
     _tell_waiting(path, busy)
@@ -109,7 +113,7 @@ def intake_once(api: Any, exchange: Exchange) -> Tick:
             started = start_run(api, claimed, request)
         except ApiUnavailable:
             # nothing started: give the file back so the next tick (or another intake) retries
-            claimed.rename(path)
+            requeue(claimed, path)
             raise
         except RunBusy as exc:
             # a run of the same site and environment started since _waits looked: wait behind it
