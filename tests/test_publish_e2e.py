@@ -34,6 +34,17 @@ def _keys(s3, bucket: str) -> dict[str, dict]:
     return out
 
 
+def start_rollback(served: dict) -> dict:
+    """``hugopipe run rollback --env production --wait``: its --json, once it waits for a person."""
+    proc = hugopipe(
+        "run", "rollback", "--env", "production", "--site", str(served["site"]),
+        "--wait", "--timeout", "300", "--json",
+    )  # fmt: skip
+    out = json.loads(proc.stdout)
+    assert proc.returncode == 5 and out["waiting_for_approval"] is True, (proc.stderr, out)
+    return out
+
+
 def _resume(api: str, run_id: str, run_input: dict | None) -> dict:
     """POST /resume, retried on a busy-database 5xx as the CLI's client does; returns the verdict."""
     for _attempt in range(5):
@@ -266,12 +277,7 @@ def test_production_rollback_pauses_for_the_same_approval(served: dict, staging_
         done = hugopipe("status", out["flow_run_id"], "--wait", "--timeout", "300", "--json")
         assert done.returncode == 0, done.stdout
     before = _etags(served["s3"])
-    proc = hugopipe(
-        "run", "rollback", "--env", "production", "--site", str(served["site"]),
-        "--wait", "--timeout", "300", "--json",
-    )  # fmt: skip
-    out = json.loads(proc.stdout)
-    assert proc.returncode == 5 and out["waiting_for_approval"] is True, (proc.stderr, out)
+    out = start_rollback(served)
     run_id = out["flow_run_id"]
     assert out["ui_url"].endswith(f"/v2/runs/flow-run/{run_id}")
     run = httpx.get(f"{api}/flow_runs/{run_id}").json()

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.support import find_result, hugopipe, publish
-from tests.test_publish_e2e import _etags, _production_releases, _resume
+from tests.test_publish_e2e import _etags, _production_releases, _resume, start_rollback
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -33,16 +33,6 @@ def _released(served: dict, words: str) -> None:
     assert _resume(served["api"], out["flow_run_id"], PHRASE)["status"] == "ACCEPT"
     done = hugopipe("status", out["flow_run_id"], "--wait", "--timeout", "300", "--json")
     assert done.returncode == 0, done.stdout
-
-
-def _start_rollback(served: dict) -> str:
-    proc = hugopipe(
-        "run", "rollback", "--env", "production", "--site", str(served["site"]),
-        "--wait", "--timeout", "300", "--json",
-    )  # fmt: skip
-    out = json.loads(proc.stdout)
-    assert proc.returncode == 5 and out["waiting_for_approval"] is True, (proc.stderr, out)
-    return out["flow_run_id"]
 
 
 def _form(api: str, run_id: str) -> str:
@@ -69,7 +59,7 @@ def test_an_approved_production_rollback_is_bound_to_its_plan_and_recorded(
     while _production_releases(served) < 2:  # something to roll back to
         _released(served, "A release for the rollback approval test.")
     before = _etags(served["s3"])
-    run_id = _start_rollback(served)
+    run_id = start_rollback(served)["flow_run_id"]
     waiting = find_result(run_id)
     digest = waiting.outputs["plan_hash"]
     assert waiting.status == "paused" and len(digest) == 64
@@ -109,7 +99,7 @@ def test_a_rollback_approved_for_one_plan_writes_nothing_when_the_bucket_changed
     so the same rollback would now overwrite release C: nothing is written."""
     while _production_releases(served) < 2:
         _released(served, "A release before the rollback binding test.")
-    run_id = _start_rollback(served)
+    run_id = start_rollback(served)["flow_run_id"]
     approved = find_result(run_id).outputs["plan_hash"]
     _released(served, "A release that lands while the rollback waits.")
     before = _etags(served["s3"])
