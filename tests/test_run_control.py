@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from hugopipe.run_control import earlier_run, production_run, work_queue_for, yield_message
+from hugopipe.run_control import (
+    earlier_run,
+    how_to_answer,
+    production_run,
+    work_queue_for,
+    yield_message,
+)
 from tests.support import ROOT
 
 NOW = datetime.now(UTC)
@@ -157,3 +163,26 @@ def test_production_is_the_bucket_not_the_name(tmp_path: Path) -> None:
     )
     assert production_run({"site": str(site), "env": "staging"})
     assert work_queue_for(pool, dep, {"site": str(site)}) == "production"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("state", "pause_key", "says"),
+    [
+        ("PAUSED", "production-approval-0123456789abcdef-1", "type DEPLOY TO PRODUCTION"),
+        ("PAUSED", "approval-0123456789abcdef", "`hugopipe approve r1` or `hugopipe reject r1`"),
+        ("PAUSED", "decision-review-0123456789abcdef", "`hugopipe decide r1 CHOICE`"),
+        ("PAUSED", "decision-warnings", "`hugopipe decide r1 CHOICE`"),
+        ("PAUSED", None, "menu ⋮ → Resume"),
+        ("RUNNING", None, None),
+    ],
+)
+def test_only_production_asks_for_the_phrase(
+    state: str, pause_key: str | None, says: str | None
+) -> None:
+    run = {"id": "r1", "state": {"type": state, "state_details": {"pause_key": pause_key}}}
+    answer = how_to_answer(run)
+    if says is None:
+        assert answer is None
+    else:
+        assert answer is not None and says in answer
+        assert ("DEPLOY TO PRODUCTION" in answer) == (pause_key or "").startswith("production")

@@ -35,6 +35,8 @@ class RunOutcome:
     start_time: str | None = None
     end_time: str | None = None
     duration_seconds: float | None = None
+    #: for a run waiting for a person: how to answer its question (``how_to_answer``)
+    how_to_answer: str | None = None
 
 
 def site_of_run(run: dict[str, Any]) -> str | None:
@@ -42,6 +44,23 @@ def site_of_run(run: dict[str, Any]) -> str | None:
     from hugopipe.sites import name_of, tag_of
 
     return tag_of(run.get("tags")) or name_of((run.get("parameters") or {}).get("site"))
+
+
+def how_to_answer(run: dict[str, Any]) -> str | None:
+    """How a person answers the question a paused run waits on, by the question's key
+    (flows/approval.py, flows/decision.py): only production's asks for the typed phrase."""
+    state = run.get("state") or {}
+    if state.get("type") != "PAUSED":
+        return None
+    key = str((state.get("state_details") or {}).get("pause_key") or "")
+    rid = run["id"]
+    if key.startswith("production-approval"):
+        return "open the ui link, menu ⋮ → Resume, type DEPLOY TO PRODUCTION"
+    if key.startswith("approval"):
+        return f"`hugopipe approve {rid}` or `hugopipe reject {rid}` (or Resume in the ui)"
+    if key.startswith("decision-"):
+        return f"`hugopipe decide {rid} CHOICE` with a choice the ui link lists (or Resume there)"
+    return "open the ui link, menu ⋮ → Resume"
 
 
 def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
@@ -57,6 +76,7 @@ def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
         state_message=(run.get("state") or {}).get("message"),
         ui_url=ui_url(run["id"]),
         waiting_for_approval=stype == "PAUSED",
+        how_to_answer=how_to_answer(run),
         start_time=run.get("start_time"),
         end_time=run.get("end_time"),
         duration_seconds=run.get("total_run_time"),

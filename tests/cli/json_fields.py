@@ -24,6 +24,7 @@ RUN_OUTCOME = {
     "start_time",
     "end_time",
     "duration_seconds",
+    "how_to_answer",  # how a person answers a waiting run's question (run_control.how_to_answer)
 }
 #: one row of ``runs``
 RUNS_ROW = {

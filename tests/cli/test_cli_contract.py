@@ -312,3 +312,29 @@ def test_help_documents_exit_codes() -> None:
         "logs",
     ):
         assert command in out.stdout
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly() -> None:
+    """``hugopipe … | head``: stdout closes early; no traceback, exit 0 (the work is done)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from hugopipe.cli import exits\n"
+        "try:\n"
+        "    for _ in range(100000):\n"
+        "        sys.stdout.write('x' * 100 + '\\n')\n"
+        "    sys.stdout.flush()\n"
+        "except BaseException as exc:\n"
+        "    sys.exit(exits.report(exc))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # as `head` does once it has its lines
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

@@ -23,8 +23,8 @@ def _text(o: Any) -> str:
         f"state     {o.state_name}" + (f" — {o.state_message}" if o.state_message else ""),
         f"ui        {o.ui_url}",
     ]
-    if o.waiting_for_approval:
-        lines.append("approval  open the ui link, menu ⋮ → Resume, type DEPLOY TO PRODUCTION")
+    if o.how_to_answer:
+        lines.append(f"answer    {o.how_to_answer}")
     return "\n".join(lines)
 
 

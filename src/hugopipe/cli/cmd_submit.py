@@ -136,7 +136,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
         stype, _ = state_of(run)
         if stype == "PAUSED":
             info(
-                f"waiting for a human: open {o.ui_url}, menu ⋮ → Resume, type DEPLOY TO PRODUCTION; "
+                f"waiting for a human ({o.ui_url}): {o.how_to_answer}; "
                 f"the intake moves {claimed.name} on when the run ends "
                 f"(or `hugopipe result {run['id']} --task-file {claimed}`)"
             )

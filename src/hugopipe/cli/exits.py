@@ -45,6 +45,7 @@ EXIT_CODES_HELP = """exit codes:
   4  a required service is unreachable or credentials are missing
   5  the run is paused, waiting for approval (the UI link is printed)
   6  timed out waiting
+  7  a task waits in pending/ behind an earlier run of the same site and environment
 """
 
 
@@ -73,6 +74,8 @@ def _task_file(exc: BaseException) -> Exit:
 #: a class exists only once its module was imported anyway.
 _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException], Exit]], ...] = (
     (KeyboardInterrupt, Exit.INTERRUPTED),
+    # the reader of stdout stopped reading (`… | head`): the command's work is done
+    (BrokenPipeError, Exit.OK),
     ("hugopipe.taskfile.model:TaskFileError", _task_file),
     ("hugopipe.approval.log:ApprovalLogInvalid", Exit.FAILED),  # an edited or deleted entry
     (ProductionRefused, Exit.REFUSED),
@@ -134,6 +137,12 @@ def report(exc: BaseException) -> Exit:
         raise exc
     if isinstance(exc, KeyboardInterrupt):
         error("interrupted")
+    elif isinstance(exc, BrokenPipeError):
+        # nothing more reaches the reader; stdout goes nowhere, so flushing at exit is quiet
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     elif hasattr(exc, "problems"):  # a task file: every problem with its line, then a count
         path: str = getattr(exc, "path", "")
         problems: list[Any] = getattr(exc, "problems", [])
