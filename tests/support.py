@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SITE = ROOT / "examples" / "site"
 
@@ -76,3 +78,18 @@ def process_of(run_id: str) -> int:
         except OSError:
             continue
     return 0
+
+
+class BusyRetry(httpx.HTTPTransport):
+    """A busy SQLite-backed server answers 503 ("database is locked") now and then; a person
+    would click again and a script would retry, so every request through this transport
+    does, for up to a minute. Any other answer (a refusal included) is returned as it is."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + 60
+        while True:
+            response = super().handle_request(request)
+            if response.status_code != 503 or time.monotonic() > deadline:
+                return response
+            response.close()
+            time.sleep(1)

@@ -30,7 +30,7 @@ import pytest
 
 from hugopipe.approval import totp
 from tests.approval.secure import BUCKET, Secure, iam_endpoint, secure_site, served
-from tests.support import ROOT, wait_until
+from tests.support import ROOT, BusyRetry, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.agent]
 PROD = BUCKET.format("production")
@@ -60,21 +60,6 @@ def nothing_left_waiting(secure: Secure) -> Iterator[None]:
     ).json()
     for run in runs:
         _cancel(agent, run["id"])
-
-
-class BusyRetry(httpx.HTTPTransport):
-    """A busy SQLite-backed server answers 503 ("database is locked") now and then; a person
-    would click again and a script would retry, so every request here does, for up to a
-    minute. Any other answer (a refusal included) is returned as it is."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        deadline = time.monotonic() + 60
-        while True:
-            response = super().handle_request(request)
-            if response.status_code != 503 or time.monotonic() > deadline:
-                return response
-            response.close()
-            time.sleep(1)
 
 
 class Agent:

@@ -9,6 +9,7 @@ import pytest
 
 from hugopipe.llm.settings import LLMSettings
 from tests.llm.fake_ollama import FakeOllama
+from tests.support import BusyRetry
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def llm_variable(served: dict) -> Iterator[Callable[[dict], None]]:
     when it exists (a delete the loaded test server did not finish must not fail the set),
     with a timeout that outlasts a busy SQLite server."""
     api = served["api"]
-    http = httpx.Client(timeout=60)
+    http = httpx.Client(timeout=60, transport=BusyRetry())  # a busy SQLite answers 503
 
     def put(value: dict) -> None:
         resp = http.post(f"{api}/variables/", json={"name": "hugopipe_llm", "value": value})
