@@ -186,3 +186,69 @@ def test_only_production_asks_for_the_phrase(
     else:
         assert answer is not None and says in answer
         assert ("DEPLOY TO PRODUCTION" in answer) == (pause_key or "").startswith("production")
+
+
+class LateLogs:
+    """A run that has settled while its log lines reach the API a few polls later, as on a
+    busy server: ``arrive`` log pages, one per ``/logs/filter`` call, after ``delay`` empty ones."""
+
+    def __init__(self, state: str, pages: list[list[str]], delay: int) -> None:
+        self.state, self.pages, self.delay, self.calls = state, pages, delay, 0
+        self.shipped: list[str] = []
+
+    def flow_run(self, run_id: str) -> dict:
+        return {"id": run_id, "state": {"type": self.state, "name": self.state.title()}}
+
+    def request(self, method: str, path: str, json: dict) -> list[dict]:
+        assert path == "/logs/filter"
+        self.calls += 1
+        if self.calls > self.delay and self.pages:
+            self.shipped += self.pages.pop(0)
+        return [{"message": m} for m in self.shipped[json["offset"] :][: json["limit"]]]
+
+
+@pytest.mark.parametrize(
+    ("state", "pages", "said"),
+    [
+        (  # the last two stages and the engine's last line arrive 40 polls (10 s) late
+            "COMPLETED",
+            [
+                ["stage build: 37 pages"],
+                ["stage deploy: 2 uploaded", "stage verify: ok"],
+                ["Finished in state Completed()"],
+            ],
+            ["build: 37 pages", "deploy: 2 uploaded", "verify: ok"],
+        ),
+        (  # a paused run's last line is the "stage waiting" it logs before asking
+            "PAUSED",
+            [["stage plan: 2 uploads"], ["stage waiting: waiting for approval"]],
+            ["plan: 2 uploads", "waiting: waiting for approval"],
+        ),
+    ],
+)
+def test_every_stage_is_said_even_when_the_logs_arrive_late(
+    monkeypatch: pytest.MonkeyPatch, state: str, pages: list[list[str]], said: list[str]
+) -> None:
+    from hugopipe import run_control
+
+    clock = [0.0]
+    monkeypatch.setattr(run_control.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(run_control.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    api = LateLogs(state, pages, delay=40)
+    heard: list[str] = []
+    run_control.wait_for(api, "r1", timeout=60, on_stage=heard.append)
+    assert heard == said
+    assert clock[0] < 30  # stopped at the last line, not at the end of its patience
+
+
+def test_a_crashed_run_is_not_waited_on_for_long(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hugopipe import run_control
+
+    clock = [0.0]
+    monkeypatch.setattr(run_control.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(run_control.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    api = LateLogs("CRASHED", [["stage build: 37 pages"]], delay=0)
+    heard: list[str] = []
+    run_control.wait_for(api, "r1", timeout=60, on_stage=heard.append)
+    assert heard == ["build: 37 pages"]
+    assert clock[0] <= run_control.CRASHED_PATIENCE + 0.25

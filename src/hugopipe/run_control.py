@@ -88,8 +88,12 @@ SETTLED = TERMINAL | {"PAUSED"}
 
 
 #: the last log line a run ships before it settles: the engine's "Finished in state …"
-#: when it ends, the approval step's warning when it pauses (flows/approval.py)
-LAST_LINES = ("Finished in state", "Production is waiting for approval")
+#: when it ends; when it pauses, the ``stage waiting:`` line flows/publish.py logs before
+#: every question, or the production approval's warning (flows/approval.py)
+LAST_LINES = ("Finished in state", "stage waiting: ", "Production is waiting for approval")
+
+#: a crashed run's process died, so no last line comes: wait this long at most for stragglers
+CRASHED_PATIENCE = 5.0
 
 
 def _logs(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
@@ -134,13 +138,16 @@ def wait_for(
     interval: float = 1.0,
     on_state: Callable[[str], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
-    patience: float = 5.0,
+    patience: float = 30.0,
 ) -> dict[str, Any]:
     """Poll until the run ends or pauses; returns the last seen run (check its state).
 
     ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr);
     ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``),
-    every one of them, read up to ``patience`` seconds past the run's settling.
+    every one of them, read up to ``patience`` seconds past the run's settling. The wait
+    ends as soon as the run's last line arrives (``LAST_LINES``), normally within one 2-s
+    log batch; the long default is for a busy server, which took over 5 s in a CI run and
+    left the last two stages unsaid.
     """
     deadline = time.monotonic() + timeout
     last_name = None
@@ -150,7 +157,8 @@ def wait_for(
         stype, sname = state_of(run)
         if on_stage is not None:
             if stype in SETTLED:
-                _drain(api, run_id, seen, on_stage, patience)
+                wait = min(patience, CRASHED_PATIENCE) if stype == "CRASHED" else patience
+                _drain(api, run_id, seen, on_stage, wait)
             else:
                 lines, seen = stage_lines(api, run_id, seen)
                 for line in lines:
