@@ -92,6 +92,8 @@ def test_first_deploy_uploads_everything_with_headers_then_nothing_to_do(tmp_pat
     plan2, report2 = _deploy(public, target, store)
     assert plan2.remote_source == "manifest" and plan2.empty
     assert report2.status == ApplyStatus.NOTHING_TO_DO and _writes(store) == []
+    # and it reports the release that stays live, not the id of a release it never wrote
+    assert report2.release_id == plan.release_id != plan2.release_id
 
 
 def test_deletes_come_after_every_upload_and_before_the_manifest(tmp_path):

@@ -174,6 +174,8 @@ def apply_plan(
     # Nothing to write, so nothing to check either; except after --full-check, which rebuilt
     # the state from a listing and writes it back (repairing a damaged manifest or pending list).
     if plan.empty and plan.remote_source != "full-check":
+        if not dry_run:  # no release is written: the live one stays, and is the one to report
+            report.release_id = plan.base_release_id
         return _finish(report, done_status if dry_run else ApplyStatus.NOTHING_TO_DO, started)
     cdn = store.cdn
     if cdn is not None and plan.invalidation_paths and plan.cloudfront_distribution_id:
