@@ -118,3 +118,30 @@ def test_an_unreachable_server_is_reported_at_once(
     ):
         api.request("GET", "/flow_runs/r1")
     assert "cannot reach the Prefect API" in err.value.message
+
+
+class Logs:
+    """``/logs/filter`` as the server answers it: sorted, paged, at most 200 a page."""
+
+    def __init__(self, n: int) -> None:
+        self.lines = [{"message": f"line {i}", "timestamp": f"{i:06d}"} for i in range(n)]
+
+    def request(self, method: str, path: str, json: dict) -> list[dict]:
+        assert (method, path) == ("POST", "/logs/filter") and json["limit"] <= 200
+        ordered = sorted(self.lines, key=lambda lg: lg["timestamp"])
+        if json["sort"] == "TIMESTAMP_DESC":
+            ordered.reverse()
+        return ordered[json["offset"] :][: json["limit"]]
+
+
+@pytest.mark.parametrize(
+    ("n", "limit", "first", "count"),
+    [(450, None, 0, 450), (450, 250, 200, 250), (450, 5, 445, 5), (3, 10, 0, 3)],
+)
+def test_logs_are_every_line_or_the_last_n_oldest_first(
+    n: int, limit: int | None, first: int, count: int
+) -> None:
+    from hugopipe.prefect_rest import all_logs
+
+    got = [lg["message"] for lg in all_logs(Logs(n), {}, limit)]
+    assert got == [f"line {i}" for i in range(first, first + count)]

@@ -315,16 +315,19 @@ def state_of(run: dict[str, Any]) -> tuple[str, str]:
 
 
 def all_logs(api: Any, flt: dict[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
-    """Every log line matching ``flt``, paged through ``/logs/filter`` (the server caps a
-    page at 200). ``api`` is anything with ``PrefectApi.request``."""
+    """Every log line matching ``flt``, oldest first, paged through ``/logs/filter`` (the
+    server caps a page at 200); with ``limit``, the *last* ``limit`` lines, as ``tail``
+    gives them, since a run's end is where one looks first. ``api`` is anything with
+    ``PrefectApi.request``."""
     out: list[dict[str, Any]] = []
+    sort = "TIMESTAMP_ASC" if limit is None else "TIMESTAMP_DESC"
     while True:
         page_size = 200 if limit is None else min(200, limit - len(out))
         if page_size <= 0:
             break
-        body = {"logs": flt, "sort": "TIMESTAMP_ASC", "limit": page_size, "offset": len(out)}
+        body = {"logs": flt, "sort": sort, "limit": page_size, "offset": len(out)}
         page = api.request("POST", "/logs/filter", json=body)
         out += page
         if len(page) < page_size:
             break
-    return out
+    return out if limit is None else out[::-1]

@@ -298,7 +298,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("logs")
     p.add_argument("run", help="flow run id")
     p.add_argument("--task", help="task name: build, validate, plan-deploy, apply-deploy, verify")
-    p.add_argument("--limit", type=int, default=None, help="at most N lines")
+    p.add_argument("--limit", type=int, default=None, help="the last N lines")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=logs_cmd)
 
