@@ -276,6 +276,22 @@ def test_runs_state_filter_by_type_and_name(recording_api: RecordingApi) -> None
         "name": {"any_": ["AwaitingRetry"]},
     }
     assert body["flows"] == {"name": {"any_": ["nightly-maintenance"]}} and body["limit"] == 5
+    assert "expected_start_time" not in body["flow_runs"]  # a state named: the schedule too
+
+
+def test_runs_leaves_out_what_a_schedule_made_for_later(recording_api: RecordingApi) -> None:
+    from datetime import UTC, datetime
+
+    recording_api.route("POST", "/flow_runs/filter", [])
+    asked = datetime.now(UTC).isoformat()
+    out = run_cli("runs", env={"PREFECT_API_URL": recording_api.url})
+    assert out.returncode == 0, out.stderr
+    ((_, _, body),) = [r for r in recording_api.requests if r[1] == "/flow_runs/filter"]
+    assert (
+        asked
+        <= body["flow_runs"]["expected_start_time"]["before_"]
+        <= datetime.now(UTC).isoformat()
+    )
 
 
 def test_unreachable_api_exits_4_with_nothing_on_stdout() -> None:

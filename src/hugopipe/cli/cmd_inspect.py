@@ -63,6 +63,11 @@ def runs_cmd(args: argparse.Namespace) -> int:
     runs_filter: dict[str, Any] = {}
     if args.state:
         runs_filter["state"] = state_filter(args.state)
+    else:  # what happened, not the schedule's next weeks (``--state SCHEDULED`` lists those)
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC).isoformat()
+        runs_filter["expected_start_time"] = {"before_": now}
     if args.site:  # Prefect filters runs by tag: every run carries site:NAME (hugopipe.sites)
         from hugopipe.sites import TAG_PREFIX, known
 
