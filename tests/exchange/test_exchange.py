@@ -93,6 +93,33 @@ def test_adopt_copies_once(tmp_path: Path) -> None:
     assert src.is_file()
 
 
+@pytest.mark.parametrize("where", ["pending", "failed", "outside"])
+def test_a_task_that_must_wait_is_parked_in_pending_unclaimed(tmp_path: Path, where: str) -> None:
+    from hugopipe.exchange.folders import park
+
+    ex = Exchange(tmp_path / "x")
+    src = (tmp_path if where == "outside" else ex.folder(where)) / "t.md"
+    src.write_text(TASK.format(priority="low", site=ROOT).replace("pending", where))
+    parked = park(src, ex)
+    assert parked == ex.folder("pending") / "t.md"
+    meta, _ = load_front(parked)
+    assert meta["status"] == "pending" and "picked_up_at" not in meta
+    assert "# a comment Claude wrote" in parked.read_text()  # the file as written, status aside
+    assert src.exists() == (where in ("pending", "outside"))  # moved from failed/, else kept
+    assert not any(ex.folder("in-progress").iterdir())
+    if where != "pending":  # a second of that name would overwrite the first: refused
+        again = tmp_path / "t.md"
+        again.write_text(TASK.format(priority="low", site=ROOT))
+        assert park(again, ex) is None
+
+
+def load_front(path: Path) -> tuple[dict, str]:
+    import frontmatter
+
+    post = frontmatter.loads(path.read_text())
+    return dict(post.metadata), post.content
+
+
 def test_priority_orders_pickup(tmp_path: Path) -> None:
     ex = Exchange(tmp_path)
     for name, prio in [("a.md", "low"), ("b.md", "normal"), ("c.md", "urgent"), ("d.md", "high")]:

@@ -166,6 +166,7 @@ def test_production_template_passes_once_a_person_approves(served: dict) -> None
     waiting = ex.root / "pending" / later
     as_submit_left_it = waiting.read_text()
     assert front(waiting)["status"] == "pending"
+    assert "picked_up_at" not in front(waiting)  # asked before claiming: nobody picked it up
 
     def intake_said_it_waits() -> bool:
         # there at every look, as `submit` put it back: never claimed, stamped and returned

@@ -84,6 +84,8 @@ def submit_cmd(args: argparse.Namespace) -> int:
     code: int = Exit.OK
     timed_out = False
 
+    if not request.runner.startswith("local"):
+        _wait_if_busy(path, request, data, json_output=args.json)
     exchange, claimed = _take(path)
     request, _ = load_task(claimed)  # now with its pickup time
     data["task_file"] = str(claimed)
@@ -111,7 +113,8 @@ def submit_cmd(args: argparse.Namespace) -> int:
             try:
                 started = start_run(api, claimed, request)
             except RunBusy as exc:
-                # queued, not lost: the intake starts it when the earlier run ends (exit 7)
+                # a run started in between (``_wait_if_busy`` asked first): queued, not lost,
+                # the intake starts it when the earlier run ends (exit 7)
                 waiting = requeue(claimed, exchange.folder("pending") / claimed.name)
                 data.update(task_file=str(waiting), state="waiting", waiting_for=exc.run["id"])
                 emit(data, json_output=args.json, text=f"task file {waiting}")
@@ -228,6 +231,31 @@ def _take(path: Path) -> tuple[Any, Path]:
     if not in_pending:
         info(f"copied {path} into {claimed.parent} (the task exchange)")
     return exchange, claimed
+
+
+def _wait_if_busy(path: Path, request: Any, data: dict[str, Any], *, json_output: bool) -> None:
+    """Asked before the file is claimed, as the intake asks: when a run of the same site and
+    environment is going, the task waits in ``pending/``, never picked up (exit 7)."""
+    from hugopipe.exchange import Exchange
+    from hugopipe.exchange.folders import park
+    from hugopipe.exchange.lifecycle import busy_with
+    from hugopipe.prefect_rest import PrefectApi
+
+    with PrefectApi() as api:
+        busy = busy_with(api, path, request)
+    if busy is None:
+        return
+    exchange = Exchange.of(path)
+    waiting = park(path, exchange)
+    if waiting is None:
+        raise UsageError(
+            f"{path.name} must wait behind run {busy.run['id']}, but "
+            f"{exchange.folder('pending')} already has a task file of that name",
+            hint="give this task file another name and submit it again",
+        )
+    data.update(task_file=str(waiting), state="waiting", waiting_for=busy.run["id"])
+    emit(data, json_output=json_output, text=f"task file {waiting}")
+    raise busy
 
 
 def _give_back(original: Path, claimed: Path) -> None:

@@ -212,6 +212,29 @@ def adopt(path: Path, exchange: Exchange) -> Path | None:
     return dst
 
 
+def park(path: Path, exchange: Exchange) -> Path | None:
+    """A submitted task that must wait behind a run (``exchange/lifecycle.busy_with``) into
+    ``pending/``, unclaimed, for the intake to start later: one already there stays as it
+    is, one in ``failed/`` is moved, any other is copied (exclusive create). Never stamped
+    as picked up, since nothing picked it up. None when ``pending/`` has a file of that name."""
+    dst = exchange.folder("pending") / path.name
+    if path.resolve() == dst.resolve():
+        return dst
+    if exchange.state_of(path.resolve()) == "failed":
+        if dst.exists():
+            return None
+        update_file(path, {"status": "pending"})
+        os.rename(path, dst)
+        return dst
+    text = set_front_matter(path.read_text(encoding="utf-8"), {"status": "pending"})
+    try:
+        with dst.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        return None
+    return dst
+
+
 def requeue(claimed: Path, pending: Path) -> Path:
     """``in-progress/x.md`` back to ``pending/`` (a run it needs to wait for is going):
     nothing was started, so the file goes back with status ``pending`` (its
