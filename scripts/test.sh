@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test suite: ruff, mypy, then pytest against real Hugo, a real Prefect server, moto over
-# HTTP and chromium for the UI test; then the tests marked `postgres` a second time on a
-# PostgreSQL-backed Prefect server (README, "Growing beyond one machine").
+# The test suite: ruff, mypy, then pytest against real Hugo, a real Prefect server on
+# PostgreSQL, moto over HTTP and chromium for the UI test; then the tests marked `sqlite` a
+# second time on a SQLite-backed Prefect server, the demo's.
 #   scripts/test.sh [pytest args...]   (with arguments: one pytest run, those arguments)
 # HUGOPIPE_TEST_DB=postgresql+asyncpg://user@host:port/db uses a running PostgreSQL server;
 # otherwise the tests start a private one from Debian's packages (tests/postgres.py).
@@ -20,10 +20,10 @@ if [ -z "${HUGOPIPE_TEST_DB:-}" ] && ! compgen -G "/usr/lib/postgresql/*/bin/pg_
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "» installing Debian's postgresql for the PostgreSQL-backed Prefect tests" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
-      || echo "warning: could not install postgresql; the postgres and workers tests will fail" >&2
+      || echo "warning: could not install postgresql; every test runs on SQLite, the workers tests fail" >&2
   else
     echo "warning: PostgreSQL missing (install Debian's postgresql, or set HUGOPIPE_TEST_DB);" >&2
-    echo "  the postgres and workers tests will fail" >&2
+    echo "  every test runs on SQLite, and the workers tests fail" >&2
   fi
 fi
 uv run ruff check --quiet .
@@ -32,8 +32,15 @@ uv run mypy
 if [ $# -gt 0 ]; then
   exec uv run pytest "$@"
 fi
-# The session's Prefect server on SQLite (the demo's), every test. HUGOPIPE_TEST_DB is left
-# out here so a URL meant for the second pass does not move the first one.
-env -u HUGOPIPE_TEST_DB uv run pytest
-echo "» the tests marked postgres again, on a PostgreSQL-backed Prefect server" >&2
-HUGOPIPE_TEST_DB="${HUGOPIPE_TEST_DB:-postgres}" exec uv run pytest -m postgres
+if [ -n "${HUGOPIPE_TEST_DB:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
+  # Every test against one session Prefect server on PostgreSQL. The suite drives that one
+  # server from many processes at once (serve.py's flow runs, the CLI, the server's own
+  # services), a load no single user's SQLite sees; there SQLite answered 503 "database is
+  # locked" now and then and three CI runs in a row lost a test to it. The demo's SQLite is
+  # tested by the second pass, and by the tests that start servers of their own on SQLite.
+  HUGOPIPE_TEST_DB="${HUGOPIPE_TEST_DB:-postgres}" uv run pytest
+  echo "» the tests marked sqlite again, on a SQLite-backed Prefect server (the demo's)" >&2
+  exec env -u HUGOPIPE_TEST_DB uv run pytest -m sqlite
+fi
+echo "warning: no PostgreSQL, so every test runs on SQLite; expect a busy server's 503 now and then" >&2
+exec uv run pytest

@@ -94,8 +94,8 @@ def pg_cluster() -> Iterator[Cluster]:
 def prefect_database(request: pytest.FixtureRequest) -> str | None:
     """The session server's database: SQLite (None) unless ``HUGOPIPE_TEST_DB`` selects PostgreSQL.
 
-    scripts/test.sh runs the tests marked ``postgres`` a second time with
-    ``HUGOPIPE_TEST_DB=postgres``.
+    scripts/test.sh runs every test with ``HUGOPIPE_TEST_DB=postgres``, then the tests
+    marked ``sqlite`` a second time on SQLite, the demo's database.
     """
     if os.environ.get("HUGOPIPE_TEST_DB", "sqlite").strip().lower() in ("", "sqlite"):
         return None

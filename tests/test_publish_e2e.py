@@ -16,7 +16,7 @@ import pytest
 from hugopipe.prefect_rest import TERMINAL
 from tests.support import find_result, hugopipe, publish, wait_until
 
-pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.server, pytest.mark.sqlite]
 
 EXPECTED_TYPES = {
     ".html": "text/html; charset=utf-8",
