@@ -2,7 +2,7 @@
 # The test suite: ruff, mypy, then pytest against real Hugo, a real Prefect server on
 # PostgreSQL, moto over HTTP and chromium for the UI test; then the tests marked `sqlite` a
 # second time on a SQLite-backed Prefect server, the demo's.
-#   scripts/test.sh [pytest args...]   (with arguments: one pytest run, those arguments)
+#   scripts/test.sh [pytest args...]   (with arguments: one pytest run of those, on PostgreSQL too)
 # HUGOPIPE_TEST_DB=postgresql+asyncpg://user@host:port/db uses a running PostgreSQL server;
 # otherwise the tests start a private one from Debian's packages (tests/postgres.py).
 set -euo pipefail
@@ -16,7 +16,8 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "warning: /usr/bin/chromium missing (install Debian's chromium); browser tests will fail" >&2
   fi
 fi
-if [ -z "${HUGOPIPE_TEST_DB:-}" ] && ! compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
+pg_found() { [ -n "${HUGOPIPE_TEST_DB:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; }
+if ! pg_found; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "» installing Debian's postgresql for the PostgreSQL-backed Prefect tests" >&2
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
@@ -29,10 +30,11 @@ fi
 uv run ruff check --quiet .
 uv run ruff format --check --quiet .
 uv run mypy
-if [ $# -gt 0 ]; then
+if [ $# -gt 0 ]; then  # on the database the full run uses, so a CI failure reproduces
+  if pg_found; then export HUGOPIPE_TEST_DB="${HUGOPIPE_TEST_DB:-postgres}"; fi
   exec uv run pytest "$@"
 fi
-if [ -n "${HUGOPIPE_TEST_DB:-}" ] || compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null; then
+if pg_found; then
   # Every test against one session Prefect server on PostgreSQL. The suite drives that one
   # server from many processes at once (serve.py's flow runs, the CLI, the server's own
   # services), a load no single user's SQLite sees; there SQLite answered 503 "database is

@@ -3,7 +3,8 @@
 Prefect reads its settings when it is imported, so the API URL and a private
 PREFECT_HOME are fixed here, at conftest import, before any test module can
 import Prefect. The server itself starts lazily, once per session, only for
-tests that ask for it (about 15–25 s: migrations on a fresh SQLite file).
+tests that ask for it (about 15–25 s: migrations on a fresh database, SQLite or, as
+scripts/test.sh runs it, PostgreSQL).
 """
 
 from __future__ import annotations

@@ -188,67 +188,108 @@ def test_only_production_asks_for_the_phrase(
         assert ("DEPLOY TO PRODUCTION" in answer) == (pause_key or "").startswith("production")
 
 
+#: a task run's own last line: every task run logs one, and it must not end the wait
+TASK_DONE = ("Finished in state Completed()", "task-1")
+
+
 class LateLogs:
     """A run that has settled while its log lines reach the API a few polls later, as on a
-    busy server: ``arrive`` log pages, one per ``/logs/filter`` call, after ``delay`` empty ones."""
+    busy server: ``pages`` of lines (a message, or (message, task run id)), one page per
+    ``/logs/filter`` call after ``delay`` calls that find nothing new."""
 
-    def __init__(self, state: str, pages: list[list[str]], delay: int) -> None:
-        self.state, self.pages, self.delay, self.calls = state, pages, delay, 0
-        self.shipped: list[str] = []
+    def __init__(self, state: str, pages: list[list], delay: int, name: str = "", **run) -> None:
+        self.state, self.name, self.pages, self.delay, self.calls = state, name, pages, delay, 0
+        self.run = {"start_time": "2026-12-05T10:00:00Z", **run}
+        self.shipped: list[tuple[str, str | None]] = []
 
     def flow_run(self, run_id: str) -> dict:
-        return {"id": run_id, "state": {"type": self.state, "name": self.state.title()}}
+        name = self.name or self.state.title()
+        return {"id": run_id, "state": {"type": self.state, "name": name}, **self.run}
 
     def request(self, method: str, path: str, json: dict) -> list[dict]:
-        assert path == "/logs/filter"
+        assert path == "/logs/filter" and json["limit"] <= 200
         self.calls += 1
         if self.calls > self.delay and self.pages:
-            self.shipped += self.pages.pop(0)
-        return [{"message": m} for m in self.shipped[json["offset"] :][: json["limit"]]]
+            self.shipped += [(m, None) if isinstance(m, str) else m for m in self.pages.pop(0)]
+        page = self.shipped[json["offset"] :][: json["limit"]]
+        return [{"message": m, "task_run_id": t} for m, t in page]
+
+
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    from hugopipe import run_control
+
+    clock = [0.0]
+    monkeypatch.setattr(run_control.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(run_control.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    return clock
 
 
 @pytest.mark.parametrize(
-    ("state", "pages", "said"),
+    ("state", "name", "pages", "said"),
     [
-        (  # the last two stages and the engine's last line arrive 40 polls (10 s) late
+        (  # the last two stages and the engine's last line arrive 40 polls (10 s) late, in
+            # two batches; the first ends with a task's own "Finished in state"
             "COMPLETED",
+            "",
             [
-                ["stage build: 37 pages"],
-                ["stage deploy: 2 uploaded", "stage verify: ok"],
+                ["stage build: 37 pages", TASK_DONE],
+                ["stage deploy: 2 uploaded", TASK_DONE, "stage verify: ok"],
                 ["Finished in state Completed()"],
             ],
             ["build: 37 pages", "deploy: 2 uploaded", "verify: ok"],
         ),
         (  # a paused run's last line is the "stage waiting" it logs before asking
             "PAUSED",
-            [["stage plan: 2 uploads"], ["stage waiting: waiting for approval"]],
+            "Paused",
+            [["stage plan: 2 uploads", TASK_DONE], ["stage waiting: waiting for approval"]],
             ["plan: 2 uploads", "waiting: waiting for approval"],
+        ),
+        (  # a suspended one's is the engine's; a finished run's "Finished" line is not a pause's
+            "PAUSED",
+            "Suspended",
+            [["stage plan: 2 uploads"], ["Finished in state Suspended()"]],
+            ["plan: 2 uploads"],
+        ),
+        (  # a backlog longer than a page: every page is read, the stage on the third too
+            "COMPLETED",
+            "",
+            [
+                [
+                    *(f"line {i}" for i in range(450)),
+                    "stage deploy: 1 uploaded",
+                    "Finished in state Completed()",
+                ]
+            ],
+            ["deploy: 1 uploaded"],
         ),
     ],
 )
 def test_every_stage_is_said_even_when_the_logs_arrive_late(
-    monkeypatch: pytest.MonkeyPatch, state: str, pages: list[list[str]], said: list[str]
+    monkeypatch: pytest.MonkeyPatch, state: str, name: str, pages: list, said: list[str]
 ) -> None:
     from hugopipe import run_control
 
-    clock = [0.0]
-    monkeypatch.setattr(run_control.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(run_control.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
-    api = LateLogs(state, pages, delay=40)
+    clock = fake_clock(monkeypatch)
+    api = LateLogs(state, pages, delay=40, name=name)
     heard: list[str] = []
     run_control.wait_for(api, "r1", timeout=60, on_stage=heard.append)
     assert heard == said
-    assert clock[0] < 30  # stopped at the last line, not at the end of its patience
+    assert clock[0] < 20  # stopped at the last line, not at the end of its patience
 
 
-def test_a_crashed_run_is_not_waited_on_for_long(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("state", "run"),
+    [("CRASHED", {}), ("CANCELLED", {}), ("COMPLETED", {"start_time": None})],
+    ids=["crashed", "cancelled", "never-started"],
+)
+def test_a_run_that_may_ship_no_last_line_is_not_waited_on_for_long(
+    monkeypatch: pytest.MonkeyPatch, state: str, run: dict
+) -> None:
     from hugopipe import run_control
 
-    clock = [0.0]
-    monkeypatch.setattr(run_control.time, "monotonic", lambda: clock[0])
-    monkeypatch.setattr(run_control.time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
-    api = LateLogs("CRASHED", [["stage build: 37 pages"]], delay=0)
+    clock = fake_clock(monkeypatch)
+    api = LateLogs(state, [["stage build: 37 pages"]], delay=0, **run)
     heard: list[str] = []
     run_control.wait_for(api, "r1", timeout=60, on_stage=heard.append)
     assert heard == ["build: 37 pages"]
-    assert clock[0] <= run_control.CRASHED_PATIENCE + 0.25
+    assert run_control.SHORT_PATIENCE <= clock[0] <= run_control.SHORT_PATIENCE + 0.25

@@ -330,4 +330,50 @@ def all_logs(api: Any, flt: dict[str, Any], limit: int | None = None) -> list[di
         out += page
         if len(page) < page_size:
             break
-    return out if limit is None else out[::-1]
+    if limit is None:
+        return out
+    # newest first while the run still logs: a line that arrives between two pages shifts
+    # the next page by one, so a line may come twice; each is kept once
+    seen: set[Any] = set()
+    kept = []
+    for lg in out:
+        if lg.get("id") is not None and lg["id"] in seen:
+            continue
+        seen.add(lg.get("id"))
+        kept.append(lg)
+    return kept[::-1]
+
+
+def runs_that_happened(api: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The newest runs (by expected start) that a ``/flow_runs/filter`` ``body`` matches,
+    leaving out those a schedule made for later: a deployment with a schedule keeps weeks of
+    future runs, and they would fill a "recent runs" list before anything that ran. A run
+    that is due within a minute (the server's clock may be ahead of ours), late or started
+    early stays in. At most ``body["limit"]`` runs."""
+    from datetime import UTC, datetime, timedelta
+
+    due = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    runs_filter = dict(body.get("flow_runs") or {})
+    not_scheduled = {**runs_filter, "state": {"type": {"not_any_": ["SCHEDULED"]}}}
+    scheduled_due = {
+        **runs_filter,
+        "state": {"type": {"any_": ["SCHEDULED"]}},
+        "expected_start_time": {"before_": due},
+    }
+    runs = [
+        *(
+            api.request("POST", "/flow_runs/filter", json={**body, "flow_runs": not_scheduled})
+            or []
+        ),
+        *(
+            api.request("POST", "/flow_runs/filter", json={**body, "flow_runs": scheduled_due})
+            or []
+        ),
+    ]
+
+    def started(run: dict[str, Any]) -> datetime:
+        when = run.get("expected_start_time") or run.get("created") or "1970-01-01T00:00:00Z"
+        return datetime.fromisoformat(str(when).replace("Z", "+00:00"))
+
+    runs.sort(key=started, reverse=True)
+    return runs[: body.get("limit", len(runs))]

@@ -87,46 +87,72 @@ def outcome(run: dict[str, Any], deployment: str | None = None) -> RunOutcome:
 SETTLED = TERMINAL | {"PAUSED"}
 
 
-#: the last log line a run ships before it settles: the engine's "Finished in state …"
-#: when it ends; when it pauses, the ``stage waiting:`` line flows/publish.py logs before
-#: every question, or the production approval's warning (flows/approval.py)
-LAST_LINES = ("Finished in state", "stage waiting: ", "Production is waiting for approval")
+#: what a paused run's last line starts with: the ``stage waiting:`` line flows/publish.py
+#: logs before every question, or the production approval's warning (flows/approval.py)
+PAUSED_LAST_LINES = ("stage waiting: ", "Production is waiting for approval")
 
-#: a crashed run's process died, so no last line comes: wait this long at most for stragglers
-CRASHED_PATIENCE = 5.0
+#: a run that died (crashed) or was stopped from outside (cancelled, or never started) may
+#: ship no last line: wait this long at most for stragglers
+SHORT_PATIENCE = 5.0
 
 
-def _logs(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
+def is_last_line(run: dict[str, Any], message: str, task_run_id: str | None) -> bool:
+    """Whether ``message`` is the last line the settled ``run`` ships: the engine's
+    "Finished in state <its state>" when it ended or suspended, a waiting line when it
+    paused. Only the flow's own lines count: every task run logs a "Finished in state" too."""
+    if task_run_id:
+        return False
+    stype, sname = state_of(run)
+    if message.startswith(f"Finished in state {sname}"):
+        return True
+    return stype == "PAUSED" and message.startswith(PAUSED_LAST_LINES)
+
+
+def _logs(api: Any, run_id: str, offset: int) -> tuple[list[tuple[str, str | None]], int]:
+    """(message, task run id) of the run's log lines after the first ``offset``; new offset."""
     body = {
         "logs": {"flow_run_id": {"any_": [run_id]}, "level": {"ge_": 20}},
         "sort": "TIMESTAMP_ASC",
-        "limit": 200,
+        "limit": LOG_PAGE,
         "offset": offset,
     }
     page = api.request("POST", "/logs/filter", json=body) or []
-    return [str(lg.get("message", "")) for lg in page], offset + len(page)
+    lines = [(str(lg.get("message", "")), lg.get("task_run_id")) for lg in page]
+    return lines, offset + len(page)
+
+
+#: the server's largest page of log lines
+LOG_PAGE = 200
 
 
 def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:
     """The ``stage <name>: <line>`` log lines of a run after the first ``offset`` log
     lines (flows/outcome.py logs one as each stage finishes); (lines, new offset)."""
-    messages, offset = _logs(api, run_id, offset)
-    return [m[6:] for m in messages if m.startswith("stage ")], offset
+    lines, offset = _logs(api, run_id, offset)
+    return [m[6:] for m, _ in lines if m.startswith("stage ")], offset
 
 
 def _drain(
-    api: Any, run_id: str, offset: int, on_stage: Callable[[str], None], patience: float
+    api: Any,
+    run: dict[str, Any],
+    offset: int,
+    on_stage: Callable[[str], None],
+    patience: float,
 ) -> None:
-    """The run has settled, but its last log lines reach the API up to one batch later
+    """The run has settled, but its last log lines reach the API a batch or more later
     (Prefect ships logs every 2 s; the state is set first): read on until its last line
-    (``LAST_LINES``) arrives, or ``patience`` seconds, so no finished stage goes unsaid."""
+    (``is_last_line``) arrives, or ``patience`` seconds, so no finished stage goes unsaid."""
     deadline = time.monotonic() + patience
     while True:
-        messages, offset = _logs(api, run_id, offset)
-        for m in messages:
+        lines, offset = _logs(api, run["id"], offset)
+        for m, _ in lines:
             if m.startswith("stage "):
                 on_stage(m[6:])
-        if any(m.startswith(LAST_LINES) for m in messages) or time.monotonic() >= deadline:
+        if any(is_last_line(run, m, task) for m, task in lines):
+            return
+        if len(lines) == LOG_PAGE:  # a backlog: read on at once
+            continue
+        if time.monotonic() >= deadline:
             return
         time.sleep(0.25)
 
@@ -145,7 +171,7 @@ def wait_for(
     ``on_state`` hears each new state name (the CLI prints ``… Running`` on stderr);
     ``on_stage`` each stage as it finishes (``build: 37 pages, 54 files in 0.3 s``),
     every one of them, read up to ``patience`` seconds past the run's settling. The wait
-    ends as soon as the run's last line arrives (``LAST_LINES``), normally within one 2-s
+    ends as soon as the run's last line arrives (``is_last_line``), normally within one 2-s
     log batch; the long default is for a busy server, which took over 5 s in a CI run and
     left the last two stages unsaid.
     """
@@ -157,8 +183,10 @@ def wait_for(
         stype, sname = state_of(run)
         if on_stage is not None:
             if stype in SETTLED:
-                wait = min(patience, CRASHED_PATIENCE) if stype == "CRASHED" else patience
-                _drain(api, run_id, seen, on_stage, wait)
+                stopped = stype in ("CRASHED", "CANCELLED") or not run.get("start_time")
+                _drain(
+                    api, run, seen, on_stage, min(patience, SHORT_PATIENCE) if stopped else patience
+                )
             else:
                 lines, seen = stage_lines(api, run_id, seen)
                 for line in lines:

@@ -279,19 +279,48 @@ def test_runs_state_filter_by_type_and_name(recording_api: RecordingApi) -> None
     assert "expected_start_time" not in body["flow_runs"]  # a state named: the schedule too
 
 
-def test_runs_leaves_out_what_a_schedule_made_for_later(recording_api: RecordingApi) -> None:
-    from datetime import UTC, datetime
+def test_runs_that_happened_leave_out_what_a_schedule_made_for_later() -> None:
+    """The rule behind ``runs`` and ``status --site``, against a fake that applies the state
+    and expected-start filters as the server does."""
+    from datetime import UTC, datetime, timedelta
 
-    recording_api.route("POST", "/flow_runs/filter", [])
-    asked = datetime.now(UTC).isoformat()
-    out = run_cli("runs", env={"PREFECT_API_URL": recording_api.url})
-    assert out.returncode == 0, out.stderr
-    ((_, _, body),) = [r for r in recording_api.requests if r[1] == "/flow_runs/filter"]
-    assert (
-        asked
-        <= body["flow_runs"]["expected_start_time"]["before_"]
-        <= datetime.now(UTC).isoformat()
-    )
+    from hugopipe.prefect_rest import runs_that_happened
+
+    def at(minutes: float) -> str:
+        return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+    runs = [
+        {"id": "done", "state_type": "COMPLETED", "expected_start_time": at(-60)},
+        {"id": "late", "state_type": "SCHEDULED", "expected_start_time": at(-5)},
+        {"id": "due", "state_type": "SCHEDULED", "expected_start_time": at(0.5)},
+        {"id": "early", "state_type": "RUNNING", "expected_start_time": at(600)},  # "Run now"
+        *(
+            {"id": f"night{d}", "state_type": "SCHEDULED", "expected_start_time": at(1440 * d)}
+            for d in range(1, 21)
+        ),
+    ]
+
+    class Api:
+        def request(self, method: str, path: str, json: dict) -> list[dict]:
+            flt = json["flow_runs"]
+            types = flt["state"]["type"]
+            before = (flt.get("expected_start_time") or {}).get("before_")
+            newest_first = sorted(runs, key=lambda r: r["expected_start_time"], reverse=True)
+            return [
+                r
+                for r in newest_first
+                if (
+                    r["state_type"] in types["any_"]
+                    if "any_" in types
+                    else r["state_type"] not in types["not_any_"]
+                )
+                and (before is None or r["expected_start_time"] < before.replace("+00:00", "Z"))
+            ][: json["limit"]]
+
+    body = {"flow_runs": {"tags": {"all_": ["site:www"]}}, "sort": "EXPECTED_START_TIME_DESC"}
+    got = runs_that_happened(Api(), {**body, "limit": 20})
+    assert [r["id"] for r in got] == ["early", "due", "late", "done"]
+    assert [r["id"] for r in runs_that_happened(Api(), {**body, "limit": 1})] == ["early"]
 
 
 def test_unreachable_api_exits_4_with_nothing_on_stdout() -> None:

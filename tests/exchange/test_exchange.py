@@ -93,31 +93,54 @@ def test_adopt_copies_once(tmp_path: Path) -> None:
     assert src.is_file()
 
 
+FAILED_BEFORE = (
+    "failure_reason: the build failed\nfinished_at: 2026-12-05T10:00:00Z\n"
+    "picked_up_at: 2026-12-05T09:59:00Z\nflow_run_id: old-run\nresult_path: results/old.md\n"
+)
+
+
 @pytest.mark.parametrize("where", ["pending", "failed", "outside"])
 def test_a_task_that_must_wait_is_parked_in_pending_unclaimed(tmp_path: Path, where: str) -> None:
+    import frontmatter
+
     from hugopipe.exchange.folders import park
 
     ex = Exchange(tmp_path / "x")
     src = (tmp_path if where == "outside" else ex.folder(where)) / "t.md"
-    src.write_text(TASK.format(priority="low", site=ROOT).replace("pending", where))
+    text = TASK.format(priority="low", site=ROOT).replace("status: pending", f"status: {where}")
+    if where == "failed":  # what a failed attempt leaves in the file
+        text = text.replace("priority:", FAILED_BEFORE + "priority:")
+    src.write_text(text)
     parked = park(src, ex)
     assert parked == ex.folder("pending") / "t.md"
-    meta, _ = load_front(parked)
-    assert meta["status"] == "pending" and "picked_up_at" not in meta
+    meta = frontmatter.loads(parked.read_text()).metadata
+    assert meta["status"] == "pending" and meta.get("picked_up_at") is None
     assert "# a comment Claude wrote" in parked.read_text()  # the file as written, status aside
     assert src.exists() == (where in ("pending", "outside"))  # moved from failed/, else kept
     assert not any(ex.folder("in-progress").iterdir())
+    if where == "failed":  # another attempt: nothing of the failed one but its reason
+        assert meta["previous_failure"] == "the build failed"
+        for key in ("failure_reason", "finished_at", "flow_run_id", "result_path"):
+            assert meta.get(key) is None, key
     if where != "pending":  # a second of that name would overwrite the first: refused
-        again = tmp_path / "t.md"
+        again = tmp_path / "again" / "t.md"
+        again.parent.mkdir()
         again.write_text(TASK.format(priority="low", site=ROOT))
         assert park(again, ex) is None
 
 
-def load_front(path: Path) -> tuple[dict, str]:
-    import frontmatter
+def test_a_task_whose_namesake_is_in_progress_is_not_parked(tmp_path: Path) -> None:
+    """Submitting a file again while its own run goes: parking it would start a second run
+    once the first ends (a second approval, for production); refused instead."""
+    from hugopipe.exchange.folders import park
 
-    post = frontmatter.loads(path.read_text())
-    return dict(post.metadata), post.content
+    ex = Exchange(tmp_path / "x")
+    src = tmp_path / "t.md"
+    src.write_text(TASK.format(priority="low", site=ROOT))
+    assert adopt(src, ex) is not None  # its run is going
+    assert park(src, ex) is None
+    assert park(ex.folder("in-progress") / "t.md", ex) is None
+    assert not any(ex.folder("pending").iterdir())
 
 
 def test_priority_orders_pickup(tmp_path: Path) -> None:

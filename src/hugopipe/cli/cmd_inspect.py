@@ -55,7 +55,7 @@ def _flow_name(cli_name: str | None) -> str | None:
 
 
 def runs_cmd(args: argparse.Namespace) -> int:
-    from hugopipe.prefect_rest import PrefectApi, state_of, ui_url
+    from hugopipe.prefect_rest import PrefectApi, runs_that_happened, state_of, ui_url
     from hugopipe.run_control import site_of_run
     from hugopipe.run_results import duration
 
@@ -63,11 +63,6 @@ def runs_cmd(args: argparse.Namespace) -> int:
     runs_filter: dict[str, Any] = {}
     if args.state:
         runs_filter["state"] = state_filter(args.state)
-    else:  # what happened, not the schedule's next weeks (``--state SCHEDULED`` lists those)
-        from datetime import UTC, datetime
-
-        now = datetime.now(UTC).isoformat()
-        runs_filter["expected_start_time"] = {"before_": now}
     if args.site:  # Prefect filters runs by tag: every run carries site:NAME (hugopipe.sites)
         from hugopipe.sites import TAG_PREFIX, known
 
@@ -78,7 +73,12 @@ def runs_cmd(args: argparse.Namespace) -> int:
     if flow:
         body["flows"] = {"name": {"any_": [flow]}}
     with PrefectApi() as api:
-        runs = api.request("POST", "/flow_runs/filter", json=body)
+        # what happened, not the schedule's next weeks (``--state SCHEDULED`` lists those)
+        runs = (
+            api.request("POST", "/flow_runs/filter", json=body)
+            if args.state
+            else runs_that_happened(api, body)
+        )
         flow_ids = sorted({r["flow_id"] for r in runs if r.get("flow_id")})
         flows = {}
         if flow_ids:
@@ -293,7 +293,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--state",
         action="append",
-        help="state type (FAILED, PAUSED, COMPLETED…) or name (AwaitingRetry); repeatable",
+        help="state type (FAILED, PAUSED, COMPLETED…) or name (AwaitingRetry); repeatable "
+        "(without it, runs a schedule made for later are left out)",
     )
     p.add_argument("--site", help="only runs of this site (its name in hugopipe-workspace.toml)")
     p.add_argument("--limit", type=int, default=20)

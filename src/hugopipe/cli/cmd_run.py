@@ -137,8 +137,9 @@ def status_cmd(args: argparse.Namespace) -> int:
 
 
 def _newest(api: Any, site: str | None) -> dict[str, Any]:
-    """The newest run of ``site`` (by its ``site:NAME`` tag)."""
+    """The newest run of ``site`` (by its ``site:NAME`` tag), not one scheduled for later."""
     from hugopipe.cli.exits import CommandFailed
+    from hugopipe.prefect_rest import runs_that_happened
     from hugopipe.sites import TAG_PREFIX
 
     body = {
@@ -146,7 +147,7 @@ def _newest(api: Any, site: str | None) -> dict[str, Any]:
         "sort": "EXPECTED_START_TIME_DESC",
         "limit": 1,
     }
-    found = api.request("POST", "/flow_runs/filter", json=body) or []
+    found = runs_that_happened(api, body)
     if not found:
         raise CommandFailed(
             f"no run of site {site!r} yet", hint=f"start one: hugopipe run publish --site {site}"

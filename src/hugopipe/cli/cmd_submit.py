@@ -249,9 +249,9 @@ def _wait_if_busy(path: Path, request: Any, data: dict[str, Any], *, json_output
     waiting = park(path, exchange)
     if waiting is None:
         raise UsageError(
-            f"{path.name} must wait behind run {busy.run['id']}, but "
-            f"{exchange.folder('pending')} already has a task file of that name",
-            hint="give this task file another name and submit it again",
+            f"{path.name}: a task file of that name is already in {exchange.root / 'in-progress'} "
+            f"or waits in {exchange.folder('pending')} (run {busy.run['id']} is going)",
+            hint="follow it with `hugopipe runs`; to run it again, give it another file name",
         )
     data.update(task_file=str(waiting), state="waiting", waiting_for=busy.run["id"])
     emit(data, json_output=json_output, text=f"task file {waiting}")

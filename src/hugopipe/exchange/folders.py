@@ -167,22 +167,27 @@ def retry(path: Path, exchange: Exchange) -> Path | None:
     if dst.exists():
         return None
     try:
-        reason = _front_value(path, "failure_reason")
+        again = _another_attempt(path)
         os.rename(path, dst)
     except FileNotFoundError:
         return None
     update_file(
         dst,
-        {
-            "status": "in-progress",
-            "picked_up_at": now(),
-            "picked_up_by": worker_id(),
-            "failure_reason": None,
-            "finished_at": None,
-            **({"previous_failure": reason} if reason else {}),
-        },
+        {"status": "in-progress", "picked_up_at": now(), "picked_up_by": worker_id(), **again},
     )
     return dst
+
+
+def _another_attempt(failed: Path) -> dict[str, Any]:
+    """Front-matter updates that start a failed task over: the failed attempt's run, result,
+    reason and times cleared (a later success must not still say why it failed), the reason
+    kept as ``previous_failure``."""
+    reason = _front_value(failed, "failure_reason")
+    cleared = ("failure_reason", "finished_at", "flow_run_id", "flow_run_url", "result_path")
+    return {
+        **dict.fromkeys(cleared),
+        **({"previous_failure": reason} if reason else {}),
+    }
 
 
 def _front_value(path: Path, key: str) -> str | None:
@@ -215,16 +220,22 @@ def adopt(path: Path, exchange: Exchange) -> Path | None:
 def park(path: Path, exchange: Exchange) -> Path | None:
     """A submitted task that must wait behind a run (``exchange/lifecycle.busy_with``) into
     ``pending/``, unclaimed, for the intake to start later: one already there stays as it
-    is, one in ``failed/`` is moved, any other is copied (exclusive create). Never stamped
-    as picked up, since nothing picked it up. None when ``pending/`` has a file of that name."""
+    is, one in ``failed/`` is moved (as another attempt), any other is copied. Never stamped
+    as picked up, since nothing picked it up. None when a file of that name is in progress
+    (it may be this very task, whose own run is the one going) or already waits in pending/."""
     dst = exchange.folder("pending") / path.name
+    if (exchange.folder("in-progress") / path.name).exists():
+        return None
     if path.resolve() == dst.resolve():
         return dst
     if exchange.state_of(path.resolve()) == "failed":
-        if dst.exists():
+        again = _another_attempt(path)
+        try:
+            os.link(path, dst)  # exclusive: never over a file that arrived in between
+        except FileExistsError:
             return None
-        update_file(path, {"status": "pending"})
-        os.rename(path, dst)
+        path.unlink()
+        update_file(dst, {"status": "pending", "picked_up_at": None, "picked_up_by": None, **again})
         return dst
     text = set_front_matter(path.read_text(encoding="utf-8"), {"status": "pending"})
     try:
