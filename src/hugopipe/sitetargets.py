@@ -31,8 +31,9 @@ _LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 _CACHE: dict[Path, tuple[tuple[int, int], dict[str, Any] | None]] = {}
 
 
-def _load(path: Path) -> dict[str, Any] | None:
-    """The parsed file, or None; parsed once per version (one rule asks for several envs)."""
+def read_config(path: Path) -> dict[str, Any] | None:
+    """The parsed file (``{}`` when it names no ``targets``: not parsed), or None when it
+    cannot be read or parsed; parsed once per version (one rule asks for several envs)."""
     try:
         st = path.stat()
     except OSError:
@@ -53,17 +54,17 @@ def _load(path: Path) -> dict[str, Any] | None:
     return _CACHE[path][1]
 
 
-def _lower(obj: Any) -> Any:
+def lower_keys(obj: Any) -> Any:
     """Hugo's keys are case-insensitive (``cloudFrontDistributionID``)."""
     if isinstance(obj, dict):
-        return {str(k).lower(): _lower(v) for k, v in obj.items()}
+        return {str(k).lower(): lower_keys(v) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [_lower(v) for v in obj]
+        return [lower_keys(v) for v in obj]
     return obj
 
 
 def _targets_in(data: dict[str, Any], *, deployment_file: bool) -> list[dict[str, Any]]:
-    data = _lower(data)
+    data = lower_keys(data)
     section = data if deployment_file else data.get("deployment")
     targets = section.get("targets") if isinstance(section, dict) else None
     return [t for t in targets or [] if isinstance(t, dict) and t.get("name")]
@@ -74,18 +75,35 @@ def site_targets(site: Path | str, env: str) -> dict[str, dict[str, Any]]:
     site = Path(site)
     found: dict[str, dict[str, Any]] = {}
     for name in ROOT_FILES:
-        data = _load(site / name)
+        data = read_config(site / name)
         if data is not None:
             found.update({str(t["name"]): t for t in _targets_in(data, deployment_file=False)})
             break
     for folder in ("_default", env):
         for stem in DIR_FILES:
             for ext in (".toml", ".json"):
-                data = _load(site / "config" / folder / f"{stem}{ext}")
+                data = read_config(site / "config" / folder / f"{stem}{ext}")
                 if data is not None:
                     targets = _targets_in(data, deployment_file=stem == "deployment")
                     found.update({str(t["name"]): t for t in targets})
     return found
+
+
+def default_target(site: Path | str) -> str | None:
+    """``[deployment] target`` as Hugo's default environment (production) sees it, else the
+    first target; None when the site defines none that can be read."""
+    target = None
+    for path in [Path(site, n) for n in ROOT_FILES] + [
+        Path(site, "config", env, f"{stem}{ext}")
+        for env in ("_default", "production")
+        for stem in DIR_FILES
+        for ext in (".toml", ".json")
+    ]:
+        data = lower_keys(read_config(path) or {})
+        dep = data if path.stem == "deployment" else data.get("deployment")
+        if isinstance(dep, dict) and isinstance(dep.get("target"), str):
+            target = dep["target"]
+    return target or next(iter(site_targets(site, "production")), None)
 
 
 def endpoint_key(endpoint: str | None) -> str:

@@ -60,7 +60,7 @@ class Knowledge:
         self.errors += [
             f"{p} (not valid TOML/JSON)"
             for p in files
-            if p.is_file() and p.suffix in (".toml", ".json") and sitetargets._load(p) is None
+            if p.is_file() and p.suffix in (".toml", ".json") and sitetargets.read_config(p) is None
         ]
         for res in projectfile.production_resources(site, envs):
             kind, _, value = res.partition(":")
@@ -76,24 +76,7 @@ class Knowledge:
             if projectfile.is_production(n, envs, site=site):
                 self.targets.add(projectfile.target_of(n, envs).lower())
                 (self.envs if n in envs else self.targets).add(n.lower())
-        self.defaults[site] = _default_target(site)
-
-
-def _default_target(site: str) -> str | None:
-    """``[deployment] target`` as Hugo's default environment (production) sees it, else the
-    first target; None when the site defines none the guard can read."""
-    target = None
-    for path in [Path(site, n) for n in sitetargets.ROOT_FILES] + [
-        Path(site, "config", env, f"{stem}{ext}")
-        for env in ("_default", "production")
-        for stem in sitetargets.DIR_FILES
-        for ext in (".toml", ".json")
-    ]:
-        data = sitetargets._lower(sitetargets._load(path) or {})
-        dep = data if path.stem == "deployment" else data.get("deployment")
-        if isinstance(dep, dict) and isinstance(dep.get("target"), str):
-            target = dep["target"]
-    return target or next(iter(sitetargets.site_targets(site, "production")), None)
+        self.defaults[site] = sitetargets.default_target(site)
 
 
 def find_sites(root: str) -> list[str]:
