@@ -41,6 +41,10 @@ class NotFound(HugopipeError):
     """The API answered 404: no such run, deployment or input."""
 
 
+class UnknownRun(NotFound):
+    """A run id the user gave names no run (exit code 2: fix the input, as for a typo)."""
+
+
 def _profile_setting(name: str) -> str | None:
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")).expanduser()
     path = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")).expanduser()
@@ -200,12 +204,15 @@ class PrefectApi:
         return self.request("GET", "/health") is True
 
     def flow_run(self, run_id: str) -> dict[str, Any]:
+        hint = "a run id is the whole UUID `hugopipe runs` lists"
+        try:
+            uuid.UUID(run_id)
+        except ValueError:
+            raise UnknownRun(f"not a flow run id: {run_id!r}", hint=hint) from None
         try:
             return self.request("GET", f"/flow_runs/{run_id}")
         except NotFound:
-            raise NotFound(
-                f"no flow run {run_id!r}", hint="list runs with `hugopipe runs`"
-            ) from None
+            raise UnknownRun(f"no flow run {run_id!r}", hint=hint) from None
 
     def task_runs(self, flow_run_id: str) -> list[dict[str, Any]]:
         body = {

@@ -257,12 +257,13 @@ def test_read_commands_print_only_json(recording_api: RecordingApi) -> None:
 
 def test_runs_state_filter_by_type_and_name(recording_api: RecordingApi) -> None:
     recording_api.route("POST", "/flow_runs/filter", [])
+    recording_api.route("POST", "/flows/filter", [{"id": "f1", "name": "nightly-maintenance"}])
     out = run_cli(
         "runs",
         "--state",
         "failed",
         "--state",
-        "AwaitingRetry",
+        "awaitingretry",  # a name in any case, as typed
         "--flow",
         "maintenance",
         "--limit",
@@ -277,6 +278,45 @@ def test_runs_state_filter_by_type_and_name(recording_api: RecordingApi) -> None
     }
     assert body["flows"] == {"name": {"any_": ["nightly-maintenance"]}} and body["limit"] == 5
     assert "expected_start_time" not in body["flow_runs"]  # a state named: the schedule too
+    assert body["sort"] == "EXPECTED_START_TIME_DESC"
+
+
+@pytest.mark.parametrize(
+    ("states", "sort"),
+    [
+        (["SCHEDULED"], "EXPECTED_START_TIME_ASC"),  # what comes next, the soonest first
+        (["late", "Scheduled"], "EXPECTED_START_TIME_ASC"),
+        (["scheduled", "failed"], "EXPECTED_START_TIME_DESC"),
+    ],
+)
+def test_runs_still_to_come_are_listed_soonest_first(
+    recording_api: RecordingApi, states: list[str], sort: str
+) -> None:
+    recording_api.route("POST", "/flow_runs/filter", [])
+    args = [a for s in states for a in ("--state", s)]
+    out = run_cli("runs", *args, env={"PREFECT_API_URL": recording_api.url})
+    assert out.returncode == 0, out.stderr
+    ((_, _, body),) = [r for r in recording_api.requests if r[1] == "/flow_runs/filter"]
+    assert body["sort"] == sort
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["runs", "--state", "BOGUS"], "--state 'BOGUS' is no Prefect state"),
+        (["runs", "--flow", "nosuch"], "--flow 'nosuch': the server has no flow"),
+        (["runs", "--limit", "0"], "expected a whole number above 0, got '0'"),
+        (["logs", RUN_ID, "--limit", "-2"], "expected a whole number above 0, got '-2'"),
+    ],
+)
+def test_a_filter_that_can_match_nothing_is_a_typo(
+    recording_api: RecordingApi, args: list[str], says: str
+) -> None:
+    recording_api.route("POST", "/flow_runs/filter", [])
+    recording_api.route("POST", "/flows/filter", [])
+    out = run_cli(*args, env={"PREFECT_API_URL": recording_api.url})
+    assert out.returncode == 2 and says in out.stderr, (out.returncode, out.stderr)
+    assert out.stdout == "" and "Traceback" not in out.stderr
 
 
 def test_runs_that_happened_leave_out_what_a_schedule_made_for_later() -> None:
@@ -383,3 +423,17 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly() -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize("run_id", ["not-a-uuid", "7946e662", RUN_ID])
+@pytest.mark.parametrize("command", ["status", "logs", "retries", "result"])
+def test_a_run_id_that_names_no_run_is_an_input_error(
+    recording_api: RecordingApi, command: str, run_id: str
+) -> None:
+    """Exit 2, like any other typo: the server knows no such run (404), or it is no run id at
+    all (a short id copied by hand), which is refused before any request."""
+    out = run_cli(command, run_id, "--json", env={"PREFECT_API_URL": recording_api.url})
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    assert repr(run_id) in out.stderr and "whole UUID" in out.stderr, out.stderr
+    assert out.stdout == "" and "Traceback" not in out.stderr
+    assert (recording_api.requests != []) == (run_id == RUN_ID)

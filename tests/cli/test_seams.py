@@ -82,11 +82,12 @@ def test_errors_map_to_documented_codes(exc: BaseException, code: Exit | None) -
 
 
 def test_service_and_task_file_errors() -> None:
-    from hugopipe.prefect_rest import ApiUnavailable, NotFound
+    from hugopipe.prefect_rest import ApiUnavailable, NotFound, UnknownRun
     from hugopipe.taskfile import Problem, TaskFileError
 
     assert exits.for_error(ApiUnavailable("down")) == Exit.UNAVAILABLE
-    assert exits.for_error(NotFound("no run")) == Exit.FAILED
+    assert exits.for_error(NotFound("no deployment")) == Exit.FAILED
+    assert exits.for_error(UnknownRun("no flow run 'x'")) == Exit.USAGE
     bad = Problem(field="priority", line=4, message="m", fix="f")
     approval = Problem(field="approval_confirmed", line=5, message="m", fix="f")
     assert exits.for_error(TaskFileError("t.md", [bad])) == Exit.USAGE

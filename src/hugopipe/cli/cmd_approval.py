@@ -249,7 +249,9 @@ def _cancel(args: argparse.Namespace, *, require_paused: bool, verb: str) -> int
     emit(
         data,
         json_output=args.json,
-        text=f"{message} — {run.get('name')} ({run['id']}) is cancelling",
+        # a suspended run is Cancelled at once; a running one stops when its process does
+        text=f"{message} — {run.get('name')} ({run['id']}) is "
+        + ("cancelled" if suspended else "cancelling"),
     )
     return Exit.OK
 

@@ -32,16 +32,47 @@ STATE_TYPES = {
 # -- runs ------------------------------------------------------------------------------
 
 
+#: Prefect's state names (``--state`` takes one of these or a type, in any case)
+STATE_NAMES = (
+    "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot", "Pending", "Running",
+    "Retrying", "Paused", "Suspended", "Completed", "Cached", "RolledBack", "Failed",
+    "Crashed", "Cancelled", "Cancelling", "TimedOut",
+)  # fmt: skip
+#: the states of a run that has yet to start: listed soonest first
+NOT_YET = {"SCHEDULED", "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot"}
+
+
 def state_filter(states: list[str]) -> dict[str, Any]:
-    """``FAILED`` filters by state type, ``Paused``/``AwaitingRetry`` by state name."""
+    """``FAILED`` filters by state type, ``Paused``/``AwaitingRetry`` by state name (any
+    case); anything else is a typo, refused with the choices (exit 2)."""
+    by_name = {n.lower(): n for n in STATE_NAMES}
     types = [s.upper() for s in states if s.upper() in STATE_TYPES]
-    names = [s for s in states if s.upper() not in STATE_TYPES]
+    names = [by_name.get(s.lower(), s) for s in states if s.upper() not in STATE_TYPES]
+    if unknown := [n for n in names if n not in STATE_NAMES]:
+        raise UsageError(
+            f"--state {unknown[0]!r} is no Prefect state",
+            hint="a type: "
+            + ", ".join(sorted(STATE_TYPES))
+            + "; or a name: "
+            + ", ".join(STATE_NAMES),
+        )
     flt: dict[str, Any] = {}
     if types:
         flt["type"] = {"any_": types}
     if names:
         flt["name"] = {"any_": names}
     return flt
+
+
+def positive(value: str) -> int:
+    """``--limit``: a whole number above 0 (argparse exits 2 with this message otherwise)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {value!r}")
+    return number
 
 
 def _flow_name(cli_name: str | None) -> str | None:
@@ -54,6 +85,21 @@ def _flow_name(cli_name: str | None) -> str | None:
     return spec.flow_name if spec else cli_name
 
 
+def _known_flow(api: Any, flow: str) -> None:
+    """``--flow`` names a flow the server has: no run of a misspelt flow is a typo (exit 2),
+    not an empty list. Asked only when nothing matched."""
+    if api.request("POST", "/flows/filter", json={"flows": {"name": {"any_": [flow]}}, "limit": 1}):
+        return
+    from hugopipe.flows_registry import cli_names
+
+    raise UsageError(
+        f"--flow {flow!r}: the server has no flow of that name",
+        hint="one of "
+        + ", ".join(cli_names())
+        + ", or a Prefect flow name `prefect flow ls` lists",
+    )
+
+
 def runs_cmd(args: argparse.Namespace) -> int:
     from hugopipe.prefect_rest import PrefectApi, runs_that_happened, state_of, ui_url
     from hugopipe.run_control import site_of_run
@@ -63,6 +109,10 @@ def runs_cmd(args: argparse.Namespace) -> int:
     runs_filter: dict[str, Any] = {}
     if args.state:
         runs_filter["state"] = state_filter(args.state)
+        wanted = {*runs_filter["state"].get("type", {}).get("any_", [])}
+        wanted |= {*runs_filter["state"].get("name", {}).get("any_", [])}
+        if wanted <= NOT_YET:  # runs still to come: the next one first
+            body["sort"] = "EXPECTED_START_TIME_ASC"
     if args.site:  # Prefect filters runs by tag: every run carries site:NAME (hugopipe.sites)
         from hugopipe.sites import TAG_PREFIX, known
 
@@ -79,6 +129,8 @@ def runs_cmd(args: argparse.Namespace) -> int:
             if args.state
             else runs_that_happened(api, body)
         )
+        if not runs and flow:
+            _known_flow(api, flow)
         flow_ids = sorted({r["flow_id"] for r in runs if r.get("flow_id")})
         flows = {}
         if flow_ids:
@@ -297,14 +349,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(without it, runs a schedule made for later are left out)",
     )
     p.add_argument("--site", help="only runs of this site (its name in hugopipe-workspace.toml)")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive, default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=runs_cmd)
 
     p = subparsers.add_parser("logs")
     p.add_argument("run", help="flow run id")
     p.add_argument("--task", help="task name: build, validate, plan-deploy, apply-deploy, verify")
-    p.add_argument("--limit", type=int, default=None, help="the last N lines")
+    p.add_argument("--limit", type=positive, default=None, help="the last N log entries")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=logs_cmd)
 

@@ -86,6 +86,7 @@ _BY_ERROR: tuple[tuple[type[BaseException] | str, Exit | Callable[[BaseException
     (TransientError, Exit.UNAVAILABLE),  # an endpoint still failing after the retries
     # --site names no site of hugopipe-workspace.toml (the error lists the known ones)
     ("hugopipe.sites:UnknownSite", Exit.USAGE),
+    ("hugopipe.prefect_rest:UnknownRun", Exit.USAGE),  # a run id that names no run
     (ConfigError, Exit.USAGE),
     (UsageError, Exit.USAGE),
     (TimedOut, Exit.TIMEOUT),
