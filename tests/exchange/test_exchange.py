@@ -457,3 +457,25 @@ def test_submit_of_a_failed_file_retries_it_in_place(tmp_path: Path) -> None:
     assert list(ex.folder("failed").iterdir()) == []
     request, _ = load_task(Path(data["task_file"]))
     assert request.status == "completed" and request.previous_failure == "hugo was missing"
+
+
+def test_submitting_a_task_whose_namesake_is_in_progress_is_refused_first(tmp_path: Path) -> None:
+    """Its own run may be going: refused (exit 2) before anything is said or moved, with no
+    "submitting it anyway" note on the way."""
+    ex = Exchange(tmp_path / "tasks")
+    going = ex.folder("in-progress") / "2026-01-19-going.md"
+    going.write_text(
+        TASK.format(priority="normal", site=ROOT / "examples" / "site").replace(
+            "status: pending", "status: in-progress"
+        )
+    )
+    before = going.read_text()
+    for path in (going, ex.folder("pending") / going.name):
+        if path != going:
+            path.write_text(before)
+        out = run_cli("submit", str(path), "--json")
+        assert out.returncode == 2, out.stderr + out.stdout
+        assert f"{going.name}: a task file of that name is already in" in out.stderr
+        assert "note:" not in out.stderr and "Traceback" not in out.stderr
+        assert going.read_text() == before and path.exists()
+    assert list(ex.folder("completed").iterdir()) == []

@@ -50,6 +50,7 @@ def submit_cmd(args: argparse.Namespace) -> int:
                 json_output=True,
             )
         raise  # every problem on stderr, exit 2 (3 for a file carrying an approval)
+    _refuse_if_in_progress(path)  # before any note: "submitting it anyway" would be untrue
     for n in notices:
         info(f"note: {n}")
     site: Path | None = None
@@ -233,6 +234,19 @@ def _take(path: Path) -> tuple[Any, Path]:
     return exchange, claimed
 
 
+def _refuse_if_in_progress(path: Path) -> None:
+    """A task file of that name is in progress (this very task, submitted again while its run
+    goes, or a namesake): starting or queueing it would run the task twice (exit 2)."""
+    from hugopipe.exchange import Exchange
+
+    exchange = Exchange.of(path)
+    if (exchange.folder("in-progress") / path.name).exists():
+        raise UsageError(
+            f"{path.name}: a task file of that name is already in {exchange.root / 'in-progress'}",
+            hint="follow it with `hugopipe runs`; to run it again, give it another file name",
+        )
+
+
 def _wait_if_busy(path: Path, request: Any, data: dict[str, Any], *, json_output: bool) -> None:
     """Asked before the file is claimed, as the intake asks: when a run of the same site and
     environment is going, the task waits in ``pending/``, never picked up (exit 7)."""
@@ -249,9 +263,9 @@ def _wait_if_busy(path: Path, request: Any, data: dict[str, Any], *, json_output
     waiting = park(path, exchange)
     if waiting is None:
         raise UsageError(
-            f"{path.name}: a task file of that name is already in {exchange.root / 'in-progress'} "
-            f"or waits in {exchange.folder('pending')} (run {busy.run['id']} is going)",
-            hint="follow it with `hugopipe runs`; to run it again, give it another file name",
+            f"{path.name} must wait behind run {busy.run['id']}, but a task file of that name "
+            f"already waits in {exchange.folder('pending')}",
+            hint="give this task file another name and submit it again",
         )
     data.update(task_file=str(waiting), state="waiting", waiting_for=busy.run["id"])
     emit(data, json_output=json_output, text=f"task file {waiting}")
