@@ -437,3 +437,19 @@ def test_a_run_id_that_names_no_run_is_an_input_error(
     assert repr(run_id) in out.stderr and "whole UUID" in out.stderr, out.stderr
     assert out.stdout == "" and "Traceback" not in out.stderr
     assert (recording_api.requests != []) == (run_id == RUN_ID)
+
+
+@pytest.mark.parametrize(
+    ("args", "usage", "extra"),
+    [
+        (["run", "publish", "--env", "staging", "--wiat"], "usage: hugopipe run ", "--wiat"),
+        (["logs", RUN_ID, "--limt", "5"], "usage: hugopipe logs ", "--limt 5"),
+        (["--bogus"], "usage: hugopipe [-h]", "--bogus"),
+    ],
+)
+def test_a_misspelt_flag_is_shown_with_its_commands_usage(
+    args: list[str], usage: str, extra: str
+) -> None:
+    out = run_cli(*args, env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})
+    assert out.returncode == 2 and out.stdout == ""
+    assert usage in out.stderr and f"unrecognized arguments: {extra}\n" in out.stderr, out.stderr

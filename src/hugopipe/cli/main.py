@@ -27,7 +27,9 @@ class _Subcommands(argparse._SubParsersAction):
         if command is None:
             raise AssertionError(f"command {name!r} is not in hugopipe/cli/commands.py")
         kwargs["help"] = command.help
-        return super().add_parser(name, **kwargs)
+        sub = super().add_parser(name, **kwargs)
+        sub.set_defaults(command_parser=sub)  # its own usage line for a misspelt flag (main)
+        return sub
 
 
 def _new_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
@@ -90,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return its exit code. Never exits: tests call it in-process."""
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(_command(argv))
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # said with the command's usage line (`run … --wiat`), not the top level's
+        (getattr(args, "command_parser", None) or parser).error(
+            "unrecognized arguments: " + " ".join(extras)
+        )
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return Exit.USAGE
