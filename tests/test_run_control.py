@@ -193,8 +193,9 @@ TASK_DONE = ("Finished in state Completed()", "task-1")
 
 
 class LateLogs:
-    """A run that has settled while its log lines reach the API a few polls later, as on a
-    busy server: ``pages`` of lines (a message, or (message, task run id)), one page per
+    """A run that has settled while its last log lines reach the API a few polls later, as
+    on a busy server: ``pages`` of lines (a message, or (message, task run id)); the first
+    page is there at once (what the run shipped while it ran), the others come one page per
     ``/logs/filter`` call after ``delay`` calls that find nothing new."""
 
     def __init__(self, state: str, pages: list[list], delay: int, name: str = "", **run) -> None:
@@ -209,7 +210,7 @@ class LateLogs:
     def request(self, method: str, path: str, json: dict) -> list[dict]:
         assert path == "/logs/filter" and json["limit"] <= 200
         self.calls += 1
-        if self.calls > self.delay and self.pages:
+        if (self.calls == 1 or self.calls > self.delay) and self.pages:
             self.shipped += [(m, None) if isinstance(m, str) else m for m in self.pages.pop(0)]
         page = self.shipped[json["offset"] :][: json["limit"]]
         return [{"message": m, "task_run_id": t} for m, t in page]
@@ -292,4 +293,19 @@ def test_a_run_that_may_ship_no_last_line_is_not_waited_on_for_long(
     heard: list[str] = []
     run_control.wait_for(api, "r1", timeout=60, on_stage=heard.append)
     assert heard == ["build: 37 pages"]
+    assert run_control.SHORT_PATIENCE <= clock[0] <= run_control.SHORT_PATIENCE + 0.25
+
+
+def test_a_run_that_ships_no_log_line_at_all_is_not_waited_on_for_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """API logging off (``PREFECT_LOGGING_TO_API_ENABLED=false``): no line will ever come."""
+    from hugopipe import run_control
+
+    clock = fake_clock(monkeypatch)
+    heard: list[str] = []
+    run_control.wait_for(
+        LateLogs("COMPLETED", [], delay=0), "r1", timeout=60, on_stage=heard.append
+    )
+    assert heard == []
     assert run_control.SHORT_PATIENCE <= clock[0] <= run_control.SHORT_PATIENCE + 0.25

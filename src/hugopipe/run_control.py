@@ -142,7 +142,7 @@ def _drain(
     """The run has settled, but its last log lines reach the API a batch or more later
     (Prefect ships logs every 2 s; the state is set first): read on until its last line
     (``is_last_line``) arrives, or ``patience`` seconds, so no finished stage goes unsaid."""
-    deadline = time.monotonic() + patience
+    began = time.monotonic()
     while True:
         lines, offset = _logs(api, run["id"], offset)
         for m, _ in lines:
@@ -152,7 +152,9 @@ def _drain(
             return
         if len(lines) == LOG_PAGE:  # a backlog: read on at once
             continue
-        if time.monotonic() >= deadline:
+        waited = time.monotonic() - began
+        # a run that shipped no line at all has API logging off (PREFECT_LOGGING_TO_API_ENABLED)
+        if waited >= patience or (offset == 0 and waited >= SHORT_PATIENCE):
             return
         time.sleep(0.25)
 
