@@ -308,4 +308,20 @@ def test_a_run_that_ships_no_log_line_at_all_is_not_waited_on_for_long(
         LateLogs("COMPLETED", [], delay=0), "r1", timeout=60, on_stage=heard.append
     )
     assert heard == []
-    assert run_control.SHORT_PATIENCE <= clock[0] <= run_control.SHORT_PATIENCE + 0.25
+    assert run_control.NO_LINES_PATIENCE <= clock[0] <= run_control.NO_LINES_PATIENCE + 0.25
+
+
+def test_a_run_deleted_while_waited_on_is_no_input_error() -> None:
+    """Its id came from the server: exit 1 with what happened, not "a run id is a UUID"."""
+    from hugopipe import run_control
+    from hugopipe.cli import exits
+    from hugopipe.prefect_rest import UnknownRun
+
+    class Gone:
+        def flow_run(self, run_id: str) -> dict:
+            raise UnknownRun(f"no flow run {run_id!r}")
+
+    with pytest.raises(Exception) as caught:
+        run_control.wait_for(Gone(), "r1", timeout=60)
+    assert "was deleted while hugopipe waited" in str(caught.value)
+    assert exits.for_error(caught.value) == exits.Exit.FAILED

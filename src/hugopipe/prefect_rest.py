@@ -206,7 +206,7 @@ class PrefectApi:
     def flow_run(self, run_id: str) -> dict[str, Any]:
         hint = "a run id is the whole UUID `hugopipe runs` lists"
         try:
-            uuid.UUID(run_id)
+            run_id = str(uuid.UUID(run_id))  # also a {braced} or urn:uuid: spelling
         except ValueError:
             raise UnknownRun(f"not a flow run id: {run_id!r}", hint=hint) from None
         try:

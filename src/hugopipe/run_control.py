@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hugopipe.errors import HugopipeError
 from hugopipe.flows_registry import flow_spec
-from hugopipe.prefect_rest import TERMINAL, PrefectApi, state_of, ui_url
+from hugopipe.prefect_rest import TERMINAL, NotFound, PrefectApi, state_of, ui_url
 
 
 @dataclass
@@ -94,6 +95,8 @@ PAUSED_LAST_LINES = ("stage waiting: ", "Production is waiting for approval")
 #: a run that died (crashed) or was stopped from outside (cancelled, or never started) may
 #: ship no last line: wait this long at most for stragglers
 SHORT_PATIENCE = 5.0
+#: a run that shipped no log line at all by the time it settled
+NO_LINES_PATIENCE = 10.0
 
 
 def is_last_line(run: dict[str, Any], message: str, task_run_id: str | None) -> bool:
@@ -153,8 +156,9 @@ def _drain(
         if len(lines) == LOG_PAGE:  # a backlog: read on at once
             continue
         waited = time.monotonic() - began
-        # a run that shipped no line at all has API logging off (PREFECT_LOGGING_TO_API_ENABLED)
-        if waited >= patience or (offset == 0 and waited >= SHORT_PATIENCE):
+        # a run that shipped no line at all has API logging off (PREFECT_LOGGING_TO_API_ENABLED),
+        # or a very busy server: waited on a little longer than one that was stopped
+        if waited >= patience or (offset == 0 and waited >= NO_LINES_PATIENCE):
             return
         time.sleep(0.25)
 
@@ -181,7 +185,13 @@ def wait_for(
     last_name = None
     seen = 0
     while True:
-        run = api.flow_run(run_id)
+        try:
+            run = api.flow_run(run_id)
+        except NotFound:  # the id was good when the wait began: not the user's typo (exit 1)
+            raise HugopipeError(
+                f"run {run_id} was deleted while hugopipe waited for it",
+                hint="`hugopipe runs` lists what is there now",
+            ) from None
         stype, sname = state_of(run)
         if on_stage is not None:
             if stype in SETTLED:

@@ -44,7 +44,7 @@ def read_config(path: Path) -> dict[str, Any] | None:
         return hit[1]
     try:
         text = path.read_text(encoding="utf-8")
-        if "targets" not in text.lower():
+        if "target" not in text.lower():  # neither ``targets`` nor a default ``target``
             data: Any = {}  # no deployment target here: skip the parse (the CLI's fast path)
         else:
             data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
@@ -91,13 +91,19 @@ def site_targets(site: Path | str, env: str) -> dict[str, dict[str, Any]]:
 
 def default_target(site: Path | str) -> str | None:
     """``[deployment] target`` as Hugo's default environment (production) sees it, else the
-    first target; None when the site defines none that can be read."""
+    first target; None when the site defines none that can be read. Hugo reads the first
+    root config file it finds (``ROOT_FILES`` order), then ``config/_default`` and
+    ``config/production``, later files overriding earlier ones."""
     target = None
-    for path in [Path(site, n) for n in ROOT_FILES] + [
-        Path(site, "config", env, f"{stem}{ext}")
-        for env in ("_default", "production")
-        for stem in DIR_FILES
-        for ext in (".toml", ".json")
+    root = next((p for p in (Path(site, n) for n in ROOT_FILES) if p.is_file()), None)
+    for path in [
+        *([root] if root else []),
+        *[
+            Path(site, "config", env, f"{stem}{ext}")
+            for env in ("_default", "production")
+            for stem in DIR_FILES
+            for ext in (".toml", ".json")
+        ],
     ]:
         data = lower_keys(read_config(path) or {})
         dep = data if path.stem == "deployment" else data.get("deployment")

@@ -118,3 +118,24 @@ def test_sites_listed_in_the_workspace_file_count_even_outside_the_project(
     ws.write_text('[sites.www]\npath = "site"\nbucket = "x"\n')
     know = know_of(root)
     assert know.errors and "hugopipe-workspace.toml" in know.errors[0]
+
+
+def test_a_default_target_in_a_file_without_targets_is_read(tmp_path: Path) -> None:
+    """``config/production/deployment.toml`` holding only ``target = "live"``: that is the
+    target a bare `hugo deploy` takes, though the file lists no targets."""
+    root = make_project(tmp_path)
+    site = root / "site"
+    (site / "config" / "production").mkdir(parents=True)
+    (site / "config" / "production" / "deployment.toml").write_text('target = "live"\n')
+    assert know_of(root).defaults == {str(site): "live"}
+
+
+def test_only_the_first_root_config_file_counts_as_hugo_reads_it(tmp_path: Path) -> None:
+    """Hugo reads hugo.toml and ignores a config.toml beside it: so does the default target."""
+    hugo = HUGO_TOML.replace("[deployment]\n", '[deployment]\ntarget = "live"\n')
+    root = make_project(tmp_path, hugo_toml=hugo)
+    site = root / "site"
+    (site / "config.toml").write_text(
+        '[deployment]\ntarget = "dev"\n[[deployment.targets]]\nname = "dev"\nurl = "s3://old"\n'
+    )
+    assert know_of(root).defaults == {str(site): "live"}

@@ -300,6 +300,14 @@ def test_runs_still_to_come_are_listed_soonest_first(
     assert body["sort"] == sort
 
 
+def test_a_flow_of_hugopipes_own_not_yet_served_lists_no_runs(recording_api: RecordingApi) -> None:
+    """A new server before serve.py ran: `runs --flow publish` is no typo, just no runs yet."""
+    recording_api.route("POST", "/flow_runs/filter", [])
+    recording_api.route("POST", "/flows/filter", [])
+    out = run_cli("runs", "--flow", "publish", env={"PREFECT_API_URL": recording_api.url})
+    assert out.returncode == 0 and out.stdout.strip() == "no runs match", out.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [

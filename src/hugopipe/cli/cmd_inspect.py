@@ -34,17 +34,19 @@ STATE_TYPES = {
 
 #: Prefect's state names (``--state`` takes one of these or a type, in any case)
 STATE_NAMES = (
-    "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot", "Pending", "Running",
-    "Retrying", "Paused", "Suspended", "Completed", "Cached", "RolledBack", "Failed",
-    "Crashed", "Cancelled", "Cancelling", "TimedOut",
+    "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot", "Resuming", "Pending",
+    "Submitting", "InfrastructurePending", "NotReady", "Running", "Retrying", "Paused",
+    "Suspended", "Completed", "Cached", "RolledBack", "Failed", "Crashed", "Cancelled",
+    "Cancelling", "TimedOut",
 )  # fmt: skip
-#: the states of a run that has yet to start: listed soonest first
-NOT_YET = {"SCHEDULED", "Scheduled", "Late", "AwaitingRetry", "AwaitingConcurrencySlot"}
+#: the states of a run that has yet to start (a type, or names of that type): soonest first
+NOT_YET = {"SCHEDULED", "Late", "AwaitingRetry", "AwaitingConcurrencySlot", "Resuming"}
 
 
 def state_filter(states: list[str]) -> dict[str, Any]:
-    """``FAILED`` filters by state type, ``Paused``/``AwaitingRetry`` by state name (any
-    case); anything else is a typo, refused with the choices (exit 2)."""
+    """A state type (``FAILED``, ``paused``: any case) filters by type, a state name
+    (``AwaitingRetry``, ``suspended``) by name; anything else is a typo, refused with the
+    choices (exit 2)."""
     by_name = {n.lower(): n for n in STATE_NAMES}
     types = [s.upper() for s in states if s.upper() in STATE_TYPES]
     names = [by_name.get(s.lower(), s) for s in states if s.upper() not in STATE_TYPES]
@@ -86,11 +88,15 @@ def _flow_name(cli_name: str | None) -> str | None:
 
 
 def _known_flow(api: Any, flow: str) -> None:
-    """``--flow`` names a flow the server has: no run of a misspelt flow is a typo (exit 2),
-    not an empty list. Asked only when nothing matched."""
+    """``--flow`` names a flow the server has, or one of hugopipe's own (not served yet on a
+    new server: no runs, not a typo); any other name is a typo (exit 2), not an empty list.
+    Asked only when nothing matched."""
+    from hugopipe.flows_registry import FLOWS, cli_names
+
+    if flow in {f.flow_name for f in FLOWS}:
+        return
     if api.request("POST", "/flows/filter", json={"flows": {"name": {"any_": [flow]}}, "limit": 1}):
         return
-    from hugopipe.flows_registry import cli_names
 
     raise UsageError(
         f"--flow {flow!r}: the server has no flow of that name",

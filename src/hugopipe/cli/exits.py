@@ -40,7 +40,7 @@ class Exit(IntEnum):
 EXIT_CODES_HELP = """exit codes:
   0  success
   1  the operation ran and failed (build failed, errors found, run failed)
-  2  usage or input error (bad flag, malformed task file, unknown environment or site)
+  2  usage or input error (bad flag, malformed task file, unknown environment, site or run id)
   3  refused: production is approved only in the Prefect UI
   4  a required service is unreachable or credentials are missing
   5  the run is paused, waiting for approval (the UI link is printed)
