@@ -321,6 +321,10 @@ def state_of(run: dict[str, Any]) -> tuple[str, str]:
     return state.get("type") or "UNKNOWN", state.get("name") or run.get("state_name") or "Unknown"
 
 
+#: the server's largest page of log lines (``/logs/filter``)
+LOG_PAGE = 200
+
+
 def all_logs(api: Any, flt: dict[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
     """Every log line matching ``flt``, oldest first, paged through ``/logs/filter`` (the
     server caps a page at 200); with ``limit``, the *last* ``limit`` lines, as ``tail``
@@ -329,7 +333,7 @@ def all_logs(api: Any, flt: dict[str, Any], limit: int | None = None) -> list[di
     out: list[dict[str, Any]] = []
     sort = "TIMESTAMP_ASC" if limit is None else "TIMESTAMP_DESC"
     while True:
-        page_size = 200 if limit is None else min(200, limit - len(out))
+        page_size = LOG_PAGE if limit is None else min(LOG_PAGE, limit - len(out))
         if page_size <= 0:
             break
         body = {"logs": flt, "sort": sort, "limit": page_size, "offset": len(out)}

@@ -15,7 +15,7 @@ from typing import Any
 
 from hugopipe.errors import HugopipeError
 from hugopipe.flows_registry import flow_spec
-from hugopipe.prefect_rest import TERMINAL, NotFound, PrefectApi, state_of, ui_url
+from hugopipe.prefect_rest import LOG_PAGE, TERMINAL, NotFound, PrefectApi, state_of, ui_url
 
 
 @dataclass
@@ -122,10 +122,6 @@ def _logs(api: Any, run_id: str, offset: int) -> tuple[list[tuple[str, str | Non
     page = api.request("POST", "/logs/filter", json=body) or []
     lines = [(str(lg.get("message", "")), lg.get("task_run_id")) for lg in page]
     return lines, offset + len(page)
-
-
-#: the server's largest page of log lines
-LOG_PAGE = 200
 
 
 def stage_lines(api: Any, run_id: str, offset: int) -> tuple[list[str], int]:

@@ -97,7 +97,6 @@ def _known_flow(api: Any, flow: str) -> None:
         return
     if api.request("POST", "/flows/filter", json={"flows": {"name": {"any_": [flow]}}, "limit": 1}):
         return
-
     raise UsageError(
         f"--flow {flow!r}: the server has no flow of that name",
         hint="one of "
