@@ -32,7 +32,7 @@ _CACHE: dict[Path, tuple[tuple[int, int], dict[str, Any] | None]] = {}
 
 
 def read_config(path: Path) -> dict[str, Any] | None:
-    """The parsed file (``{}`` when it names no ``targets``: not parsed), or None when it
+    """The parsed file (``{}`` when it names no ``target``/``targets``: not parsed), or None when it
     cannot be read or parsed; parsed once per version (one rule asks for several envs)."""
     try:
         st = path.stat()
@@ -79,14 +79,23 @@ def site_targets(site: Path | str, env: str) -> dict[str, dict[str, Any]]:
         if data is not None:
             found.update({str(t["name"]): t for t in _targets_in(data, deployment_file=False)})
             break
-    for folder in ("_default", env):
-        for stem in DIR_FILES:
-            for ext in (".toml", ".json"):
-                data = read_config(site / "config" / folder / f"{stem}{ext}")
-                if data is not None:
-                    targets = _targets_in(data, deployment_file=stem == "deployment")
-                    found.update({str(t["name"]): t for t in targets})
+    for path in _dir_files(site, env):
+        data = read_config(path)
+        if data is not None:
+            targets = _targets_in(data, deployment_file=path.stem == "deployment")
+            found.update({str(t["name"]): t for t in targets})
     return found
+
+
+def _dir_files(site: Path | str, env: str) -> list[Path]:
+    """The ``config/`` files that can hold ``[deployment]`` for ``env``, in the order Hugo
+    reads them (a later one overrides an earlier one)."""
+    return [
+        Path(site, "config", folder, f"{stem}{ext}")
+        for folder in ("_default", env)
+        for stem in DIR_FILES
+        for ext in (".toml", ".json")
+    ]
 
 
 def default_target(site: Path | str) -> str | None:
@@ -96,15 +105,7 @@ def default_target(site: Path | str) -> str | None:
     ``config/production``, later files overriding earlier ones."""
     target = None
     root = next((p for p in (Path(site, n) for n in ROOT_FILES) if p.is_file()), None)
-    for path in [
-        *([root] if root else []),
-        *[
-            Path(site, "config", env, f"{stem}{ext}")
-            for env in ("_default", "production")
-            for stem in DIR_FILES
-            for ext in (".toml", ".json")
-        ],
-    ]:
+    for path in [*([root] if root else []), *_dir_files(site, "production")]:
         data = lower_keys(read_config(path) or {})
         dep = data if path.stem == "deployment" else data.get("deployment")
         if isinstance(dep, dict) and isinstance(dep.get("target"), str):
